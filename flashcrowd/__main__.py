@@ -1,0 +1,3 @@
+from flashcrowd.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,181 @@
+"""A loaded scenario: what the rest of flashcrowd reads, in real-world units.
+
+Times on a curve are real-world seconds since ``Clock.start``. The clock maps
+them to wall-clock seconds of a run (``compress`` real seconds pass per wall
+second). Compression applies to the curve only; a visitor's think time is real.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Real-world start, how much faster than real time the run goes, and the real span it covers."""
+
+    start: datetime  # timezone-aware
+    compress: float
+    duration_s: float
+
+    @property
+    def wall_duration_s(self) -> float:
+        return self.duration_s / self.compress
+
+    def real_seconds(self, wall_s: float) -> float:
+        return wall_s * self.compress
+
+    def wall_seconds(self, real_s: float) -> float:
+        return real_s / self.compress
+
+    def real_time(self, wall_s: float) -> datetime:
+        """The real-world moment the curve stands at ``wall_s`` seconds into the run."""
+        return self.start + timedelta(seconds=self.real_seconds(wall_s))
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    at_s: float
+    value: float
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Keyframes joined linearly; two keyframes at the same time make a step."""
+
+    unit: str  # the unit the scenario wrote: concurrent_users, sessions_per_hour or sessions_per_day
+    keyframes: tuple[Keyframe, ...]
+
+    def value_at(self, t: float) -> float:
+        """The value at ``t``; held flat before the first and after the last keyframe."""
+        times = [k.at_s for k in self.keyframes]
+        if t <= times[0]:
+            return self.keyframes[0].value
+        if t >= times[-1]:
+            return self.keyframes[-1].value
+        i = bisect.bisect_right(times, t)
+        left, right = self.keyframes[i - 1], self.keyframes[i]
+        if right.at_s == left.at_s:
+            return right.value
+        return left.value + (right.value - left.value) * (t - left.at_s) / (right.at_s - left.at_s)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A positive random duration in seconds."""
+
+    kind: str  # constant, exponential, uniform, lognormal
+    mean: float
+    low: float = 0.0  # uniform only
+    high: float = 0.0  # uniform only
+    sigma: float = 0.5  # lognormal only: sigma of the underlying normal
+
+    def sample(self, rng: random.Random) -> float:
+        if self.kind == "constant":
+            return self.mean
+        if self.kind == "exponential":
+            return rng.expovariate(1.0 / self.mean) if self.mean > 0 else 0.0
+        if self.kind == "uniform":
+            return rng.uniform(self.low, self.high)
+        mu = math.log(self.mean) - self.sigma**2 / 2  # lognormal with the stated mean
+        return rng.lognormvariate(mu, self.sigma)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One page a visitor asks for; skipped with probability ``1 - probability``."""
+
+    name: str
+    method: str  # GET or POST
+    path: str
+    form: dict[str, str] | None = None
+    probability: float = 1.0
+    think: Distribution | None = None  # overrides the scenario's think time after this page
+
+
+@dataclass(frozen=True)
+class Journey:
+    name: str
+    weight: float
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """What a visitor does after an error: reload after ``delay`` with ``probability``, else leave."""
+
+    probability: float
+    delay: Distribution
+    max_retries: int
+
+
+@dataclass(frozen=True)
+class OriginMix:
+    """Shares of visitors by origin (US, CA, other, ...) along the curve, joined linearly."""
+
+    times_s: tuple[float, ...]
+    shares: tuple[dict[str, float], ...]
+
+    def shares_at(self, t: float) -> dict[str, float]:
+        names = self.shares[0].keys()
+        return {name: Curve("share", self._frames(name)).value_at(t) for name in names}
+
+    def _frames(self, name: str) -> tuple[Keyframe, ...]:
+        return tuple(Keyframe(t, s[name]) for t, s in zip(self.times_s, self.shares, strict=True))
+
+
+@dataclass(frozen=True)
+class SLO:
+    """A threshold on a metric over a sliding window, e.g. p95_ms <= 800 over 30 s."""
+
+    name: str
+    metric: str  # p50_ms, p95_ms, p99_ms, error_rate, reset_rate, resets, rps
+    op: str  # "<=" or ">="
+    threshold: float
+    window_s: float
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A documented figure the scenario models, and how to compute the scenario's own equivalent."""
+
+    id: str  # F1..F13, N1, N2 from shared/FIGURES.md
+    source: str  # seed file name
+    text: str
+    documented: float
+    measure: dict[str, object]  # e.g. {"kind": "concurrent_users", "at": "23:00"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: Path
+    version: int
+    name: str
+    description: str
+    clock: Clock
+    scale: float  # simulated users per real-world user
+    load: Curve  # as written, in its own unit
+    session_duration_s: float  # real-world mean session length, for Little's law
+    users: Curve  # concurrent real-world users, derived from ``load`` through Little's law
+    origins: OriginMix
+    journeys: tuple[Journey, ...]
+    think_time: Distribution
+    on_error: RetryPolicy
+    slos: tuple[SLO, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    target_profile: str = "ircc-2016"
+    seed: int = 0
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def real_users_at(self, real_s: float) -> float:
+        """Concurrent real-world users at ``real_s`` seconds after the clock's start."""
+        return self.users.value_at(real_s)
+
+    def sim_users_at(self, wall_s: float) -> float:
+        """Concurrent simulated users ``wall_s`` seconds into a run: scaled and time-compressed."""
+        return self.scale * self.real_users_at(self.clock.real_seconds(wall_s))

@@ -1,0 +1,24 @@
+"""Shared fixtures: every process a test starts is stopped by PID when the test ends."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+import pytest
+
+from flashcrowd.target_process import TargetProcess, start_target
+
+
+@pytest.fixture
+def target_factory() -> Iterator[Callable[..., TargetProcess]]:
+    """Start bundled targets (``profile``, extra CLI args); all are stopped after the test."""
+    started: list[TargetProcess] = []
+
+    def start(profile: str = "ci-small", args: Sequence[str] = ()) -> TargetProcess:
+        target = start_target(profile, args)
+        started.append(target)
+        return target
+
+    yield start
+    for target in started:
+        target.stop()
