@@ -1,0 +1,169 @@
+"""Name the way a request failed: what an SRE reads in the report ("connection_reset", "http_503").
+
+``failure_kind(exc)`` gives one of :data:`KINDS`; ``failure_detail(exc)`` refines it
+(``http_503``, ``connection_reset``, ``broken_pipe``, ``too_many_open_files``...).
+Both also take the ``repr`` string Locust keeps for an error (its stats and the
+reports workers send carry strings, not exceptions), so a master classifies the same.
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+
+KINDS = (
+    "connection_reset",
+    "connection_refused",
+    "connect_timeout",
+    "read_timeout",
+    "http_5xx",
+    "http_4xx",
+    "client_limit",
+    "other",
+)
+
+# errno -> (kind, detail). EPIPE means the peer had already reset the socket we were writing to.
+_ERRNO_KINDS: dict[int, tuple[str, str]] = {
+    errno.ECONNRESET: ("connection_reset", "connection_reset"),
+    errno.EPIPE: ("connection_reset", "broken_pipe"),
+    errno.ECONNREFUSED: ("connection_refused", "connection_refused"),
+    errno.ETIMEDOUT: ("connect_timeout", "connect_timeout"),  # the kernel gave up on the SYN
+    errno.EADDRNOTAVAIL: ("client_limit", "no_free_ports"),
+    errno.EADDRINUSE: ("client_limit", "no_free_ports"),
+    errno.EMFILE: ("client_limit", "too_many_open_files"),
+    errno.ENFILE: ("client_limit", "too_many_open_files"),
+    errno.ENOBUFS: ("client_limit", "no_buffer_space"),
+    errno.ENOMEM: ("client_limit", "out_of_memory"),
+}
+
+
+class HTTPStatusError(Exception):
+    """A response whose status code counts as a failure (4xx, 5xx)."""
+
+    def __init__(self, status: int, reason: str = "") -> None:
+        super().__init__(status, reason)
+        self.status = status
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status} {self.reason}".rstrip()
+
+
+class ConnectTimeout(TimeoutError):
+    """No TCP connection within the connect timeout (the site's accept queue is full, or it is gone)."""
+
+
+class ReadTimeout(TimeoutError):
+    """Connected and sent, but the response did not come within the read timeout."""
+
+
+def failure_kind(exc: BaseException | str) -> str:
+    """One of :data:`KINDS` for an exception raised by a request, or for Locust's repr of one."""
+    return _classify(exc)[0]
+
+
+def failure_detail(exc: BaseException | str) -> str:
+    """The kind refined: ``http_503`` rather than ``http_5xx``, ``broken_pipe``, ``no_free_ports``..."""
+    return _classify(exc)[1]
+
+
+def _classify(exc: BaseException | str) -> tuple[str, str]:
+    if isinstance(exc, str):
+        return _classify_text(exc)
+    for error in _chain(exc):
+        found = _classify_one(error)
+        if found is not None:
+            return found
+    return _classify_text(repr(exc))
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception, what caused it, and exceptions wrapped in its args (as requests wraps urllib3's)."""
+    seen: list[BaseException] = []
+    pending = [exc]
+    while pending and len(seen) < 16:
+        error = pending.pop(0)
+        if any(error is s for s in seen):
+            continue
+        seen.append(error)
+        pending += [e for e in (error.__cause__, error.__context__) if e is not None]
+        pending += [a for a in error.args if isinstance(a, BaseException)]
+        reason = getattr(error, "reason", None)  # urllib3's MaxRetryError / NewConnectionError
+        if isinstance(reason, BaseException):
+            pending.append(reason)
+    return seen
+
+
+def _classify_one(error: BaseException) -> tuple[str, str] | None:
+    status = _status_code(error)
+    if status is not None:
+        return _status_kind(status)
+    if isinstance(error, ConnectTimeout):
+        return "connect_timeout", "connect_timeout"
+    if isinstance(error, ReadTimeout):
+        return "read_timeout", "read_timeout"
+    name = type(error).__name__
+    if name == "ConnectTimeout" or name == "ConnectTimeoutError":  # requests / urllib3
+        return "connect_timeout", "connect_timeout"
+    if isinstance(error, OSError) and error.errno in _ERRNO_KINDS:
+        return _ERRNO_KINDS[error.errno]
+    if isinstance(error, ConnectionResetError):
+        return "connection_reset", "connection_reset"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection_refused", "connection_refused"
+    if isinstance(error, TimeoutError) or name in {"ReadTimeout", "ReadTimeoutError", "timeout"}:
+        # A timeout of unknown phase: in practice the wait for a response.
+        return "read_timeout", "read_timeout"
+    return None
+
+
+def _status_code(error: BaseException) -> int | None:
+    """The HTTP status a failure carries: ours, geventhttpclient's BadStatusCode.code, requests' HTTPError."""
+    if isinstance(error, HTTPStatusError):
+        return error.status
+    code = getattr(error, "code", None)
+    if isinstance(code, int) and 400 <= code <= 599:
+        return code
+    response = getattr(error, "response", None)
+    code = getattr(response, "status_code", None)
+    if isinstance(code, int) and 400 <= code <= 599:
+        return code
+    return None
+
+
+def _status_kind(status: int) -> tuple[str, str]:
+    if 500 <= status <= 599:
+        return "http_5xx", f"http_{status}"
+    if 400 <= status <= 499:
+        return "http_4xx", f"http_{status}"
+    return "other", f"http_{status}"
+
+
+_TEXT_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), result)
+    for pattern, result in (
+        (r"ConnectTimeout|connect(ion)? time[d ]?out", ("connect_timeout", "connect_timeout")),
+        (r"ReadTimeout|read time[d ]?out|timed out", ("read_timeout", "read_timeout")),
+        (
+            r"Connection reset by peer|ConnectionResetError|ECONNRESET",
+            ("connection_reset", "connection_reset"),
+        ),
+        (r"Broken pipe|BrokenPipeError", ("connection_reset", "broken_pipe")),
+        (r"Connection refused|ConnectionRefusedError", ("connection_refused", "connection_refused")),
+        (r"Cannot assign requested address|Address already in use", ("client_limit", "no_free_ports")),
+        (r"Too many open files", ("client_limit", "too_many_open_files")),
+    )
+)
+_TEXT_STATUS = re.compile(
+    r"HTTPStatusError\((\d{3})|HTTP (\d{3})\b|code=(\d{3})|\b(\d{3}) (?:Client|Server) Error"
+)
+
+
+def _classify_text(text: str) -> tuple[str, str]:
+    status = _TEXT_STATUS.search(text)
+    if status is not None:
+        return _status_kind(int(next(g for g in status.groups() if g)))
+    for pattern, result in _TEXT_PATTERNS:
+        if pattern.search(text):
+            return result
+    return "other", "other"
