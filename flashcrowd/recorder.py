@@ -1,0 +1,435 @@
+"""The recorder: what a run measured, a second at a time, merged from every worker.
+
+``attach(environment, scenario, out_dir)`` on ``events.init`` of every Locust
+process. A worker only tallies its requests per epoch second (HDR histogram,
+failures by kind, retries) and ships them with each report to the master. The
+local runner or the master merges the tallies, appends one timeline row a second
+to ``timeline.csv``, judges the scenario's SLOs over sliding windows, prints a
+progress line, and at ``quitting`` writes summary.json, junit.xml and report.html.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gevent
+from hdrh.histogram import HdrHistogram
+from locust.env import Environment
+from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
+
+from flashcrowd import latency
+from flashcrowd.classify import failure_detail, failure_kind
+from flashcrowd.errors import ExitCode
+from flashcrowd.progress import progress_line
+from flashcrowd.report.timeline import TimelineCsv, TimelineRow
+from flashcrowd.scenario.model import Scenario
+from flashcrowd.slo import SloVerdict
+
+logger = logging.getLogger(__name__)
+
+REPORT_KEY = "flashcrowd"  # our part of a worker's report to the master
+# A row waits this long for late events: none locally; on a master, until every
+# worker has sent the report that holds that second.
+LOCAL_LAG_S = 0
+MASTER_LAG_S = math.ceil(WORKER_REPORT_INTERVAL) + 2
+RETAIN_S = 3600  # per-second histograms kept for sliding windows
+PROGRESS_EVERY_S = 5
+
+
+@dataclass
+class SecondTally:
+    """Requests that ended within one epoch second on one or more processes."""
+
+    requests: int = 0
+    failures: Counter[str] = field(default_factory=Counter)  # by kind
+    details: Counter[str] = field(default_factory=Counter)  # by detail (http_503, broken_pipe...)
+    retries: int = 0
+    first_reset: float | None = None  # epoch seconds of the earliest connection reset
+    histogram: HdrHistogram = field(default_factory=latency.new_histogram)
+
+    def add(self, latency_ms: float, exception: BaseException | str | None, retry: bool, at: float) -> None:
+        self.requests += 1
+        latency.record_ms(self.histogram, latency_ms)
+        self.retries += retry
+        if exception is None:
+            return
+        kind = failure_kind(exception)
+        self.failures[kind] += 1
+        self.details[failure_detail(exception)] += 1
+        if kind == "connection_reset":
+            self._note_reset(at)
+
+    def merge(self, other: SecondTally) -> None:
+        self.requests += other.requests
+        self.failures.update(other.failures)
+        self.details.update(other.details)
+        self.retries += other.retries
+        if other.first_reset is not None:
+            self._note_reset(other.first_reset)
+        self.histogram.add(other.histogram)
+
+    def _note_reset(self, at: float) -> None:
+        self.first_reset = at if self.first_reset is None else min(self.first_reset, at)
+
+    def to_wire(self) -> dict[str, Any]:
+        """A msgpack-friendly form for a worker's report."""
+        return {
+            "requests": self.requests,
+            "failures": dict(self.failures),
+            "details": dict(self.details),
+            "retries": self.retries,
+            "first_reset": self.first_reset,
+            "histogram": latency.encode(self.histogram),
+        }
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> SecondTally:
+        return cls(
+            requests=int(data["requests"]),
+            failures=Counter(data["failures"]),
+            details=Counter(data["details"]),
+            retries=int(data["retries"]),
+            first_reset=data["first_reset"],
+            histogram=latency.merge([data["histogram"]]),
+        )
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    """The last ``seconds`` of the timeline, merged: what find-break and the SLOs judge.
+
+    Users are means over the window, in simulated users. Latencies are None when no request ended.
+    """
+
+    start_wall_s: float
+    end_wall_s: float
+    seconds: int
+    requests: int
+    failures: dict[str, int]
+    retries: int
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
+    target_users: float
+    achieved_users: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def resets(self) -> int:
+        return self.failures.get("connection_reset", 0)
+
+    @property
+    def error_rate(self) -> float | None:
+        return sum(self.failures.values()) / self.requests if self.requests else None
+
+    @property
+    def reset_rate(self) -> float | None:
+        return self.resets / self.requests if self.requests else None
+
+
+@dataclass
+class Gap:
+    """A stretch of the run whose measurements are incomplete (a worker went missing...)."""
+
+    start_wall_s: float
+    end_wall_s: float | None
+    reason: str
+
+
+class Recorder:
+    """Collects one run's measurements on one Locust process; see the module docstring."""
+
+    def __init__(
+        self,
+        environment: Environment,
+        scenario: Scenario,
+        out_dir: Path,
+        *,
+        stop_on_breach: bool = False,
+        progress_every_s: float = PROGRESS_EVERY_S,
+    ) -> None:
+        self.environment = environment
+        self.scenario = scenario
+        self.out_dir = Path(out_dir)
+        self.stop_on_breach = stop_on_breach
+        self.progress_every_s = progress_every_s
+        runner = environment.runner
+        self.role = (
+            "worker"
+            if isinstance(runner, WorkerRunner)
+            else "master"
+            if isinstance(runner, MasterRunner)
+            else "local"
+        )
+        self.lag_s = MASTER_LAG_S if self.role == "master" else LOCAL_LAG_S
+        self.rows: list[TimelineRow] = []
+        self.totals = SecondTally()
+        self.verdicts = [SloVerdict(slo) for slo in scenario.slos]
+        self.gaps: list[Gap] = []
+        self.late_requests = 0  # reached the master after their second's row was written
+        self.stopped_by: dict[str, object] | None = None  # the breach that stopped the run early
+        self.started_at: float | None = None  # epoch seconds at which the shape's clock started
+        self.finished = False
+        self._pending: dict[int, SecondTally] = {}
+        self._histograms: deque[str] = deque(maxlen=RETAIN_S)  # encoded, aligned with the last rows
+        self._users: dict[int, tuple[float, int]] = {}
+        self._last_users: tuple[float, int] = (0.0, 0)
+        self._next_second: int | None = None
+        self._sampler: gevent.Greenlet | None = None
+        self._csv: TimelineCsv | None = None
+
+        events = environment.events
+        events.request.add_listener(self._on_request)
+        if self.role == "worker":
+            events.report_to_master.add_listener(self._ship)
+            return
+        if self.role == "master":
+            events.worker_report.add_listener(self._receive)
+        events.test_start.add_listener(self._on_test_start)
+        events.quitting.add_listener(self._on_quitting)
+
+    # -- collecting -------------------------------------------------------------------------
+
+    def _on_request(
+        self,
+        response_time: float,
+        exception: BaseException | None = None,
+        context: Mapping[str, object] | None = None,
+        **_: object,
+    ) -> None:
+        now = time.time()
+        self._absorb_event(
+            latency.measured_latency_ms(response_time or 0.0, context, now),
+            exception,
+            bool(context and context.get("retry")),
+            now,
+        )
+
+    def _absorb_event(
+        self, latency_ms: float, exception: BaseException | None, retry: bool, at: float
+    ) -> None:
+        second = int(at)
+        if self._next_second is not None and second < self._next_second:
+            late = SecondTally()
+            late.add(latency_ms, exception, retry, at)
+            self._absorb_late(late)
+            return
+        self._pending.setdefault(second, SecondTally()).add(latency_ms, exception, retry, at)
+
+    def _absorb_late(self, tally: SecondTally) -> None:
+        self.totals.merge(tally)
+        self.late_requests += tally.requests
+
+    def _ship(self, client_id: str, data: dict[str, Any]) -> None:
+        """Worker: hand every tally so far to the report Locust is about to send, then forget them."""
+        pending, self._pending = self._pending, {}
+        data[REPORT_KEY] = {str(second): tally.to_wire() for second, tally in pending.items()}
+
+    def _receive(self, client_id: str, data: dict[str, Any]) -> None:
+        """Master: merge a worker's tallies into the seconds they belong to."""
+        for key, wire in data.get(REPORT_KEY, {}).items():
+            second, tally = int(key), SecondTally.from_wire(wire)
+            if self._next_second is not None and second < self._next_second:
+                self._absorb_late(tally)
+            else:
+                self._pending.setdefault(second, SecondTally()).merge(tally)
+
+    # -- the timeline -----------------------------------------------------------------------
+
+    def _on_test_start(self, **_: object) -> None:
+        if self.started_at is not None:
+            return
+        shape = self.environment.shape_class
+        now = time.time()
+        self.started_at = now - shape.get_run_time() if shape is not None else now
+        self._next_second = int(self.started_at)
+        self._csv = TimelineCsv(self.out_dir / "timeline.csv")
+        self._sampler = gevent.spawn(self._sample_every_second)
+
+    def _sample_every_second(self) -> None:
+        while True:
+            gevent.sleep(1.0 - time.time() % 1.0 + 0.01)
+            now = int(time.time())
+            self._users[now - 1] = self._last_users = self._current_users()
+            self._emit_until(now - 1 - self.lag_s)
+
+    def _current_users(self) -> tuple[float, int]:
+        """(target, achieved) simulated users right now."""
+        runner = self.environment.runner
+        shape = self.environment.shape_class
+        target = getattr(shape, "last_target_users", None)
+        if target is None:
+            target = runner.target_user_count or 0
+        return float(target), int(runner.user_count)
+
+    def _emit_until(self, last_second: int) -> None:
+        assert self._next_second is not None
+        while self._next_second <= last_second:
+            self._emit(self._next_second)
+            self._next_second += 1
+
+    def _emit(self, second: int) -> None:
+        assert self.started_at is not None and self._csv is not None
+        tally = self._pending.pop(second, None) or SecondTally()
+        target, achieved = self._users.pop(second, self._last_users)
+        # A row stands at the end of its second; the last one, cut short by the stop, at the stop.
+        wall_s = round(min(second + 1, time.time()) - self.started_at, 3)
+        scale = self.scenario.scale or 1.0
+        quantiles = latency.percentiles_ms(tally.histogram)
+        row = TimelineRow(
+            wall_s=wall_s,
+            real_time=self.real_time(wall_s),
+            target_users=target,
+            achieved_users=achieved,
+            target_real_users=target / scale,
+            achieved_real_users=achieved / scale,
+            requests=tally.requests,
+            failures=dict(tally.failures),
+            retries=tally.retries,
+            p50_ms=quantiles.get(50.0),
+            p95_ms=quantiles.get(95.0),
+            p99_ms=quantiles.get(99.0),
+        )
+        self.rows.append(row)
+        self._histograms.append(latency.encode(tally.histogram))
+        self.totals.merge(tally)
+        self._csv.append(row)
+        self._judge_slos(row)
+        if self.progress_every_s and len(self.rows) % max(1, round(self.progress_every_s)) == 0:
+            self._print_progress(row)
+
+    def real_time(self, wall_s: float) -> str:
+        """The real-world moment the scenario's curve stands at ``wall_s`` (ISO 8601 with offset)."""
+        return self.scenario.clock.real_time(wall_s).isoformat(timespec="seconds")
+
+    def wall_s_of(self, epoch_s: float) -> float:
+        """Seconds into the run at epoch ``epoch_s``."""
+        assert self.started_at is not None
+        return round(epoch_s - self.started_at, 3)
+
+    # -- what others ask ------------------------------------------------------------------------
+
+    def window(self, seconds: float) -> WindowStats:
+        """The last ``seconds`` of the timeline merged (fewer if the run is younger).
+
+        The timeline trails the clock by ``lag_s`` seconds (a master waits for its workers' reports).
+        """
+        count = min(max(1, math.ceil(seconds)), len(self.rows), len(self._histograms))
+        rows = self.rows[len(self.rows) - count :]
+        merged = latency.merge(list(self._histograms)[len(self._histograms) - count :])
+        quantiles = latency.percentiles_ms(merged)
+        failures: Counter[str] = Counter()
+        for row in rows:
+            failures.update(row.failures)
+        return WindowStats(
+            start_wall_s=rows[0].wall_s - 1 if rows else 0.0,
+            end_wall_s=rows[-1].wall_s if rows else 0.0,
+            seconds=count,
+            requests=sum(row.requests for row in rows),
+            failures=dict(failures),
+            retries=sum(row.retries for row in rows),
+            p50_ms=quantiles.get(50.0),
+            p95_ms=quantiles.get(95.0),
+            p99_ms=quantiles.get(99.0),
+            max_ms=latency.max_ms(merged),
+            target_users=sum(row.target_users for row in rows) / count if count else 0.0,
+            achieved_users=sum(row.achieved_users for row in rows) / count if count else 0.0,
+        )
+
+    def mark_gap(self, start_wall_s: float, end_wall_s: float | None, reason: str) -> None:
+        """Note a stretch whose measurements are incomplete; ``end_wall_s`` None while it lasts.
+
+        Calling again with the same start and reason closes (or updates) that gap.
+        """
+        for gap in self.gaps:
+            if gap.start_wall_s == start_wall_s and gap.reason == reason:
+                gap.end_wall_s = end_wall_s
+                return
+        self.gaps.append(Gap(start_wall_s, end_wall_s, reason))
+
+    @property
+    def first_reset_wall_s(self) -> float | None:
+        """When the first connection reset happened, in seconds into the run."""
+        first = self.totals.first_reset
+        return None if first is None or self.started_at is None else self.wall_s_of(first)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """Passed, SLO breached, or - when nothing got through at all - why not."""
+        if self.totals.requests == 0:
+            return ExitCode.GENERATOR_FAILURE
+        if self.totals.failures.get("connection_refused", 0) == self.totals.requests:
+            return ExitCode.TARGET_UNREACHABLE
+        if any(verdict.breached for verdict in self.verdicts):
+            return ExitCode.SLO_BREACHED
+        return ExitCode.OK
+
+    # -- SLOs and progress --------------------------------------------------------------------
+
+    def _judge_slos(self, row: TimelineRow, final: bool = False) -> None:
+        """Live: judge the SLOs whose window is full. Final: judge over the whole run those never judged."""
+        windows: dict[int, WindowStats] = {}
+        for verdict in self.verdicts:
+            span = math.ceil(verdict.slo.window_s)
+            if (len(self.rows) >= span) == final:
+                continue
+            stats = windows.get(span) or windows.setdefault(span, self.window(span))
+            if verdict.judge(stats, row.wall_s, row.real_time) and self.stop_on_breach:
+                self._stop_for(verdict, row)
+
+    def _stop_for(self, verdict: SloVerdict, row: TimelineRow) -> None:
+        if self.stopped_by is not None or self.finished:
+            return
+        self.stopped_by = {"slo": verdict.slo.name, "wall_s": row.wall_s, "real_time": row.real_time}
+        logger.warning(
+            "SLO %s breached at %.0f s; stopping the run (stop on breach)", verdict.slo.name, row.wall_s
+        )
+        # quit() kills the runner's greenlets and waits for them, so it must not run in ours.
+        gevent.spawn(self.environment.runner.quit)
+
+    def _print_progress(self, row: TimelineRow) -> None:
+        stats = self.window(self.progress_every_s)
+        left = self.scenario.clock.wall_duration_s - row.wall_s
+        print(progress_line(row, stats, left), file=sys.stderr, flush=True)
+
+    # -- the end --------------------------------------------------------------------------------
+
+    def _on_quitting(self, environment: Environment, **_: object) -> None:
+        self.finish()
+        environment.process_exit_code = int(self.exit_code)
+
+    def finish(self) -> None:
+        """Write out the remaining seconds and every output file; safe to call more than once."""
+        if self.finished:
+            return
+        self.finished = True
+        if self._sampler is not None:
+            self._sampler.kill(block=False)
+        if self._next_second is not None:
+            self._emit_until(max([int(time.time()) - 1, *self._pending]))
+            if self.rows:
+                self._judge_slos(self.rows[-1], final=True)
+        if self._csv is not None:
+            self._csv.close()
+        from flashcrowd.report.outputs import write_outputs  # matplotlib is heavy: load it only here
+
+        write_outputs(self)
+
+
+def attach(
+    environment: Environment, scenario: Scenario, out_dir: Path, *, stop_on_breach: bool = False
+) -> Recorder:
+    """Start recording this Locust process's run into ``out_dir`` (call it on ``events.init``)."""
+    return Recorder(environment, scenario, out_dir, stop_on_breach=stop_on_breach)

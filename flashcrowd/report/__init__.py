@@ -1,0 +1,1 @@
+"""What a run leaves behind: summary.json, timeline.csv, report.html and junit.xml."""

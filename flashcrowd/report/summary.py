@@ -1,0 +1,116 @@
+"""summary.json: the run in one document, read by ``flashcrowd run``/``demo`` and by the HTML report."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import locust
+import psutil
+
+import flashcrowd
+from flashcrowd import latency
+from flashcrowd.errors import ExitCode
+from flashcrowd.report.analysis import find_knee, knee_baseline_ms, tracking_error
+from flashcrowd.report.figures import figure_rows
+from flashcrowd.report.timeline import TimelineRow
+
+if TYPE_CHECKING:
+    from flashcrowd.recorder import Recorder
+
+VERDICTS = {
+    ExitCode.OK: "passed",
+    ExitCode.SLO_BREACHED: "slo_breached",
+    ExitCode.TARGET_UNREACHABLE: "target_unreachable",
+    ExitCode.GENERATOR_FAILURE: "generator_failure",
+}
+
+
+def build_summary(recorder: Recorder) -> dict[str, Any]:
+    """Everything summary.json holds; see docs/reports.md for each field."""
+    rows = recorder.rows
+    totals = recorder.totals
+    quantiles = latency.percentiles_ms(totals.histogram)
+    first_reset = recorder.first_reset_wall_s
+    knee = find_knee(rows)
+    duration_s = rows[-1].wall_s if rows else 0.0
+    exit_code = recorder.exit_code
+    return {
+        "exit_code": int(exit_code),
+        "verdict": VERDICTS[exit_code],
+        "stopped_by": recorder.stopped_by,
+        "first_reset": None if first_reset is None else moment(recorder, first_reset),
+        "knee": None if knee is None else moment(recorder, knee.wall_s),
+        "knee_baseline_p95_ms": knee_baseline_ms(rows),
+        "totals": {
+            "duration_s": duration_s,
+            "requests": totals.requests,
+            "rps": totals.requests / duration_s if duration_s else 0.0,
+            "failures": sum(totals.failures.values()),
+            "failures_by_kind": dict(totals.failures),
+            "failures_by_detail": dict(totals.details),
+            "retries": totals.retries,
+            "late_requests": recorder.late_requests,
+            "p50_ms": quantiles.get(50.0),
+            "p95_ms": quantiles.get(95.0),
+            "p99_ms": quantiles.get(99.0),
+            "max_ms": latency.max_ms(totals.histogram),
+            "peak_achieved_users": max((row.achieved_users for row in rows), default=0),
+            "peak_achieved_real_users": max((row.achieved_real_users for row in rows), default=0.0),
+        },
+        "slos": [verdict.as_dict() for verdict in recorder.verdicts],
+        "tracking": tracking_error(rows),
+        "gaps": [vars(gap) for gap in recorder.gaps],
+        "scenario": scenario_info(recorder),
+        "role": recorder.role,
+        "versions": {
+            "flashcrowd": flashcrowd.__version__,
+            "locust": locust.__version__,
+            "python": platform.python_version(),
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_bytes": psutil.virtual_memory().total,
+            "platform": platform.platform(),
+        },
+    }
+
+
+def moment(recorder: Recorder, wall_s: float) -> dict[str, Any]:
+    """A point of the run: wall clock, real-world clock, and the users present then."""
+    row = row_at(recorder.rows, wall_s)
+    scale = recorder.scenario.scale or 1.0
+    achieved = row.achieved_users if row else 0
+    return {
+        "wall_s": round(wall_s, 3),
+        "real_time": recorder.real_time(wall_s),
+        "sim_users": achieved,
+        "real_users": round(achieved / scale, 1),
+        "target_sim_users": row.target_users if row else 0.0,
+    }
+
+
+def row_at(rows: list[TimelineRow], wall_s: float) -> TimelineRow | None:
+    """The row of the second containing ``wall_s`` (rows end at their ``wall_s``)."""
+    return next((row for row in rows if row.wall_s >= wall_s), rows[-1] if rows else None)
+
+
+def scenario_info(recorder: Recorder) -> dict[str, Any]:
+    scenario = recorder.scenario
+    return {
+        "name": scenario.name,
+        "path": str(scenario.path),
+        "scale": scenario.scale,
+        "compress": scenario.clock.compress,
+        "real_start": scenario.clock.start.isoformat(),
+        "real_duration_s": scenario.clock.duration_s,
+        "wall_duration_s": scenario.clock.wall_duration_s,
+        "figures": figure_rows(scenario, recorder.rows),
+    }
+
+
+def write_summary(summary: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")

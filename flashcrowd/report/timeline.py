@@ -1,0 +1,99 @@
+"""One row of the timeline a second, and the CSV file it is appended to as the run goes."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flashcrowd.classify import KINDS
+
+COLUMNS = (
+    "wall_s",
+    "real_time",
+    "target_users",
+    "achieved_users",
+    "target_real_users",
+    "achieved_real_users",
+    "requests",
+    "rps",
+    "failures",
+    *KINDS,
+    "retries",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+)
+
+
+@dataclass
+class TimelineRow:
+    """What happened in one second of the run; ``wall_s`` is the end of that second.
+
+    Users are simulated users; ``*_real_users`` are their real-world equivalents
+    (divided by the scenario's scale). Percentiles are None when no request ended.
+    """
+
+    wall_s: float
+    real_time: str  # ISO 8601 with offset, the moment the scenario's curve stood at
+    target_users: float
+    achieved_users: int
+    target_real_users: float
+    achieved_real_users: float
+    requests: int
+    failures: dict[str, int] = field(default_factory=dict)  # by kind
+    retries: int = 0
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+
+    @property
+    def rps(self) -> float:
+        return float(self.requests)
+
+    @property
+    def failure_count(self) -> int:
+        return sum(self.failures.values())
+
+    def as_record(self) -> dict[str, object]:
+        """The row flattened to the CSV columns (one column per failure kind)."""
+        record: dict[str, object] = {
+            "wall_s": self.wall_s,
+            "real_time": self.real_time,
+            "target_users": round(self.target_users, 3),
+            "achieved_users": self.achieved_users,
+            "target_real_users": round(self.target_real_users, 1),
+            "achieved_real_users": round(self.achieved_real_users, 1),
+            "requests": self.requests,
+            "rps": self.rps,
+            "failures": self.failure_count,
+            "retries": self.retries,
+            "p50_ms": _ms(self.p50_ms),
+            "p95_ms": _ms(self.p95_ms),
+            "p99_ms": _ms(self.p99_ms),
+        }
+        record.update({kind: self.failures.get(kind, 0) for kind in KINDS})
+        return record
+
+
+def _ms(value: float | None) -> float | str:
+    return "" if value is None else round(value, 3)
+
+
+class TimelineCsv:
+    """timeline.csv, written a row at a time and flushed, so an interrupted run keeps what it measured."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file = path.open("w", newline="", encoding="utf-8")
+        self._writer = csv.DictWriter(self._file, fieldnames=COLUMNS)
+        self._writer.writeheader()
+        self._file.flush()
+
+    def append(self, row: TimelineRow) -> None:
+        self._writer.writerow(row.as_record())
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()

@@ -1,0 +1,91 @@
+"""SLO verdicts: each of a scenario's SLOs judged over a sliding window as the run goes.
+
+A window is the last ``window_s`` seconds of the timeline, so a collapse at the
+end of a run is not hidden by a healthy start. An SLO is judged once the run
+has filled its window at least once, then every second; a run shorter than the
+window is judged once, at the end, over everything it measured. A window in
+which no request ended has no latency, so latency SLOs skip it (the error and
+rps SLOs still see it).
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flashcrowd.scenario.model import SLO
+
+if TYPE_CHECKING:
+    from flashcrowd.recorder import WindowStats
+
+METRICS = ("p50_ms", "p95_ms", "p99_ms", "error_rate", "reset_rate", "resets", "rps")
+OPERATORS = {"<=": operator.le, ">=": operator.ge}
+
+
+def metric_value(metric: str, stats: WindowStats) -> float | None:
+    """The SLO metric measured over a window; None when the window cannot tell (no request ended)."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown SLO metric {metric!r}; expected one of {', '.join(METRICS)}")
+    value = getattr(stats, metric)
+    return None if value is None else float(value)
+
+
+def holds(slo: SLO, value: float) -> bool:
+    """True when ``value`` meets the SLO's threshold."""
+    return OPERATORS[slo.op](value, slo.threshold)
+
+
+@dataclass
+class Breach:
+    wall_s: float
+    real_time: str
+    value: float
+
+
+@dataclass
+class SloVerdict:
+    """One SLO's standing so far: its worst window, and when it was first breached."""
+
+    slo: SLO
+    worst: float | None = None
+    worst_wall_s: float | None = None
+    first_breach: Breach | None = None
+    windows_judged: int = 0
+
+    @property
+    def breached(self) -> bool:
+        return self.first_breach is not None
+
+    def judge(self, stats: WindowStats, wall_s: float, real_time: str) -> bool:
+        """Judge one window; True if this is the SLO's first breach."""
+        value = metric_value(self.slo.metric, stats)
+        if value is None:
+            return False
+        self.windows_judged += 1
+        if self.worst is None or is_worse(self.slo, value, self.worst):
+            self.worst, self.worst_wall_s = value, wall_s
+        if holds(self.slo, value) or self.breached:
+            return False
+        self.first_breach = Breach(wall_s, real_time, value)
+        return True
+
+    def as_dict(self) -> dict[str, object]:
+        """The summary.json entry: the SLO, its worst value and its first breach (or null)."""
+        return {
+            "name": self.slo.name,
+            "metric": self.slo.metric,
+            "op": self.slo.op,
+            "threshold": self.slo.threshold,
+            "window_s": self.slo.window_s,
+            "worst": self.worst,
+            "worst_wall_s": self.worst_wall_s,
+            "windows_judged": self.windows_judged,
+            "breached": self.breached,
+            "first_breach": None if self.first_breach is None else vars(self.first_breach),
+        }
+
+
+def is_worse(slo: SLO, value: float, than: float) -> bool:
+    """True when ``value`` is further from meeting the SLO than ``than`` (higher for <=, lower for >=)."""
+    return value < than if slo.op == ">=" else value > than
