@@ -1,0 +1,6 @@
+"""find-break: search for the load at which a site starts resetting connections.
+
+search.py drives the steps, criteria.py and guard.py judge them, stepshape.py
+runs them inside Locust, arrivals.py is the open-model user, prediction.py the
+bundled target's analytic answer, result.py the JSON and chart.
+"""
