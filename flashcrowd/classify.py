@@ -49,6 +49,10 @@ class HTTPStatusError(Exception):
         return f"HTTP {self.status} {self.reason}".rstrip()
 
 
+class EmptyResponse(ConnectionError):
+    """The site closed the connection (FIN, not RST) before a complete response: a browser's blank page."""
+
+
 class ConnectTimeout(TimeoutError):
     """No TCP connection within the connect timeout (the site's accept queue is full, or it is gone)."""
 
@@ -102,6 +106,8 @@ def _classify_one(error: BaseException) -> tuple[str, str] | None:
         return "connect_timeout", "connect_timeout"
     if isinstance(error, ReadTimeout):
         return "read_timeout", "read_timeout"
+    if isinstance(error, EmptyResponse):
+        return "other", "empty_response"
     name = type(error).__name__
     if name == "ConnectTimeout" or name == "ConnectTimeoutError":  # requests / urllib3
         return "connect_timeout", "connect_timeout"
@@ -152,6 +158,7 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = tuple(
         (r"Connection refused|ConnectionRefusedError", ("connection_refused", "connection_refused")),
         (r"Cannot assign requested address|Address already in use", ("client_limit", "no_free_ports")),
         (r"Too many open files", ("client_limit", "too_many_open_files")),
+        (r"EmptyResponse", ("other", "empty_response")),
     )
 )
 _TEXT_STATUS = re.compile(

@@ -1,0 +1,76 @@
+"""Small scenarios built in code and a tiny in-process site, for the load-generation tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import gevent
+from gevent.pywsgi import WSGIServer
+
+from flashcrowd.scenario.model import (
+    Clock,
+    Curve,
+    Distribution,
+    Journey,
+    Keyframe,
+    OriginMix,
+    RetryPolicy,
+    Scenario,
+    Step,
+)
+
+ELECTION_NIGHT = datetime(2016, 11, 8, 22, 0, tzinfo=ZoneInfo("America/Toronto"))
+
+
+def make_scenario(
+    users: Sequence[tuple[float, float]],
+    *,
+    duration_s: float,
+    compress: float = 1.0,
+    think: Distribution | None = None,
+    steps: Sequence[Step] = (Step("home", "GET", "/"),),
+    on_error: RetryPolicy | None = None,
+    origins: OriginMix | None = None,
+    seed: int = 7,
+) -> Scenario:
+    """A scenario whose concurrent users follow ``users`` = [(real_s, users), ...], one journey, scale 1."""
+    curve = Curve("concurrent_users", tuple(Keyframe(t, v) for t, v in users))
+    return Scenario(
+        path=Path("test-scenario.yaml"),
+        version=1,
+        name="test",
+        description="built in a test",
+        clock=Clock(ELECTION_NIGHT, compress, duration_s),
+        scale=1.0,
+        load=curve,
+        session_duration_s=60.0,
+        users=curve,
+        origins=origins or OriginMix((0.0,), ({"US": 0.5, "CA": 0.5},)),
+        journeys=(Journey("browse", 1.0, tuple(steps)),),
+        think_time=think or Distribution("constant", 0.5),
+        on_error=on_error or RetryPolicy(0.0, Distribution("constant", 0.0), 0),
+        seed=seed,
+    )
+
+
+@contextmanager
+def tiny_site(status: str = "200 OK") -> Iterator[tuple[str, list[dict]]]:
+    """A gevent WSGI site on 127.0.0.1 answering ``status``; yields its URL and the environ of each request."""
+    seen: list[dict] = []
+
+    def app(environ, start_response):
+        seen.append({k: environ.get(k) for k in ("PATH_INFO", "REQUEST_METHOD", "HTTP_X_FORWARDED_FOR")})
+        start_response(status, [("Content-Type", "text/plain"), ("Set-Cookie", "visit=1; Path=/")])
+        return [b"hello"]
+
+    server = WSGIServer(("127.0.0.1", 0), app, log=None, error_log=None)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", seen
+    finally:
+        server.stop(timeout=1)
+        gevent.sleep(0)
