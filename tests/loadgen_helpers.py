@@ -59,7 +59,7 @@ def make_scenario(
 
 @contextmanager
 def tiny_site(status: str = "200 OK") -> Iterator[tuple[str, list[dict]]]:
-    """A gevent WSGI site on 127.0.0.1 answering ``status``; yields its URL and the environ of each request."""
+    """A gevent WSGI site on 127.0.0.1 answering ``status``; yields its URL and what each request asked."""
     seen: list[dict] = []
 
     def app(environ, start_response):

@@ -136,7 +136,7 @@ def test_a_reset_surfaces_once_as_connection_reset_by_peer(listener):
     accepted: list[int] = []
     resetter = gevent.spawn(_reset_every_connection, listener, accepted)
     events = Events()
-    url = "http://127.0.0.1:%d" % listener.getsockname()[1]
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     page = Browser(url, events).request("GET", "/")
     resetter.kill()
     assert not page.ok
@@ -150,7 +150,7 @@ def test_an_unanswered_request_is_a_read_timeout(listener):
     held: list[socket.socket] = []
     acceptor = gevent.spawn(lambda: held.append(listener.accept()[0]))
     events = Events()
-    url = "http://127.0.0.1:%d" % listener.getsockname()[1]
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     started = time.monotonic()
     Browser(url, events, read_timeout=0.3).request("GET", "/")
     acceptor.kill()
@@ -163,7 +163,7 @@ def test_an_unanswered_request_is_a_read_timeout(listener):
 
 def test_a_full_accept_queue_is_a_connect_timeout(listener):
     # Nobody accepts and the backlog is 0: once the queue holds its connection, the kernel drops SYNs.
-    url = "http://127.0.0.1:%d" % listener.getsockname()[1]
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
     fillers = []
     for _ in range(4):
         filler = socket.socket()
@@ -181,7 +181,7 @@ def test_a_full_accept_queue_is_a_connect_timeout(listener):
 
 def test_a_closed_port_is_refused():
     probe = socket.create_server(("127.0.0.1", 0))
-    url = "http://127.0.0.1:%d" % probe.getsockname()[1]
+    url = f"http://127.0.0.1:{probe.getsockname()[1]}"
     probe.close()
     events = Events()
     Browser(url, events).request("GET", "/")
