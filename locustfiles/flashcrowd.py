@@ -15,6 +15,7 @@ from locust import events
 from locust.runners import WorkerRunner
 
 from flashcrowd import locust_options
+from flashcrowd.distributed import watch_workers
 from flashcrowd.errors import FlashcrowdError
 from flashcrowd.loadshape import ScenarioShape
 from flashcrowd.safety import check_target
@@ -81,4 +82,7 @@ def _start_run(environment) -> None:
     options = environment.parsed_options
     context = locust_options.install(environment, locust_options.load_from_options(options), options)
     out_dir = locust_options.out_dir(options, context.scenario)
-    recorder.attach(environment, context.scenario, out_dir, stop_on_breach=bool(options.stop_on_breach))
+    run_recorder = recorder.attach(
+        environment, context.scenario, out_dir, stop_on_breach=bool(options.stop_on_breach)
+    )
+    watch_workers(environment, run_recorder)  # on a master: say when a worker is lost, mark the gap
