@@ -12,6 +12,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 
@@ -53,7 +54,7 @@ class Curve:
 
     def value_at(self, t: float) -> float:
         """The value at ``t``; held flat before the first and after the last keyframe."""
-        times = [k.at_s for k in self.keyframes]
+        times = self._times
         if t <= times[0]:
             return self.keyframes[0].value
         if t >= times[-1]:
@@ -63,6 +64,16 @@ class Curve:
         if right.at_s == left.at_s:
             return right.value
         return left.value + (right.value - left.value) * (t - left.at_s) / (right.at_s - left.at_s)
+
+    @cached_property
+    def _times(self) -> list[float]:
+        # Built once: the load shape and the plan ask for values many times a second.
+        return [k.at_s for k in self.keyframes]
+
+    @property
+    def peak(self) -> Keyframe:
+        """The first keyframe with the highest value."""
+        return max(self.keyframes, key=lambda k: k.value)
 
 
 @dataclass(frozen=True)
@@ -147,8 +158,30 @@ class Figure:
     id: str  # F1..F13, N1, N2 from shared/FIGURES.md
     source: str  # seed file name
     text: str
-    documented: float
-    measure: dict[str, object]  # e.g. {"kind": "concurrent_users", "at": "23:00"}
+    documented: float  # the value the source gives (the low end of a range)
+    measure: dict[str, object]  # e.g. {"kind": "concurrent_users", "at": "23:00", "at_s": 14400.0}
+    documented_high: float | None = None  # the high end, when the source gives a range
+    modelled: bool = True  # False: not reproduced, only checked for contradictions
+
+    def deviation(self, equivalent: float) -> float:
+        """Relative distance of ``equivalent`` from the documented value (0 anywhere inside a range)."""
+        low, high = (
+            self.documented,
+            self.documented_high if self.documented_high is not None else self.documented,
+        )
+        if low <= equivalent <= high:
+            return 0.0
+        nearest = low if equivalent < low else high
+        return (equivalent - nearest) / nearest if nearest else math.inf
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source article (a seed file) and the figures the scenario takes from it."""
+
+    seed: str
+    title: str
+    figures: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -170,6 +203,9 @@ class Scenario:
     figures: tuple[Figure, ...] = ()
     target_profile: str = "ircc-2016"
     seed: int = 0
+    sources: tuple[Source, ...] = ()
+    session_stated: bool = False  # True: session_duration_s was written; False: computed from the journeys
+    hourly_profile: tuple[float, ...] = ()  # sessions_per_day only: the day's shares by local hour
     extra: dict[str, object] = field(default_factory=dict)
 
     def real_users_at(self, real_s: float) -> float:
