@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flashcrowd.scenario.littles_law import sessions_between
+from flashcrowd.scenario.littles_law import sessions_between, sessions_per_hour
 from flashcrowd.scenario.model import Clock, Curve, Keyframe
+from flashcrowd.scenario.quantities import format_moment
 from flashcrowd.scenario.units import concurrent_users
 from flashcrowd.scenario.units.base import Implied, calendar_spans
 
@@ -29,13 +30,20 @@ def to_concurrent_users(
 
 
 def implied(users: Curve, session_s: float, clock: Clock) -> list[Implied]:
-    """The busiest local clock hour's sessions."""
+    """The arrival rate at the peak, and the busiest full local clock hour's sessions."""
+    peak = users.peak
+    figures = [
+        Implied(LABEL, "sessions per hour at the peak", sessions_per_hour(peak.value, session_s),
+                format_moment(clock.start, peak.at_s)),
+    ]  # fmt: skip
     hours = [
         (sessions_between(users, session_s, span.start_s, span.end_s), span)
         for span in calendar_spans(clock, timedelta(hours=1), "%Y-%m-%d %H:00")
         if not span.partial
     ]
-    if not hours:
-        return []
-    busiest, span = max(hours, key=lambda pair: pair[0])
-    return [Implied(LABEL, "sessions in the busiest hour", busiest, f"{span.label} {clock.start:%Z}")]
+    if hours:
+        busiest, span = max(hours, key=lambda pair: pair[0])
+        figures.append(
+            Implied(LABEL, "sessions in the busiest clock hour", busiest, f"{span.label} {clock.start:%Z}")
+        )
+    return figures

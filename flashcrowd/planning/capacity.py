@@ -1,0 +1,80 @@
+"""Where the bundled target should saturate and start resetting, and when a scenario's curve gets there.
+
+The formulas are the find-break prediction's (closed model: knee N* = c(S+Z)/S,
+resets once the waiting room is full at N* + K); this module adds the
+real-world moment at which the scenario's curve first reaches each load.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from flashcrowd.breakpoint.prediction import predict, request_mix
+from flashcrowd.scenario.model import Curve, Scenario
+from flashcrowd.scenario.quantities import format_moment
+from target_app.profile import Profile
+from target_app.theory import max_throughput
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """A load in simulated and real-world users, and when the curve first reaches it (None: never)."""
+
+    sim_users: float
+    real_users: float
+    real_time: str | None
+    wall_s: float | None
+
+
+@dataclass(frozen=True)
+class CapacityForecast:
+    profile: str
+    site: str
+    workers: int
+    queue: int
+    mean_service_s: float  # S over the scenario's request mix
+    max_rps: float  # c/S
+    knee: Crossing
+    first_resets: Crossing
+    basis: str  # the formula with its numbers
+
+
+def first_crossing(curve: Curve, threshold: float) -> float | None:
+    """The first time (real seconds) ``curve`` reaches ``threshold``, or None if it never does."""
+    frames = curve.keyframes
+    if frames[0].value >= threshold:
+        return frames[0].at_s
+    for left, right in itertools.pairwise(frames):
+        if right.value >= threshold:
+            if right.at_s == left.at_s:
+                return right.at_s
+            fraction = (threshold - left.value) / (right.value - left.value)
+            return left.at_s + fraction * (right.at_s - left.at_s)
+    return None
+
+
+def _crossing(scenario: Scenario, sim_users: float) -> Crossing:
+    real_users = sim_users / scenario.scale
+    real_s = first_crossing(scenario.users, real_users)
+    if real_s is None:
+        return Crossing(sim_users, real_users, None, None)
+    moment = format_moment(scenario.clock.start, round(real_s / 60) * 60)  # a forecast, to the minute
+    return Crossing(sim_users, real_users, moment, scenario.clock.wall_seconds(real_s))
+
+
+def forecast(scenario: Scenario, profile: Profile) -> CapacityForecast:
+    """Knee and first resets of ``profile`` under the scenario's visitors, placed on its curve."""
+    prediction = predict("closed", scenario, profile)
+    mean_service_s = request_mix(scenario, profile).mean_service_s
+    return CapacityForecast(
+        profile=profile.name,
+        site=profile.site,
+        workers=profile.workers,
+        queue=profile.queue,
+        mean_service_s=mean_service_s,
+        max_rps=max_throughput(profile.workers, mean_service_s),
+        knee=_crossing(scenario, prediction.knee),
+        first_resets=_crossing(scenario, prediction.break_),
+        basis=prediction.basis,
+    )

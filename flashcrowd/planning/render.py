@@ -1,0 +1,167 @@
+"""A plan as the text ``flashcrowd plan`` prints, or as JSON for machines."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+from typing import Any
+
+from flashcrowd.planning.plan import Plan
+from flashcrowd.planning.terminal_chart import Mark, draw
+from flashcrowd.scenario.figures import FigureCheck
+from flashcrowd.scenario.quantities import format_duration
+
+MAX_IMPLIED_ROWS = 12
+
+
+def _number(value: float, share: bool) -> str:
+    if share:
+        return f"{value:.1%}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+
+
+def _is_share(check: FigureCheck) -> bool:
+    return check.figure.measure["kind"] == "origin_share"
+
+
+def _documented(check: FigureCheck) -> str:
+    figure, share = check.figure, _is_share(check)
+    if figure.documented_high is None:
+        return _number(figure.documented, share)
+    return f"{_number(figure.documented, share)}-{_number(figure.documented_high, share)}"
+
+
+def _wall(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def _figures_table(plan: Plan) -> list[str]:
+    if not plan.figures:
+        return ["Documented figures: none cited (this scenario models no documented figure)"]
+    lines = [f"{'Documented figures':54} {'documented':>12} {'scenario':>12} {'deviation':>10}"]
+    for check in plan.figures:
+        figure = check.figure
+        text = textwrap.shorten(figure.text, 48, placeholder="...")
+        figure_id = figure.id if figure.modelled else figure.id + "*"
+        equivalent = _number(check.equivalent, _is_share(check))
+        numbers = f"{_documented(check):>12} {equivalent:>12} {check.deviation:>+10.1%}"
+        lines.append(f"  {figure_id:4}{text:48} {numbers}")
+    if not all(check.figure.modelled for check in plan.figures):
+        lines.append("  * not modelled: listed to show whether the curve contradicts it")
+    sources = sorted({check.figure.source for check in plan.figures})
+    lines.append(f"  sources: {', '.join(sources)}")
+    return lines
+
+
+def _implied_table(plan: Plan) -> list[str]:
+    scenario = plan.scenario
+    basis = "stated in the scenario" if scenario.session_stated else "expected from the journeys"
+    session = format_duration(scenario.session_duration_s)
+    lines = [
+        f"Implied figures (Little's law: concurrent = sessions/s x {session}, the mean session {basis};",
+        f"  the curve is written in {scenario.load.unit.replace('_', ' ')})",
+    ]
+    for implied in plan.implied[:MAX_IMPLIED_ROWS]:
+        lines.append(f"  {implied.unit:20} {implied.what:40} {implied.value:>14,.0f}  {implied.when}")
+    hidden = len(plan.implied) - MAX_IMPLIED_ROWS
+    if hidden > 0:
+        lines.append(f"  ... {hidden} more (--json lists them all)")
+    return lines
+
+
+def _run_lines(plan: Plan) -> list[str]:
+    run, clock = plan.run, plan.scenario.clock
+    lines = [
+        "Simulated run",
+        f"  wall-clock {format_duration(run.wall_duration_s)}: {format_duration(clock.duration_s)} of real "
+        f"time compressed x{run.compress:g} (the curve only; think times are real)",
+        f"  peak {run.peak_sim_users:,.0f} simulated users (scale {run.scale:g}) at {run.peak_real_time}, "
+        f"wall {_wall(run.peak_wall_s)}",
+        f"  {run.requests_per_session:.1f} requests a session; expected at the peak: "
+        f"{run.offered_rps_at_peak:,.0f} requests/s offered",
+    ]
+    if plan.capacity is not None and run.served_rps_at_peak < run.offered_rps_at_peak:
+        lines[-1] += f", at most {run.served_rps_at_peak:,.0f} served by the target"
+    return lines
+
+
+def _capacity_lines(plan: Plan) -> list[str]:
+    capacity = plan.capacity
+    if capacity is None:
+        return []
+    lines = [
+        f"Bundled target, profile {capacity.profile} (site {capacity.site}: {capacity.workers} workers, "
+        f"{capacity.queue} waiting slots; S = {capacity.mean_service_s * 1000:.1f} ms over this mix, "
+        f"at most {capacity.max_rps:,.0f} requests/s)"
+    ]
+    for label, crossing in (("knee", capacity.knee), ("first resets", capacity.first_resets)):
+        when = (
+            f"reached at {crossing.real_time}, wall {_wall(crossing.wall_s or 0)}"
+            if crossing.real_time
+            else "never reached by this curve"
+        )
+        users = f"{crossing.sim_users:>9,.0f} simulated = {crossing.real_users:>11,.0f} real users"
+        lines.append(f"  {label:13} {users}, {when}")
+    lines.append(f"  from {capacity.basis}")
+    return lines
+
+
+def as_text(plan: Plan) -> str:
+    """The human report: header, chart, figures, implied units, warnings, run and target."""
+    scenario = plan.scenario
+    marks = []
+    if plan.capacity is not None:
+        marks = [
+            Mark("knee", plan.capacity.knee.real_users),
+            Mark("resets", plan.capacity.first_resets.real_users),
+        ]
+    sections = [
+        [
+            f"{scenario.name}  ({scenario.path})",
+            *textwrap.wrap(scenario.description, 100, initial_indent="  ", subsequent_indent="  "),
+        ],
+        ["Concurrent real-world users (left) and simulated users (right)", draw(scenario, marks)],
+        _figures_table(plan),
+        _implied_table(plan),
+        ["Warnings", *(f"  ! {w}" for w in plan.warnings)] if plan.warnings else [],
+        _run_lines(plan),
+        _capacity_lines(plan),
+    ]
+    return "\n\n".join("\n".join(section) for section in sections if section)
+
+
+def as_json(plan: Plan) -> dict[str, Any]:
+    """The plan as JSON-ready data (times as text, numbers unrounded)."""
+    scenario = plan.scenario
+    return {
+        "scenario": {
+            "name": scenario.name,
+            "path": str(scenario.path),
+            "unit": scenario.load.unit,
+            "start": scenario.clock.start.isoformat(),
+            "real_duration_s": scenario.clock.duration_s,
+            "session_s": scenario.session_duration_s,
+            "session_stated": scenario.session_stated,
+            "session_from_journeys_s": plan.session_from_journeys_s,
+            "target_profile": scenario.target_profile,
+        },
+        "figures": [
+            {
+                "id": check.figure.id,
+                "source": check.figure.source,
+                "text": check.figure.text,
+                "documented": check.figure.documented,
+                "documented_high": check.figure.documented_high,
+                "modelled": check.figure.modelled,
+                "measure": {k: v for k, v in check.figure.measure.items()},
+                "equivalent": check.equivalent,
+                "deviation": check.deviation,
+            }
+            for check in plan.figures
+        ],
+        "implied": [dataclasses.asdict(implied) for implied in plan.implied],
+        "warnings": plan.warnings,
+        "run": dataclasses.asdict(plan.run),
+        "capacity": dataclasses.asdict(plan.capacity) if plan.capacity is not None else None,
+    }
