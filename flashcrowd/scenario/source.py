@@ -92,6 +92,11 @@ class ScenarioSource:
             node = child
         return node
 
+    def position(self, path: PathKey, key_node: bool = False) -> tuple[int, int]:
+        """(line, column) where the value at ``path`` starts, 1-based, to order problems as written."""
+        mark = self.node_at(path, key_node).start_mark
+        return mark.line + 1, mark.column + 1
+
     def line(self, path: PathKey, key_node: bool = False) -> int:
         """The 1-based line where the value at ``path`` (or its nearest written parent) starts."""
         return self.node_at(path, key_node).start_mark.line + 1

@@ -40,11 +40,11 @@ def check_against_schema(source: ScenarioSource) -> None:
     # A misspelt key also leaves its correct spelling missing: report the spelling, with a suggestion.
     misspelt_in = {tuple(e.absolute_path) for e in errors if e.validator == "additionalProperties"}
     errors = [e for e in errors if not (e.validator == "required" and tuple(e.absolute_path) in misspelt_in)]
-    first_line = min(_line_of(source, error) for error in errors)
-    # Among the problems on that line, the most specific one (not descending into oneOf's
+    first = min(_position(source, error) for error in errors)
+    # Among the problems written there, the most specific one (not descending into oneOf's
     # alternatives: the schema's own wording for the whole value reads better).
-    on_line = [error for error in errors if _line_of(source, error) == first_line]
-    raise _config_error(source, max(on_line, key=relevance))
+    there = [error for error in errors if _position(source, error) == first]
+    raise _config_error(source, max(there, key=relevance))
 
 
 def _unknown_keys(error: ValidationError) -> list[str]:
@@ -57,10 +57,10 @@ def _unknown_keys(error: ValidationError) -> list[str]:
     ]
 
 
-def _line_of(source: ScenarioSource, error: ValidationError) -> int:
+def _position(source: ScenarioSource, error: ValidationError) -> tuple[int, int]:
     if error.validator == "additionalProperties":
-        return source.line((*error.absolute_path, _unknown_keys(error)[0]), key_node=True)
-    return source.line(tuple(error.absolute_path))
+        return source.position((*error.absolute_path, _unknown_keys(error)[0]), key_node=True)
+    return source.position(tuple(error.absolute_path))
 
 
 def _config_error(source: ScenarioSource, error: ValidationError) -> ConfigError:
