@@ -284,8 +284,9 @@ class Recorder:
         assert self.started_at is not None and self._csv is not None
         tally = self._pending.pop(second, None) or SecondTally()
         target, achieved = self._users.pop(second, self._last_users)
-        # A row stands at the end of its second; the last one, cut short by the stop, at the stop.
-        wall_s = round(min(second + 1, time.time()) - self.started_at, 3)
+        # A row stands at the end of its second; at the finish, the second cut short stands at the stop.
+        end = max(second, min(second + 1, time.time())) if self.finished else second + 1
+        wall_s = round(end - self.started_at, 3)
         scale = self.scenario.scale or 1.0
         quantiles = latency.percentiles_ms(tally.histogram)
         row = TimelineRow(

@@ -53,12 +53,18 @@ def find_knee(rows: Sequence[TimelineRow]) -> TimelineRow | None:
     return None
 
 
-def tracking_error(rows: Sequence[TimelineRow]) -> dict[str, float | int | None]:
-    """Max and mean gap between target and achieved users once ramps settle (simulated users)."""
+def tracking_error(rows: Sequence[TimelineRow], curve_end_s: float) -> dict[str, float | int | None]:
+    """Max and mean gap between target and achieved users once ramps settle (simulated users).
+
+    Seconds after ``curve_end_s`` (the scenario's wall duration, when the shape stops) are not judged.
+    """
     settled = [
         row
         for i, row in enumerate(rows)
-        if i >= SETTLE_S and row.target_users >= 1 and _steady(rows[i - SETTLE_S : i + 1])
+        if i >= SETTLE_S
+        and row.wall_s <= curve_end_s
+        and row.target_users >= 1
+        and _steady(rows[i - SETTLE_S : i + 1])
     ]
     errors = [abs(row.achieved_users - row.target_users) for row in settled]
     relative = [abs(row.achieved_users - row.target_users) / row.target_users for row in settled]

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
+from flashcrowd.report.html import write_html
 from flashcrowd.report.junit import write_junit
 from flashcrowd.report.summary import build_summary, write_summary
 
 if TYPE_CHECKING:
     from flashcrowd.recorder import Recorder
-
-logger = logging.getLogger(__name__)
 
 
 def write_outputs(recorder: Recorder) -> dict[str, object]:
@@ -20,4 +18,5 @@ def write_outputs(recorder: Recorder) -> dict[str, object]:
     summary = build_summary(recorder)
     write_summary(summary, recorder.out_dir / "summary.json")
     write_junit(summary, recorder.out_dir / "junit.xml")
+    write_html(summary, recorder.rows, recorder.out_dir / "report.html")
     return summary

@@ -62,7 +62,7 @@ def build_summary(recorder: Recorder) -> dict[str, Any]:
             "peak_achieved_real_users": max((row.achieved_real_users for row in rows), default=0.0),
         },
         "slos": [verdict.as_dict() for verdict in recorder.verdicts],
-        "tracking": tracking_error(rows),
+        "tracking": tracking_error(rows, recorder.scenario.clock.wall_duration_s),
         "gaps": [vars(gap) for gap in recorder.gaps],
         "scenario": scenario_info(recorder),
         "role": recorder.role,

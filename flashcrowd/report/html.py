@@ -1,0 +1,234 @@
+"""report.html: one self-contained file (inline CSS and SVG, no scripts to fetch) for people who look.
+
+The chart data is embedded too, as ``<script type="application/json" id="flashcrowd-data">``
+holding ``{"summary", "timeline", "charts", "markers", "gaps"}``, so tools and
+tests can check what the charts show.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from flashcrowd.report.charts import Marker, build_charts, render_svg
+from flashcrowd.report.timeline import TimelineRow
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1000px;
+  color:#222}
+h1{margin-bottom:.2rem}.sub{color:#666;margin-top:0}
+.verdict{display:inline-block;padding:.3rem .8rem;border-radius:4px;color:#fff;font-weight:600}
+.passed{background:#2ca02c}.slo_breached{background:#d62728}
+.target_unreachable,.generator_failure{background:#7f7f7f}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}
+td,th{border:1px solid #ddd;padding:.3rem .6rem;text-align:left}
+th{background:#f4f4f4}.bad{color:#d62728;font-weight:600}.ok{color:#2ca02c}
+figure{margin:0 0 1rem}svg{max-width:100%;height:auto}
+"""
+
+
+def render_html(summary: dict[str, Any], rows: Sequence[TimelineRow]) -> str:
+    """The whole report for a run's summary (see summary.py) and its timeline rows."""
+    scenario = summary["scenario"]
+    start = datetime.fromisoformat(scenario["real_start"])
+
+    def wall_to_time(wall_s: float) -> datetime:
+        return start + timedelta(seconds=wall_s * scenario["compress"])
+
+    markers = [
+        Marker(label, summary[key]["wall_s"], colour)
+        for key, label, colour in (("knee", "knee", "#ff7f0e"), ("first_reset", "first reset", "#d62728"))
+        if summary.get(key)
+    ]
+    end_s = rows[-1].wall_s if rows else 0.0
+    gaps = [
+        (gap["start_wall_s"], gap["end_wall_s"] if gap["end_wall_s"] is not None else end_s)
+        for gap in summary["gaps"]
+    ]
+    charts = build_charts(rows)
+    data = {
+        "summary": summary,
+        "timeline": [row.as_record() for row in rows],
+        "charts": [chart.data() for chart in charts],
+        "markers": [
+            {"label": m.label, "wall_s": m.wall_s, "real_time": wall_to_time(m.wall_s).isoformat()}
+            for m in markers
+        ],
+        "gaps": summary["gaps"],
+    }
+    figures = (
+        "".join(
+            f'<figure id="chart-{chart.id}">{render_svg(chart, rows, markers, gaps, wall_to_time)}</figure>'
+            for chart in charts
+        )
+        if rows
+        else "<p>The run recorded no timeline.</p>"
+    )
+    title = f"flashcrowd: {scenario['name']}"
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title><style>{STYLE}</style></head>
+<body>
+<h1>{escape(title)}</h1>
+<p class="sub">{escape(scenario["real_start"])}, {scenario["real_duration_s"]:g} s of real-world time
+replayed in {scenario["wall_duration_s"]:g} s (scale {scenario["scale"]:g} simulated users per real user)</p>
+<p><span class="verdict {summary["verdict"]}">{escape(summary["verdict"].replace("_", " "))}</span>
+exit code {summary["exit_code"]}{_stopped(summary)}</p>
+{_key_facts(summary)}
+<h2>Charts</h2>
+{figures}
+<h2>SLO verdicts</h2>
+{_slo_table(summary["slos"])}
+<h2>Documented figures and this run</h2>
+{_figure_table(scenario["figures"])}
+<h2>Failures by detail</h2>
+{_table(("detail", "count"), sorted(summary["totals"]["failures_by_detail"].items()))}
+<h2>Gaps in the measurements</h2>
+{_gap_table(summary["gaps"])}
+<h2>Versions and machine</h2>
+{_versions_table(summary)}
+<script type="application/json" id="flashcrowd-data">{_json_for_script(data)}</script>
+</body></html>
+"""
+
+
+def write_html(summary: dict[str, Any], rows: Sequence[TimelineRow], path: Path) -> None:
+    path.write_text(render_html(summary, rows), encoding="utf-8")
+
+
+def _json_for_script(data: object) -> str:
+    # "</" would end the script element early; JSON allows it escaped.
+    return json.dumps(data, default=str).replace("</", "<\\/")
+
+
+def _stopped(summary: dict[str, Any]) -> str:
+    stop = summary.get("stopped_by")
+    if not stop:
+        return ""
+    when = f"{stop['wall_s']:.0f} s ({escape(stop['real_time'])})"
+    return f"; stopped early at {when} on the breach of {escape(stop['slo'])}"
+
+
+def _moment(point: dict[str, Any] | None) -> str:
+    if not point:
+        return "none"
+    return (
+        f"{point['wall_s']:.1f} s into the run, real-world {point['real_time']}, "
+        f"{point['sim_users']} simulated users (~{point['real_users']:,.0f} real)"
+    )
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f} ms"
+
+
+def _key_facts(summary: dict[str, Any]) -> str:
+    totals = summary["totals"]
+    failures = ", ".join(f"{k} {v}" for k, v in sorted(totals["failures_by_kind"].items())) or "none"
+    return _table(
+        ("", ""),
+        [
+            ("first connection reset", _moment(summary["first_reset"])),
+            ("knee (latency starts to rise)", _moment(summary["knee"])),
+            ("requests", f"{totals['requests']:,} in {totals['duration_s']:.0f} s ({totals['rps']:,.1f}/s)"),
+            ("failures", f"{totals['failures']:,}: {failures}"),
+            (
+                "latency p50 / p95 / p99 / max",
+                " / ".join(_ms(totals[k]) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")),
+            ),
+            (
+                "peak achieved users",
+                f"{totals['peak_achieved_users']} simulated "
+                f"(~{totals['peak_achieved_real_users']:,.0f} real)",
+            ),
+        ],
+    )
+
+
+def _versions_table(summary: dict[str, Any]) -> str:
+    machine = summary["machine"]
+    return _table(
+        ("", ""),
+        [
+            *summary["versions"].items(),
+            ("cpus", machine["cpus"]),
+            ("memory", f"{machine['memory_bytes'] / 2**30:.1f} GiB"),
+            ("platform", machine["platform"]),
+            ("locust role", summary["role"]),
+        ],
+    )
+
+
+def _slo_table(slos: list[dict[str, Any]]) -> str:
+    def verdict(slo: dict[str, Any]) -> str:
+        if not slo["breached"]:
+            return '<span class="ok">held</span>'
+        breach = slo["first_breach"]
+        return (
+            f'<span class="bad">breached</span> at {breach["wall_s"]:.0f} s '
+            f"({escape(breach['real_time'])}): {breach['value']:.4g}"
+        )
+
+    rows = [
+        (
+            slo["name"],
+            f"{slo['metric']} {slo['op']} {slo['threshold']:g}",
+            f"{slo['window_s']:g} s",
+            "-" if slo["worst"] is None else f"{slo['worst']:.4g}",
+            verdict(slo),
+        )
+        for slo in slos
+    ]
+    return (
+        _table(("SLO", "objective", "window", "worst", "verdict"), rows, raw_last=True)
+        if rows
+        else "<p>The scenario sets no SLOs.</p>"
+    )
+
+
+def _figure_table(figures: list[dict[str, Any]]) -> str:
+    def number(value: float | None) -> str:
+        return "-" if value is None else f"{value:,.0f}"
+
+    rows = [
+        (
+            f["id"],
+            f["text"],
+            number(f["documented"]),
+            number(f["scenario_equivalent"]),
+            number(f["run_equivalent"]),
+            f["source"],
+        )
+        for f in figures
+    ]
+    header = ("#", "figure", "documented", "scenario's equivalent", "this run's equivalent", "source")
+    return _table(header, rows) if rows else "<p>The scenario cites no documented figures.</p>"
+
+
+def _gap_table(gaps: list[dict[str, Any]]) -> str:
+    rows = [
+        (
+            f"{g['start_wall_s']:.1f} s",
+            "end of run" if g["end_wall_s"] is None else f"{g['end_wall_s']:.1f} s",
+            g["reason"],
+        )
+        for g in gaps
+    ]
+    return _table(("from", "to", "reason"), rows) if rows else "<p>None: every second was measured.</p>"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]], raw_last: bool = False) -> str:
+    """An HTML table; cells are escaped, except the last column when ``raw_last`` (already HTML)."""
+
+    def cell(i: int, value: object) -> str:
+        text = str(value)
+        return text if raw_last and i == len(header) - 1 else escape(text)
+
+    head = "" if not any(header) else "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"
+    body = "".join(
+        "<tr>" + "".join(f"<td>{cell(i, v)}</td>" for i, v in enumerate(row)) + "</tr>" for row in rows
+    )
+    return f"<table>{head}{body}</table>"

@@ -1,0 +1,147 @@
+"""The recorder: exact percentiles, tallies merged by second, a timeline on disk as the run goes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import time
+from collections import defaultdict
+
+import gevent
+import pytest
+from locust.env import Environment
+from recorder_helpers import feed, nearest_rank, run_in_process, scenario, scripted_user, started_recorder
+
+from flashcrowd import latency
+from flashcrowd.recorder import REPORT_KEY, SecondTally
+
+PERCENTILES = (50.0, 95.0, 99.0)
+
+
+@pytest.mark.load
+def test_percentiles_agree_with_the_raw_response_times_of_the_same_run(target_factory, tmp_path):
+    from flashcrowd.visitor import Visitor
+
+    target = target_factory("ci-small")
+    raw: list[float] = []
+    raw_by_second: dict[int, list[float]] = defaultdict(list)
+
+    def keep_raw(environment, recorder):
+        def listener(response_time, **_):
+            raw.append(response_time)
+            raw_by_second[int(time.time())].append(response_time)  # the second the recorder files it in
+
+        environment.events.request.add_listener(listener)
+
+    recorder = run_in_process(scenario([(0, 8)], 3.0), tmp_path, Visitor, host=target.url, during=keep_raw)
+
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["totals"]["requests"] == len(raw) > 200
+    for p in PERCENTILES:
+        assert summary["totals"][f"p{p:.0f}_ms"] == pytest.approx(nearest_rank(raw, p), rel=0.01)
+    busy_rows = [row for row in recorder.rows if row.requests >= 50]
+    assert busy_rows
+    for row in busy_rows:
+        second = round(recorder.started_at + row.wall_s) - 1
+        assert row.requests == len(raw_by_second[second])
+        assert row.p95_ms == pytest.approx(nearest_rank(raw_by_second[second], 95.0), rel=0.01)
+
+
+def test_tallies_from_workers_land_in_their_second_and_merge_exactly(tmp_path):
+    environment = Environment()
+    environment.create_local_runner()
+    recorder = started_recorder(environment, scenario([(0, 1)], 10.0), tmp_path)
+    rng = random.Random(3)
+    first = [rng.lognormvariate(3, 1) for _ in range(3000)]
+    second = [rng.lognormvariate(5, 0.5) for _ in range(1000)]
+    base = int(recorder.started_at) + 1
+    for values, resets in ((first, 10), (second, 0)):  # two workers reporting the same second
+        tally = SecondTally()
+        for i, value in enumerate(values):
+            tally.add(
+                value,
+                ConnectionResetError(104, "Connection reset by peer") if i < resets else None,
+                False,
+                base,
+            )
+        recorder._receive("worker", {REPORT_KEY: {str(base): tally.to_wire()}})
+    feed(recorder, 2, [5.0])
+
+    merged_row, next_row = recorder.rows[-2:]
+    assert merged_row.requests == 4000 and merged_row.failures == {"connection_reset": 10}
+    assert next_row.requests == 1
+    for p, value in ((50.0, merged_row.p50_ms), (99.0, merged_row.p99_ms)):
+        assert value == pytest.approx(nearest_rank(first + second, p), rel=0.001)
+    assert recorder.first_reset_wall_s == pytest.approx(base - recorder.started_at, abs=0.01)
+
+
+def test_a_report_for_a_second_already_written_counts_in_the_totals_only(tmp_path):
+    environment = Environment()
+    environment.create_local_runner()
+    recorder = started_recorder(environment, scenario([(0, 1)], 10.0), tmp_path)
+    feed(recorder, 1, [10.0] * 5)
+    late = SecondTally()
+    late.add(20.0, None, False, int(recorder.started_at) + 1)
+    recorder._receive("worker", {REPORT_KEY: {str(int(recorder.started_at) + 1): late.to_wire()}})
+    assert recorder.rows[-1].requests == 5
+    assert recorder.totals.requests == 6 and recorder.late_requests == 1
+
+
+def test_the_timeline_is_on_disk_while_the_run_goes(tmp_path):
+    seen_during_run: list[int] = []
+
+    def read_timeline(environment, recorder):
+        gevent.sleep(3.2)
+        with (tmp_path / "timeline.csv").open() as file:
+            seen_during_run.append(len(list(csv.DictReader(file))))
+
+    user = scripted_user(lambda t, rng: (rng.uniform(1, 3), None))
+    run_in_process(scenario([(0, 2)], 4.0), tmp_path, user, during=read_timeline)
+
+    assert seen_during_run and seen_during_run[0] >= 2
+    with (tmp_path / "timeline.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) >= 4 and int(rows[1]["requests"]) > 0
+    assert rows[1]["real_time"].startswith("2016-11-08T22:00:0") and rows[1]["real_time"].endswith("-05:00")
+
+
+def test_open_model_latency_runs_from_the_intended_start():
+    sent_late = {"intended_start": 100.0}
+    assert latency.measured_latency_ms(20.0, sent_late, now=100.5) == pytest.approx(500.0)
+    assert latency.measured_latency_ms(20.0, {}, now=100.5) == 20.0
+    assert latency.measured_latency_ms(20.0, None, now=100.5) == 20.0
+
+
+def test_a_request_sent_late_by_a_stalled_generator_shows_its_whole_delay(tmp_path):
+    environment = Environment()
+    environment.create_local_runner()
+    recorder = started_recorder(environment, scenario([(0, 1)], 10.0), tmp_path)
+    now = time.time()
+    for _ in range(100):  # each answered in 5 ms, but due 800 ms before it was sent
+        environment.events.request.fire(
+            request_type="GET",
+            name="/",
+            response_time=5.0,
+            response_length=0,
+            exception=None,
+            context={"intended_start": now - 0.8},
+        )
+    recorder.finish()
+    assert recorder.rows[-1].p50_ms >= 800.0
+
+
+def test_gaps_are_opened_closed_and_listed_in_the_summary(tmp_path):
+    environment = Environment()
+    environment.create_local_runner()
+    recorder = started_recorder(environment, scenario([(0, 1)], 10.0), tmp_path)
+    feed(recorder, 1, [5.0])
+    recorder.mark_gap(0.5, None, "worker w1 went missing")
+    recorder.mark_gap(0.5, 1.5, "worker w1 went missing")
+    recorder.mark_gap(1.7, None, "worker w2 went missing")
+    recorder.finish()
+    gaps = json.loads((tmp_path / "summary.json").read_text())["gaps"]
+    assert gaps == [
+        {"start_wall_s": 0.5, "end_wall_s": 1.5, "reason": "worker w1 went missing"},
+        {"start_wall_s": 1.7, "end_wall_s": None, "reason": "worker w2 went missing"},
+    ]
