@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from flashcrowd.cli import main
 from flashcrowd.errors import ConfigError, UsageError
 from flashcrowd.paths import SCENARIOS_DIR, bundled_scenarios
 from flashcrowd.scenario import load_scenario
+from flashcrowd.scenario.figures import check_figures
 from flashcrowd.scenario.journeys import session_seconds
 from flashcrowd.scenario.littles_law import sessions_between
 from flashcrowd.scenario.source import ScenarioSource
@@ -167,3 +169,14 @@ def test_schema_is_draft_2020_12_with_a_versioned_id_and_accepts_every_bundled_s
         assert not list(validator.iter_errors(data)), name
     # The same file editors use: shipped with the package, valid JSON.
     assert json.loads((Path(__file__).parents[1] / "flashcrowd/scenario/schema.json").read_text()) == schema
+
+
+def test_the_worked_example_in_the_docs_loads_and_models_its_figure(tmp_path):
+    docs = (Path(__file__).parents[1] / "docs" / "scenarios.md").read_text()
+    example = next(
+        block for block in re.findall(r"```yaml\n(.*?)```", docs, re.S) if "flashcrowd: 1" in block
+    )
+    scenario = load_scenario(write(tmp_path, example))
+    (check,) = check_figures(scenario)
+    assert abs(check.deviation) <= 0.02
+    assert scenario.clock.wall_duration_s <= 30 * 60
