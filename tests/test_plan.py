@@ -127,3 +127,15 @@ def test_first_crossing_on_ramps_steps_and_never():
     assert first_crossing(curve, 300) == 100  # reached by the step
     assert first_crossing(curve, 5) == 0
     assert first_crossing(curve, 501) is None
+
+
+def test_an_unlimited_profile_has_no_knee_and_the_json_stays_strict(capsys):
+    assert main(["plan", "ci-smoke", "--profile", "unbounded", "--no-png", "--json"]) == 0
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    plan = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert plan["capacity"]["knee"]["sim_users"] is None and plan["capacity"]["max_rps"] is None
+    assert main(["plan", "ci-smoke", "--profile", "unbounded", "--no-png"]) == 0
+    assert "no knee and no resets" in capsys.readouterr().out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import textwrap
 from typing import Any
 
@@ -93,8 +94,10 @@ def _capacity_lines(plan: Plan) -> list[str]:
     lines = [
         f"Bundled target, profile {capacity.profile} (site {capacity.site}: {capacity.workers} workers, "
         f"{capacity.queue} waiting slots; S = {capacity.mean_service_s * 1000:.1f} ms over this mix, "
-        f"at most {capacity.max_rps:,.0f} requests/s)"
+        f"at most {capacity.max_rps:,.0f} requests/s)".replace("at most inf requests/s", "no limit")
     ]
+    if math.isinf(capacity.knee.sim_users):
+        return [*lines, "  no knee and no resets: this profile serves without a capacity limit"]
     for label, crossing in (("knee", capacity.knee), ("first resets", capacity.first_resets)):
         when = (
             f"reached at {crossing.real_time}, wall {_wall(crossing.wall_s or 0)}"
@@ -131,37 +134,50 @@ def as_text(plan: Plan) -> str:
     return "\n\n".join("\n".join(section) for section in sections if section)
 
 
+def _finite(value: Any) -> Any:
+    """JSON has no infinity: an unlimited capacity becomes null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
+
+
 def as_json(plan: Plan) -> dict[str, Any]:
-    """The plan as JSON-ready data (times as text, numbers unrounded)."""
+    """The plan as JSON-ready data (times as text, numbers unrounded, null for unlimited)."""
     scenario = plan.scenario
-    return {
-        "scenario": {
-            "name": scenario.name,
-            "path": str(scenario.path),
-            "unit": scenario.load.unit,
-            "start": scenario.clock.start.isoformat(),
-            "real_duration_s": scenario.clock.duration_s,
-            "session_s": scenario.session_duration_s,
-            "session_stated": scenario.session_stated,
-            "session_from_journeys_s": plan.session_from_journeys_s,
-            "target_profile": scenario.target_profile,
-        },
-        "figures": [
-            {
-                "id": check.figure.id,
-                "source": check.figure.source,
-                "text": check.figure.text,
-                "documented": check.figure.documented,
-                "documented_high": check.figure.documented_high,
-                "modelled": check.figure.modelled,
-                "measure": {k: v for k, v in check.figure.measure.items()},
-                "equivalent": check.equivalent,
-                "deviation": check.deviation,
-            }
-            for check in plan.figures
-        ],
-        "implied": [dataclasses.asdict(implied) for implied in plan.implied],
-        "warnings": plan.warnings,
-        "run": dataclasses.asdict(plan.run),
-        "capacity": dataclasses.asdict(plan.capacity) if plan.capacity is not None else None,
-    }
+    return _finite(
+        {
+            "scenario": {
+                "name": scenario.name,
+                "path": str(scenario.path),
+                "unit": scenario.load.unit,
+                "start": scenario.clock.start.isoformat(),
+                "real_duration_s": scenario.clock.duration_s,
+                "session_s": scenario.session_duration_s,
+                "session_stated": scenario.session_stated,
+                "session_from_journeys_s": plan.session_from_journeys_s,
+                "target_profile": scenario.target_profile,
+            },
+            "figures": [
+                {
+                    "id": check.figure.id,
+                    "source": check.figure.source,
+                    "text": check.figure.text,
+                    "documented": check.figure.documented,
+                    "documented_high": check.figure.documented_high,
+                    "modelled": check.figure.modelled,
+                    "measure": {k: v for k, v in check.figure.measure.items()},
+                    "equivalent": check.equivalent,
+                    "deviation": check.deviation,
+                }
+                for check in plan.figures
+            ],
+            "implied": [dataclasses.asdict(implied) for implied in plan.implied],
+            "warnings": plan.warnings,
+            "run": dataclasses.asdict(plan.run),
+            "capacity": dataclasses.asdict(plan.capacity) if plan.capacity is not None else None,
+        }
+    )
