@@ -1,17 +1,74 @@
-"""Placeholder until its owner lands it: `flashcrowd smoke`."""
+"""`flashcrowd smoke`: the CI gate. A short ci-smoke run against a site, judged by the scenario's SLOs."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from flashcrowd.cli.common import add_command
+from flashcrowd.cli.common import add_command, add_host_options
+from flashcrowd.cli.run import print_outcome
 from flashcrowd.errors import UsageError
+from flashcrowd.paths import resolve_scenario
+from flashcrowd.runner import RunOptions, run_scenario
+from flashcrowd.scenario import load_scenario
+
+SMOKE_SCENARIO = "ci-smoke"
+# The whole gate, start-up and report included, must fit in a minute of CI time.
+MAX_CURVE_S = 50.0
+
+DESCRIPTION = f"""\
+Run the {SMOKE_SCENARIO} scenario (20 visitors for 40 s) against --host and judge it by
+its SLOs over sliding windows: p95 latency, error rate, no connection resets. Without
+--host the bundled target is started with the ci-small profile. The run takes under
+a minute, start-up included; report.html, junit.xml (one test case per SLO),
+summary.json and timeline.csv are kept in --out for the pipeline's artifacts.
+
+exit codes: 0 passed, 1 SLO breached, 2 bad input, 3 target unreachable, 4 generator failure"""
+
+EXAMPLES = """\
+  flashcrowd smoke --host http://127.0.0.1:8080
+  flashcrowd smoke --host http://localhost:8000 --out smoke-results --stop-on-breach
+  flashcrowd smoke --host http://127.0.0.1:8080 --scenario my-smoke.yaml"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = add_command(subparsers, "smoke", "(not built yet)", "(not built yet)", "  -")
+    parser = add_command(subparsers, "smoke", "CI gate: a short run judged by SLOs", DESCRIPTION, EXAMPLES)
+    add_host_options(parser)
+    parser.add_argument("--out", default="flashcrowd-smoke", help="results directory, kept as a CI artifact")
+    parser.add_argument(
+        "--scenario",
+        default=SMOKE_SCENARIO,
+        help=f"a scenario of at most {MAX_CURVE_S:.0f} s with SLOs, instead of {SMOKE_SCENARIO}",
+    )
+    parser.add_argument("--stop-on-breach", action="store_true", help="fail fast at the first SLO breach")
     parser.set_defaults(func=run)
 
 
+def check_smoke_scenario(name_or_path: str) -> None:
+    """A smoke scenario must have SLOs to judge by and a curve short enough for the minute."""
+    path = resolve_scenario(name_or_path)
+    scenario = load_scenario(path)
+    if not scenario.slos:
+        raise UsageError(f"--scenario {name_or_path}: {path} has no slos; a smoke run needs SLOs to judge by")
+    if scenario.clock.wall_duration_s > MAX_CURVE_S:
+        raise UsageError(
+            f"--scenario {name_or_path}: its curve runs {scenario.clock.wall_duration_s:.0f} s; a smoke run "
+            f"expects at most {MAX_CURVE_S:.0f} s (use flashcrowd run for longer runs)"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
-    raise UsageError("smoke is not built yet")
+    check_smoke_scenario(args.scenario)
+    print(f"flashcrowd: smoke run of {args.scenario} ...", file=sys.stderr, flush=True)
+    outcome = run_scenario(
+        RunOptions(
+            scenario=args.scenario,
+            host=args.host,
+            allow_remote_target=args.allow_remote_target,
+            out=args.out,
+            stop_on_breach=args.stop_on_breach,
+        )
+    )
+    print_outcome(outcome)
+    print(f"JUnit: {outcome.out_dir / 'junit.xml'}")
+    return outcome.exit_code

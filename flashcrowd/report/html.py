@@ -190,20 +190,25 @@ def _slo_table(slos: list[dict[str, Any]]) -> str:
 
 
 def _figure_table(figures: list[dict[str, Any]]) -> str:
-    def number(value: float | None) -> str:
-        return "-" if value is None else f"{value:,.0f}"
+    def rows_for(figure: dict[str, Any]) -> tuple[str, ...]:
+        share = figure["measure"].get("kind") == "origin_share"
 
-    rows = [
-        (
-            f["id"],
-            f["text"],
-            number(f["documented"]),
-            number(f["scenario_equivalent"]),
-            number(f["run_equivalent"]),
-            f["source"],
+        def number(value: float | None) -> str:
+            return "-" if value is None else f"{value:.1%}" if share else f"{value:,.0f}"
+
+        documented = number(figure["documented"])
+        if figure.get("documented_high") is not None:
+            documented += f" to {number(figure['documented_high'])}"
+        return (
+            figure["id"],
+            figure["text"],
+            documented,
+            number(figure["scenario_equivalent"]),
+            number(figure["run_equivalent"]),
+            figure["source"],
         )
-        for f in figures
-    ]
+
+    rows = [rows_for(figure) for figure in figures]
     header = ("#", "figure", "documented", "scenario's equivalent", "this run's equivalent", "source")
     return _table(header, rows) if rows else "<p>The scenario cites no documented figures.</p>"
 

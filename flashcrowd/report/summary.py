@@ -43,7 +43,7 @@ def build_summary(recorder: Recorder) -> dict[str, Any]:
         "verdict": VERDICTS[exit_code],
         "stopped_by": recorder.stopped_by,
         "first_reset": None if first_reset is None else moment(recorder, first_reset),
-        "knee": None if knee is None else moment(recorder, knee.wall_s),
+        "knee": None if knee is None else moment(recorder, max(0.0, knee.wall_s - 1), knee),
         "knee_baseline_p95_ms": knee_baseline_ms(rows),
         "totals": {
             "duration_s": duration_s,
@@ -79,9 +79,9 @@ def build_summary(recorder: Recorder) -> dict[str, Any]:
     }
 
 
-def moment(recorder: Recorder, wall_s: float) -> dict[str, Any]:
-    """A point of the run: wall clock, real-world clock, and the users present then."""
-    row = row_at(recorder.rows, wall_s)
+def moment(recorder: Recorder, wall_s: float, row: TimelineRow | None = None) -> dict[str, Any]:
+    """A point of the run: wall clock, real-world clock, and the users present then (in ``row``)."""
+    row = row or row_at(recorder.rows, wall_s)
     scale = recorder.scenario.scale or 1.0
     achieved = row.achieved_users if row else 0
     return {

@@ -1,0 +1,117 @@
+"""The report of a run that broke: resets and knee where they happened, charts that render, JUnit for CI."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import gevent
+import matplotlib.image
+import pytest
+from recorder_helpers import run_in_process, scenario, scripted_user
+
+from flashcrowd.scenario.model import SLO
+
+SLOW_FROM_S = 4.0  # the scripted site slows down here...
+RESETS_FROM_S = 5.5  # ...and starts resetting connections here
+RUN_S = 8.0
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def breaking_site(t, rng):
+    """5 ms answers, 200 ms after SLOW_FROM_S, and a third of connections reset after RESETS_FROM_S."""
+    latency_ms = rng.uniform(4, 6) if t < SLOW_FROM_S else rng.uniform(190, 210)
+    reset = t >= RESETS_FROM_S and rng.random() < 0.3
+    return latency_ms, ConnectionResetError(104, "Connection reset by peer") if reset else None
+
+
+@pytest.fixture(scope="module")
+def broken_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("broken-run")
+    slos = [SLO("no connection resets", "resets", "<=", 0, 2), SLO("p95 under 1 s", "p95_ms", "<=", 1000, 2)]
+    curve = scenario([(0, 2000)], RUN_S, slos, scale=0.002)  # 4 simulated users stand for 2,000 real ones
+
+    def lose_a_worker(environment, recorder):
+        gevent.sleep(2.5)
+        recorder.mark_gap(1.0, 2.0, "worker w1 went missing")  # the report must show it, whatever its cause
+
+    run_in_process(curve, out, scripted_user(breaking_site, pause_s=0.02), during=lose_a_worker)
+    return out
+
+
+def embedded_data(out: Path) -> dict:
+    html = (out / "report.html").read_text()
+    found = re.search(r'<script type="application/json" id="flashcrowd-data">(.*?)</script>', html, re.S)
+    assert found, "the report embeds its chart data"
+    return json.loads(found.group(1))
+
+
+def test_the_summary_puts_first_reset_and_knee_where_the_site_broke(broken_run):
+    summary = json.loads((broken_run / "summary.json").read_text())
+    assert summary["first_reset"]["wall_s"] == pytest.approx(RESETS_FROM_S, abs=0.4)
+    assert summary["first_reset"]["real_time"] == "2016-11-08T22:00:05-05:00"
+    assert summary["first_reset"]["sim_users"] == 4 and summary["first_reset"]["real_users"] == 2000
+    assert SLOW_FROM_S - 0.5 <= summary["knee"]["wall_s"] <= SLOW_FROM_S + 1.5
+    assert summary["exit_code"] == 1 and summary["verdict"] == "slo_breached"
+
+
+def test_the_errors_chart_shows_resets_beginning_at_the_first_reset(broken_run):
+    data = embedded_data(broken_run)
+    timeline = data["timeline"]
+    resets = next(chart for chart in data["charts"] if chart["id"] == "errors")["series"]["connection_reset"]
+    first_row = next(i for i, count in enumerate(resets) if count)
+    first_reset_s = data["summary"]["first_reset"]["wall_s"]
+    assert timeline[first_row - 1]["wall_s"] < first_reset_s <= timeline[first_row]["wall_s"]
+    assert all(count > 0 for count in resets[first_row + 1 : -1])  # and they go on
+    assert sum(resets) == data["summary"]["totals"]["failures_by_kind"]["connection_reset"]
+    markers = {marker["label"]: marker["wall_s"] for marker in data["markers"]}
+    assert markers["first reset"] == first_reset_s and "knee" in markers
+    latency = next(chart for chart in data["charts"] if chart["id"] == "latency")["series"]
+    assert latency["p95"][1] < 10 < 150 < latency["p95"][-2]
+    users = next(chart for chart in data["charts"] if chart["id"] == "users")["series"]
+    assert users["target"][2] == 2000 and users["achieved"][2] == 2000  # real-world equivalents
+    assert data["gaps"] == [{"start_wall_s": 1.0, "end_wall_s": 2.0, "reason": "worker w1 went missing"}]
+
+
+def test_the_report_is_one_file_that_needs_no_network(broken_run):
+    html = (broken_run / "report.html").read_text()
+    assert html.count("<svg") == 4
+    assert not re.search(r"<script[^>]+src=|<link |<img |url\((?!#)|@import", html)
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', html)
+    for text in ("no connection resets", "breached", "worker w1 went missing", "locust", "cpus"):
+        assert text in html
+
+
+def test_junit_names_the_breached_slo(broken_run):
+    suite = ET.parse(broken_run / "junit.xml").getroot()
+    failed = {case.get("name"): case.find("failure") for case in suite.iter("testcase")}
+    assert failed["no connection resets"] is not None
+    assert "SLO no connection resets breached" in failed["no connection resets"].get("message")
+    assert failed["p95 under 1 s"] is None
+    assert suite.get("failures") == "1"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
+def test_the_report_renders_in_headless_chromium(broken_run, tmp_path):
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--screenshot={shot}",
+            "--window-size=1100,2600",
+            (broken_run / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    pixels = (matplotlib.image.imread(shot)[:, :, :3] * 255).astype(int)
+    for colour in ((255, 127, 14), (31, 119, 180)):  # the p95 and rps lines: only the charts draw them
+        assert (abs(pixels - colour).sum(axis=2) < 40).sum() > 200
