@@ -73,6 +73,9 @@ class WorkerWatch:
         events.test_start.add_listener(self._on_test_start)
         events.test_stopping.add_listener(self._on_test_stopping)
         events.worker_report.add_listener(self._on_worker_report)
+        # Locust fires quitting listeners last-registered-first, and the recorder (attached before
+        # this watch) sets the exit code there: go first in the list, so this verdict runs last.
+        events.quitting._handlers.insert(0, self._on_quitting)
 
     @property
     def runner(self) -> MasterRunner:
@@ -92,8 +95,6 @@ class WorkerWatch:
         self._started_at = time.time()
         self._last_report = dict.fromkeys(self.runner.clients, 0.0)
         self._poller = gevent.spawn(self._poll_forever)
-        # Registered now, after every init listener (the recorder's too), so this exit code has the last word.
-        self.environment.events.quitting.add_listener(self._on_quitting)
 
     def _on_worker_report(self, client_id: str, **_kwargs: Any) -> None:
         if self._poller is not None:
