@@ -226,7 +226,14 @@ class Recorder:
             late.add(latency_ms, exception, retry, at)
             self._absorb_late(late)
             return
-        self._pending.setdefault(second, SecondTally()).add(latency_ms, exception, retry, at)
+        self._tally_for(second).add(latency_ms, exception, retry, at)
+
+    def _tally_for(self, second: int) -> SecondTally:
+        # Not setdefault: a tally's histogram is 170 kB, too much to build for every request.
+        tally = self._pending.get(second)
+        if tally is None:
+            tally = self._pending[second] = SecondTally()
+        return tally
 
     def _absorb_late(self, tally: SecondTally) -> None:
         self.totals.merge(tally)
@@ -244,7 +251,7 @@ class Recorder:
             if self._next_second is not None and second < self._next_second:
                 self._absorb_late(tally)
             else:
-                self._pending.setdefault(second, SecondTally()).merge(tally)
+                self._tally_for(second).merge(tally)
 
     # -- the timeline -----------------------------------------------------------------------
 
@@ -386,7 +393,9 @@ class Recorder:
             span = math.ceil(verdict.slo.window_s)
             if (len(self.rows) >= span) == final:
                 continue
-            stats = windows.get(span) or windows.setdefault(span, self.window(span))
+            if span not in windows:
+                windows[span] = self.window(span)
+            stats = windows[span]
             if verdict.judge(stats, row.wall_s, row.real_time) and self.stop_on_breach:
                 self._stop_for(verdict, row)
 
