@@ -6,6 +6,8 @@ import json
 import re
 import shutil
 import subprocess
+import time
+import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -41,6 +43,35 @@ def broken_run(tmp_path_factory):
 
     run_in_process(curve, out, scripted_user(breaking_site, pause_s=0.02), during=lose_a_worker)
     return out
+
+
+@pytest.mark.load
+def test_resets_begin_in_the_report_when_the_targets_own_counters_say(target_factory, tmp_path):
+    from flashcrowd.visitor import Visitor
+
+    target = target_factory("ci-small", ["--workers", "1", "--queue", "2"])
+    step_s = 3.0  # 2 visitors, then 40: the one-worker site starts resetting at the step
+    curve = scenario([(0, 2), (step_s, 2), (step_s, 40)], 7.0, [SLO("no resets", "resets", "<=", 0, 2)])
+    target_first_reset: list[float] = []
+
+    def watch_target_counters(environment, recorder):
+        while not target_first_reset:
+            with urllib.request.urlopen(f"{target.url}/__flashcrowd/metrics.json", timeout=5) as answer:
+                counters = json.load(answer)
+            if counters["resets_queue_full"] + counters["resets_queue_timeout"]:
+                target_first_reset.append(time.time() - recorder.started_at)
+            gevent.sleep(0.05)
+
+    run_in_process(curve, tmp_path, Visitor, host=target.url, during=watch_target_counters)
+
+    first_reset = json.loads((tmp_path / "summary.json").read_text())["first_reset"]
+    assert target_first_reset, "the target never reset a connection"
+    assert first_reset["wall_s"] >= step_s - 0.5
+    # The site counts the reset as it sends it; the watch sees the count within a poll (50 ms) or so.
+    assert first_reset["wall_s"] - 0.2 <= target_first_reset[0] <= first_reset["wall_s"] + 1.0
+    assert first_reset["sim_users"] > 2
+    marker = next(m for m in embedded_data(tmp_path)["markers"] if m["label"] == "first reset")
+    assert marker["wall_s"] == first_reset["wall_s"]
 
 
 def embedded_data(out: Path) -> dict:
