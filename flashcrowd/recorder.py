@@ -375,9 +375,15 @@ class Recorder:
 
     @property
     def exit_code(self) -> ExitCode:
-        """Passed, SLO breached, or - when nothing got through at all - why not."""
+        """Passed, SLO breached, or - when nothing got through at all - why not.
+
+        No request ended: the generator failed if no visitor ran or visitors crashed,
+        else the site never answered. Every request refused: the site is unreachable.
+        """
         if self.totals.requests == 0:
-            return ExitCode.GENERATOR_FAILURE
+            visitors_ran = any(row.achieved_users for row in self.rows)
+            crashed = bool(self.environment.runner.exceptions)
+            return ExitCode.TARGET_UNREACHABLE if visitors_ran and not crashed else ExitCode.GENERATOR_FAILURE
         if self.totals.failures.get("connection_refused", 0) == self.totals.requests:
             return ExitCode.TARGET_UNREACHABLE
         if any(verdict.breached for verdict in self.verdicts):

@@ -14,6 +14,7 @@ from locust.env import Environment
 from recorder_helpers import feed, nearest_rank, run_in_process, scenario, scripted_user, started_recorder
 
 from flashcrowd import latency
+from flashcrowd.errors import ExitCode
 from flashcrowd.recorder import REPORT_KEY, SecondTally
 
 PERCENTILES = (50.0, 95.0, 99.0)
@@ -145,3 +146,25 @@ def test_gaps_are_opened_closed_and_listed_in_the_summary(tmp_path):
         {"start_wall_s": 0.5, "end_wall_s": 1.5, "reason": "worker w1 went missing"},
         {"start_wall_s": 1.7, "end_wall_s": None, "reason": "worker w2 went missing"},
     ]
+
+
+def test_a_site_that_never_answers_is_unreachable_not_a_generator_failure(tmp_path):
+    def waits_forever(t, rng):
+        gevent.sleep(60)  # stopped by the end of the curve long before
+        return 0.0, None
+
+    recorder = run_in_process(scenario([(0, 2)], 2.0), tmp_path, scripted_user(waits_forever))
+    assert recorder.totals.requests == 0
+    assert json.loads((tmp_path / "summary.json").read_text())["exit_code"] == ExitCode.TARGET_UNREACHABLE
+
+
+def test_exit_codes_when_everything_is_refused_or_no_visitor_ran(tmp_path):
+    environment = Environment()
+    environment.create_local_runner()
+    recorder = started_recorder(environment, scenario([(0, 1)], 10.0), tmp_path)
+    assert recorder.exit_code == ExitCode.GENERATOR_FAILURE  # nothing ran at all
+    tally = SecondTally()
+    tally.add(1.0, ConnectionRefusedError(111, "Connection refused"), False, recorder.started_at)
+    recorder._receive("worker", {REPORT_KEY: {str(int(recorder.started_at)): tally.to_wire()}})
+    recorder.finish()
+    assert recorder.exit_code == ExitCode.TARGET_UNREACHABLE
