@@ -1,0 +1,139 @@
+"""Options and start-up shared by ``python -m target_app`` and ``flashcrowd target``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+import gevent
+
+from flashcrowd.errors import UsageError
+from flashcrowd.safety import is_loopback_host
+from target_app import explain
+from target_app.profile import (
+    COST_CLASSES,
+    OVERLOAD_ACTIONS,
+    PROFILE_NAMES,
+    SCHEDULE_FORMAT,
+    SERVICE_FORMAT,
+    Profile,
+    load_profile,
+    parse_distribution,
+    parse_schedule_entry,
+    with_overrides,
+)
+
+READY_LINE = "flashcrowd-target listening on {url}"
+EXAMPLES = """\
+  flashcrowd target --profile ircc-2016 --port 8080     # the 2016 site on http://127.0.0.1:8080
+  flashcrowd target --profile ci-small --overload 503    # answer 503 instead of resetting
+  flashcrowd target --workers 3 --schedule 600:6         # the department's fix: 3 -> 6 servers at 10 min
+  flashcrowd target --explain --think-time 20            # predicted capacity, no server
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile", default="ircc-2016", help=f"a profile file or one of {', '.join(PROFILE_NAMES)}"
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (loopback unless --allow-remote-bind)"
+    )
+    parser.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one")
+    parser.add_argument(
+        "--allow-remote-bind",
+        action="store_true",
+        help="allow binding a non-loopback address, e.g. 0.0.0.0 in a container",
+    )
+    capacity = parser.add_argument_group("capacity (each overrides the profile)")
+    capacity.add_argument("--workers", type=int, help="requests in service at once")
+    capacity.add_argument("--queue", type=int, help="waiting slots in front of the workers")
+    capacity.add_argument("--queue-timeout", type=float, metavar="SECONDS", help="longest wait for a worker")
+    capacity.add_argument("--overload", choices=OVERLOAD_ACTIONS, help="what a turned-away request gets")
+    capacity.add_argument(
+        "--service", action="append", default=[], metavar="CLASS=DIST",
+        help=f"service time of a cost class ({', '.join(COST_CLASSES)}): CLASS={SERVICE_FORMAT}",
+    )  # fmt: skip
+    capacity.add_argument(
+        "--schedule",
+        action="append",
+        metavar="CHANGE",
+        help=f"capacity change (repeatable): {SCHEDULE_FORMAT}",
+    )
+    capacity.add_argument("--seed", type=int, help="seed of the service-time samples")
+    capacity.add_argument(
+        "--idle-timeout", type=float, metavar="SECONDS", help="close idle keep-alive connections"
+    )
+    prediction = parser.add_argument_group("prediction")
+    prediction.add_argument("--explain", action="store_true", help="print the queueing prediction and exit")
+    prediction.add_argument(
+        "--think-time", type=float, default=20.0, metavar="SECONDS", help="Z for the knee N*"
+    )
+    prediction.add_argument(
+        "--arrival-rate",
+        type=float,
+        metavar="PER_S",
+        help="rate for M/M/c/K (default: 1.5x each class's c/S)",
+    )
+
+
+def profile_from(args: argparse.Namespace) -> Profile:
+    """The profile named by ``--profile`` with every capacity flag applied."""
+    profile = load_profile(args.profile)
+    service = dict(profile.service)
+    for item in args.service:
+        cost_class, _, spec = item.partition("=")
+        if cost_class not in COST_CLASSES:
+            raise UsageError(
+                f"--service {item!r}: expected CLASS=DIST with CLASS one of {', '.join(COST_CLASSES)}"
+            )
+        try:
+            service[cost_class] = parse_distribution(spec)
+        except ValueError as error:
+            raise UsageError(f"--service {item!r}: expected {error}") from None
+    try:
+        schedule = tuple(parse_schedule_entry(text) for text in args.schedule) if args.schedule else None
+    except ValueError as error:
+        raise UsageError(f"--schedule: expected {error}") from None
+    return with_overrides(
+        profile,
+        workers=args.workers,
+        queue=args.queue,
+        queue_timeout_s=args.queue_timeout,
+        overload=args.overload,
+        service=service,
+        schedule=schedule,
+        seed=args.seed,
+        idle_timeout_s=args.idle_timeout,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT or SIGTERM (exit 0), or print the prediction with ``--explain``."""
+    profile = profile_from(args)
+    if args.explain:
+        print(explain.report(profile, args.think_time, args.arrival_rate))
+        return 0
+    if not is_loopback_host(args.host) and not args.allow_remote_bind:
+        raise UsageError(
+            f"--host {args.host}: refusing to listen beyond this machine (127.0.0.1, localhost, ::1); "
+            "pass --allow-remote-bind to serve on it"
+        )
+    from target_app.server import TargetServer  # gevent's server only when serving
+
+    server = TargetServer(profile, args.host, args.port)
+    try:
+        server.start()
+    except OSError as error:
+        where = f"--host {args.host} --port {args.port}"
+        raise UsageError(f"{where}: cannot listen there ({error.strerror})") from None
+    print(READY_LINE.format(url=server.url), flush=True)
+    print(f"profile {profile.name}: site {profile.site}, {explain.summary(profile)}", flush=True)
+    stopped = gevent.event.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        gevent.signal_handler(signum, stopped.set)
+    stopped.wait()
+    server.stop()
+    print("flashcrowd-target stopped", file=sys.stderr)
+    return 0
