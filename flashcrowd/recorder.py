@@ -417,7 +417,7 @@ class Recorder:
 
     def _print_progress(self, row: TimelineRow) -> None:
         stats = self.window(self.progress_every_s)
-        left = self.scenario.clock.wall_duration_s - row.wall_s
+        left = self.scenario.clock.wall_duration_s - self.wall_s_of(time.time())  # the row may lag the clock
         print(progress_line(row, stats, left), file=sys.stderr, flush=True)
 
     # -- the end --------------------------------------------------------------------------------
