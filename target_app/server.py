@@ -27,6 +27,7 @@ from target_app.site import Route, site_for
 
 ADMIN_PREFIX = "/__flashcrowd/"
 LISTEN_BACKLOG = 4096
+CATCH_UP_S = 0.002  # a late hand-over may shorten the next service by this much, no more
 LINGER_CLOSE_S = 1.0  # how long an error close drains unread input, so the client gets our answer, not a RST
 _ABORTIVE_LINGER = struct.pack("ii", 1, 0)
 
@@ -124,29 +125,34 @@ class TargetServer:
         route = self.site.route(request.method, request.path)
         metrics.in_flight += 1
         try:
-            admission, _ = self.capacity.acquire()
+            admission, start = self.capacity.acquire()
             if admission is not Admission.SERVED:
                 return self._overload(sock, admission)
+            end = max(start, time.monotonic() - CATCH_UP_S)
             try:
-                response = self._work(route, request)
+                end, response = self._work(route, request, end)
             finally:
-                self.capacity.release()
+                self.capacity.release(end)
         finally:
             metrics.in_flight -= 1
         metrics.response(route.name, response.status, time.monotonic() - arrived)
         sock.sendall(response.encode(request.keep_alive, extra_headers, request.method != "HEAD"))
         return request.keep_alive
 
-    def _work(self, route: Route, request: Request) -> Response:
-        """What a worker does: spend the route's service time, then build the response."""
-        service_s = self.profile.service[route.cost_class].sample(self._rng)
-        if service_s > 0:
-            gevent.sleep(service_s)
+    def _work(self, route: Route, request: Request, start: float) -> tuple[float, Response]:
+        """What a worker does from ``start``: spend the route's service time, then build the response.
+
+        Returns when the service was due to end (the worker's next start) and the response.
+        """
+        end = start + self.profile.service[route.cost_class].sample(self._rng)
+        delay = end - time.monotonic()
+        if delay > 0:
+            gevent.sleep(delay)
         try:
-            return route.handler(request)
+            return end, route.handler(request)
         except Exception as error:  # a page bug must cost one 500, never the server
             print(f"error on {request.method} {request.path}: {error!r}", file=sys.stderr)
-            return OVERLOAD_RESPONSES["500"]
+            return end, OVERLOAD_RESPONSES["500"]
 
     def _overload(self, sock: socket.socket, admission: Admission) -> bool:
         reason = admission.value
