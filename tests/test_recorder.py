@@ -93,17 +93,17 @@ def test_the_timeline_is_on_disk_while_the_run_goes(tmp_path):
     seen_during_run: list[int] = []
 
     def read_timeline(environment, recorder):
-        gevent.sleep(3.2)
+        gevent.sleep(2.2)
         with (tmp_path / "timeline.csv").open() as file:
             seen_during_run.append(len(list(csv.DictReader(file))))
 
     user = scripted_user(lambda t, rng: (rng.uniform(1, 3), None))
-    run_in_process(scenario([(0, 2)], 4.0), tmp_path, user, during=read_timeline)
+    run_in_process(scenario([(0, 2)], 3.0), tmp_path, user, during=read_timeline)
 
-    assert seen_during_run and seen_during_run[0] >= 2
+    assert seen_during_run and seen_during_run[0] >= 1
     with (tmp_path / "timeline.csv").open() as file:
         rows = list(csv.DictReader(file))
-    assert len(rows) >= 4 and int(rows[1]["requests"]) > 0
+    assert len(rows) >= 3 and int(rows[1]["requests"]) > 0
     assert rows[1]["real_time"].startswith("2016-11-08T22:00:0") and rows[1]["real_time"].endswith("-05:00")
 
 
@@ -153,7 +153,7 @@ def test_a_site_that_never_answers_is_unreachable_not_a_generator_failure(tmp_pa
         gevent.sleep(60)  # stopped by the end of the curve long before
         return 0.0, None
 
-    recorder = run_in_process(scenario([(0, 2)], 2.0), tmp_path, scripted_user(waits_forever))
+    recorder = run_in_process(scenario([(0, 2)], 1.5), tmp_path, scripted_user(waits_forever))
     assert recorder.totals.requests == 0
     assert json.loads((tmp_path / "summary.json").read_text())["exit_code"] == ExitCode.TARGET_UNREACHABLE
 

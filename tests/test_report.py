@@ -66,7 +66,7 @@ def test_resets_begin_in_the_report_when_the_targets_own_counters_say(target_fac
 
     first_reset = json.loads((tmp_path / "summary.json").read_text())["first_reset"]
     assert target_first_reset, "the target never reset a connection"
-    assert first_reset["wall_s"] >= step_s - 0.5
+    assert first_reset["wall_s"] >= step_s - 1.5  # the shape spawns a tick (1 s) ahead of the curve
     # The site counts the reset as it sends it; the watch sees the count within a poll (50 ms) or so.
     assert first_reset["wall_s"] - 0.2 <= target_first_reset[0] <= first_reset["wall_s"] + 1.0
     assert first_reset["sim_users"] > 2
