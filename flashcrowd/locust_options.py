@@ -24,7 +24,7 @@ CONTEXT_ATTRIBUTE = "flashcrowd_context"
 
 def add_arguments(parser: Any) -> None:
     """Register the options on Locust's parser (``events.init_command_line_parser``)."""
-    group = parser.add_argument_group("flashcrowd", "Replay a flash-crowd scenario")
+    group = parser  # not an argument group: only Locust's parser knows include_in_web_ui
     group.add_argument(
         "--scenario", metavar="PATH", default="", help="scenario file or bundled scenario name"
     )

@@ -9,17 +9,28 @@ the scenario's curve; visitors follow its journeys; results go to ``--out``.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
-from locust import events
-from locust.runners import WorkerRunner
+# Locust imports this file as module "flashcrowd" with its folder first on sys.path, which would
+# hide the flashcrowd package; import the package with this folder out of the way.
+_HERE = os.path.dirname(os.path.realpath(__file__))
+_SAVED_PATH = sys.path[:]
+if __name__ == "flashcrowd":
+    del sys.modules[__name__]
+sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != _HERE]
+try:
+    from locust import events
+    from locust.runners import WorkerRunner
 
-from flashcrowd import locust_options
-from flashcrowd.distributed import watch_workers
-from flashcrowd.errors import FlashcrowdError
-from flashcrowd.loadshape import ScenarioShape
-from flashcrowd.safety import check_target
-from flashcrowd.visitor import Visitor
+    from flashcrowd import locust_options
+    from flashcrowd.distributed import watch_workers
+    from flashcrowd.errors import FlashcrowdError
+    from flashcrowd.loadshape import ScenarioShape
+    from flashcrowd.safety import check_target
+    from flashcrowd.visitor import Visitor
+finally:
+    sys.path[:] = _SAVED_PATH
 
 __all__ = ["ScenarioShape", "Visitor"]
 
@@ -51,9 +62,17 @@ def _check_host(environment) -> None:
         environment.host = check_target(environment.host, allow)
 
 
+def _stats_tables_to_logfile() -> None:
+    """With --logfile, Locust's stats tables go there too, so stderr carries only flashcrowd's progress."""
+    root_files = [h for h in logging.getLogger().handlers if isinstance(h, logging.FileHandler)]
+    if root_files:
+        logging.getLogger("locust.stats_logger").handlers = root_files
+
+
 @events.init.add_listener
 def _on_init(environment, runner, **_kwargs) -> None:
     logging.getLogger("locust.runners").addFilter(_QuietSpawnRateWarning())
+    _stats_tables_to_logfile()
     try:
         _check_host(environment)
         if isinstance(runner, WorkerRunner) and not getattr(environment.parsed_options, "scenario", ""):

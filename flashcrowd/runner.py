@@ -1,0 +1,201 @@
+"""Run a scenario through Locust in a child process, with the bundled target when no host is given.
+
+Locust runs as ``python -m locust -f <bundled locustfile> ...`` so ``--processes``,
+the web UI and master/worker behave exactly as with plain Locust. Everything that
+can be wrong with the input is checked before anything starts; the child is
+killed (its process group, by PID) if it overruns the scenario by the grace period.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flashcrowd import locust_options
+from flashcrowd.errors import ExitCode, GeneratorError, TargetUnreachableError, UsageError
+from flashcrowd.paths import LOCUSTFILE, resolve_scenario
+from flashcrowd.safety import ALLOW_FLAG, check_target
+from flashcrowd.scenario.model import Scenario
+from flashcrowd.target_process import running_target
+
+GRACE_S = 30.0  # start-up, the recorder's last rows and report writing
+STOP_TIMEOUT_S = 10.0
+
+
+@dataclass
+class RunOptions:
+    """What ``flashcrowd run`` takes; the attribute names match the locustfile's options."""
+
+    scenario: str
+    host: str | None = None
+    allow_remote_target: bool = False
+    scale: float | None = None
+    compress: float | None = None
+    duration: str = ""
+    workers: int = 1
+    out: str = ""
+    profile: str | None = None
+    stop_on_breach: bool = False
+    seed: int | None = None
+    web: bool = False
+    locust_args: list[str] = field(default_factory=list)  # passed through, e.g. ["--loglevel", "DEBUG"]
+
+
+@dataclass
+class RunOutcome:
+    """How the run ended: exit code, where its files are, and summary.json (None if Locust wrote none)."""
+
+    exit_code: int
+    out_dir: Path
+    summary: dict[str, Any] | None
+    scenario: Scenario
+    host: str
+
+    @property
+    def report(self) -> Path:
+        return self.out_dir / "report.html"
+
+
+def run_scenario(options: RunOptions) -> RunOutcome:
+    """Validate, start the target if needed, run Locust to the end of the curve, read summary.json."""
+    if options.workers < 1:
+        raise UsageError(f"--workers {options.workers}: expected a whole number of processes >= 1")
+    scenario = locust_options.load_from_options(options)
+    host = check_target(options.host, options.allow_remote_target) if options.host else None
+    out_dir = locust_options.out_dir(options, scenario).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with _site(host, options.profile or scenario.target_profile) as url:
+        exit_code = _run_locust(_locust_command(options, scenario, url, out_dir), out_dir, scenario)
+    summary = read_summary(out_dir)
+    return RunOutcome(_final_code(exit_code, summary, out_dir), out_dir, summary, scenario, url)
+
+
+@contextlib.contextmanager
+def _site(host: str | None, profile: str) -> Iterator[str]:
+    """The URL to load: ``host`` if it answers, else the bundled target started for the run."""
+    if host is not None:
+        _check_reachable(host)
+        yield host
+        return
+    with running_target(profile) as target:
+        yield target.url
+
+
+def _check_reachable(url: str) -> None:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=5).close()
+    except OSError as error:
+        raise TargetUnreachableError(f"--host {url}: cannot connect ({error.strerror or error})") from None
+
+
+def _locust_command(options: RunOptions, scenario: Scenario, url: str, out_dir: Path) -> list[str]:
+    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", url]
+    command += ["--scenario", str(Path(resolve_scenario(options.scenario)).resolve()), "--out", str(out_dir)]
+    command += ["--logfile", str(out_dir / "locust.log"), "--only-summary"]
+    if options.web:
+        command += ["--web-host", "127.0.0.1", "--autostart", "--autoquit", "10"]
+    else:
+        command += ["--headless"]
+    for flag, value in (
+        ("--scale", options.scale),
+        ("--compress", options.compress),
+        ("--duration", options.duration or None),
+        ("--seed", options.seed),
+    ):
+        if value is not None:
+            command += [flag, str(value)]
+    if options.workers > 1:
+        command += ["--processes", str(options.workers)]
+    if options.stop_on_breach:
+        command.append("--stop-on-breach")
+    if options.allow_remote_target:
+        command.append(ALLOW_FLAG)
+    return command + options.locust_args
+
+
+def _run_locust(command: list[str], out_dir: Path, scenario: Scenario) -> int:
+    """Run the child to its end, or kill it at the scenario's wall duration plus the grace period."""
+    deadline_s = scenario.clock.wall_duration_s + GRACE_S
+    with open(out_dir / "locust-stdout.txt", "wb") as stdout:
+        # Its own process group, so a kill reaches the workers --processes forked too.
+        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, start_new_session=True)
+        try:
+            return child.wait(timeout=deadline_s)
+        except subprocess.TimeoutExpired:
+            print(f"flashcrowd: Locust overran the scenario by {GRACE_S:.0f} s; stopping it", file=sys.stderr)
+            _stop_group(child)
+            return int(ExitCode.GENERATOR_FAILURE)
+        except BaseException:
+            _stop_group(child)
+            raise
+
+
+def _stop_group(child: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the child's process group (it lets Locust write its reports), SIGKILL if it lingers."""
+    for sig, wait_s in ((signal.SIGTERM, STOP_TIMEOUT_S), (signal.SIGKILL, None)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, sig)
+        try:
+            child.wait(timeout=wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def read_summary(out_dir: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _final_code(child_code: int, summary: dict[str, Any] | None, out_dir: Path) -> int:
+    """summary.json decides (0 passed, 1 SLO breached) unless the generator itself failed."""
+    if summary is None:
+        raise GeneratorError(
+            f"Locust exited with code {child_code} and wrote no summary.json; see {out_dir / 'locust.log'}"
+        )
+    if child_code > int(ExitCode.SLO_BREACHED):
+        return (
+            child_code if child_code in {int(code) for code in ExitCode} else int(ExitCode.GENERATOR_FAILURE)
+        )
+    return int(summary.get("exit_code", ExitCode.GENERATOR_FAILURE))
+
+
+def describe_first_reset(outcome: RunOutcome) -> str:
+    """One sentence an SRE can quote: when resets began, at how many real-world (and simulated) users."""
+    first = (outcome.summary or {}).get("first_reset")
+    if not first:
+        return f"No connection resets during {outcome.scenario.name} ({_span(outcome.scenario)})."
+    moment = datetime.fromisoformat(first["real_time"]).astimezone(outcome.scenario.clock.start.tzinfo)
+    when = f"{moment:%H:%M} {_zone_name(moment)} on {moment:%a} {moment.day} {moment:%b %Y}"
+    return (
+        f"Connection resets began at {when}, at {first['real_users']:,.0f} real-world users "
+        f"({first['sim_users']:,} simulated)."
+    )
+
+
+def _span(scenario: Scenario) -> str:
+    start = scenario.clock.start
+    end = scenario.clock.real_time(scenario.clock.wall_duration_s)
+    clock = "%H:%M" if scenario.clock.duration_s >= 120 else "%H:%M:%S"
+    return f"{start:%a} {start.day} {start:%b %Y} {start:{clock}} to {end:{clock}} {_zone_name(start)}"
+
+
+def _zone_name(moment: datetime) -> str:
+    """'Eastern' for North American Eastern time, else the zone's abbreviation."""
+    abbreviation = moment.tzname() or ""
+    return "Eastern" if abbreviation in {"EST", "EDT"} else abbreviation
