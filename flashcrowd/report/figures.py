@@ -28,6 +28,7 @@ def figure_rows(scenario: Scenario, rows: Sequence[TimelineRow]) -> list[dict[st
             "measure": figure.measure,
             "documented": figure.documented,
             "documented_high": figure.documented_high,
+            "modelled": figure.modelled,  # False: cited only to check the scenario does not contradict it
             "scenario_equivalent": equivalent(scenario, figure),
             "run_equivalent": _run_equivalent(scenario, figure, rows),
         }

@@ -201,7 +201,7 @@ def _figure_table(figures: list[dict[str, Any]]) -> str:
             documented += f" to {number(figure['documented_high'])}"
         return (
             figure["id"],
-            figure["text"],
+            figure["text"] + ("" if figure.get("modelled", True) else " (checked, not modelled)"),
             documented,
             number(figure["scenario_equivalent"]),
             number(figure["run_equivalent"]),
