@@ -16,6 +16,11 @@ import matplotlib.image
 import pytest
 from recorder_helpers import run_in_process, scenario, scripted_user
 
+from flashcrowd.paths import SCENARIOS_DIR
+from flashcrowd.report.figures import figure_rows
+from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.scenario import load_scenario
+from flashcrowd.scenario.figures import equivalent
 from flashcrowd.scenario.model import SLO
 
 SLOW_FROM_S = 4.0  # the scripted site slows down here...
@@ -146,3 +151,20 @@ def test_the_report_renders_in_headless_chromium(broken_run, tmp_path):
     pixels = (matplotlib.image.imread(shot)[:, :, :3] * 255).astype(int)
     for colour in ((255, 127, 14), (31, 119, 180)):  # the p95 and rps lines: only the charts draw them
         assert (abs(pixels - colour).sum(axis=2) < 40).sum() > 200
+
+
+def test_documented_figures_sit_beside_the_scenarios_and_the_runs_equivalents():
+    election_night = load_scenario(SCENARIOS_DIR / "election-night-2016-11-08.yaml")
+    f1 = next(figure for figure in election_night.figures if figure.id == "F1")  # >200,000 users at 23:00
+    at_wall_s = election_night.clock.wall_seconds(f1.measure["at_s"])
+    rows = [
+        TimelineRow(wall_s, "", 0.0, achieved, 0.0, achieved / election_night.scale, requests=0)
+        for wall_s, achieved in ((at_wall_s - 1, 1400), (at_wall_s, 1500), (at_wall_s + 1, 1600))
+    ]
+
+    entry = next(row for row in figure_rows(election_night, rows) if row["id"] == "F1")
+    assert entry["documented"] == 200_000
+    assert entry["scenario_equivalent"] == pytest.approx(equivalent(election_night, f1))
+    assert entry["run_equivalent"] == pytest.approx(1500 / election_night.scale)
+    before_the_moment = figure_rows(election_night, rows[:1])
+    assert next(row for row in before_the_moment if row["id"] == "F1")["run_equivalent"] is None
