@@ -209,7 +209,7 @@ def test_metrics_in_prometheus_text_and_json(target_factory):
 
 
 def test_capacity_schedule_applies_changes_while_running(target_factory):
-    target = target_factory("ci-small", ["--workers", "3", "--schedule", "0.5:6:20"])
+    target = target_factory("ci-small", ["--workers", "3", "--schedule", "1.5:6:20"])
     assert metrics(target)["workers"] == 3
     deadline = time.monotonic() + 5
     while metrics(target)["workers"] != 6 and time.monotonic() < deadline:
