@@ -70,6 +70,21 @@ def test_serves_the_site_with_cache_headers_and_a_404_page(target_factory):
     assert metrics(target)["connections"] <= 6
 
 
+def test_the_nz_now_profile_serves_new_zealand_now(target_factory):
+    target = target_factory("nz-now-2016")
+    page = requests.get(target.url + "/visa/residence", timeout=5)
+    assert page.status_code == 200 and "New Zealand Now" in page.text
+    form = {
+        "first_name": "Jane",
+        "last_name": "Smith",
+        "email": "j@example.com",
+        "country": "US",
+        "interest": "study",
+    }
+    assert requests.post(target.url + "/register", data=form, timeout=5).status_code == 200
+    assert requests.post(target.url + "/register", data={**form, "email": "x"}, timeout=5).status_code == 400
+
+
 def test_overload_resets_the_connection(target_factory):
     target = target_factory("ci-small", SLOW)
     with ThreadPoolExecutor(2) as pool:
