@@ -114,7 +114,7 @@ class TargetServer:
                 session_counted = True
                 if not self._serve(sock, request, cookie):
                     return
-        except (OSError, TimeoutError):
+        except OSError:  # includes the idle timeout
             return  # the client went away or sat idle past idle_timeout_s: nothing to answer
 
     def _serve(self, sock: socket.socket, request: Request, extra_headers: bytes) -> bool:
