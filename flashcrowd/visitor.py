@@ -14,9 +14,11 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+import gevent
 from locust import User, constant, task
 
 from flashcrowd.http_client import Browser
+from flashcrowd.loadshape import TICK_S
 from flashcrowd.locust_options import RunContext, run_context
 from flashcrowd.scenario.model import Journey, Scenario, Step
 from target_app.geo import OTHER, PREFIXES
@@ -98,6 +100,12 @@ class Visitor(User):
     def __init__(self, environment: Any) -> None:
         super().__init__(environment)
         self.context: RunContext = run_context(environment)
+
+    def on_start(self) -> None:
+        """Desynchronise arrivals: visitors present at the start were already reading a page; later
+        ones arrive spread over the tick that spawned them, not all in the same millisecond."""
+        spread_s = self.context.scenario.think_time.mean if self.context.wall_s() < TICK_S else TICK_S
+        gevent.sleep(self.context.rng.uniform(0.0, spread_s))
 
     def _browser(self, headers: dict[str, str]) -> Browser:
         base_url = self.host or self.environment.host or ""

@@ -1,17 +1,54 @@
-"""Placeholder until its owner lands it: `flashcrowd demo`."""
+"""`flashcrowd demo`: election night 2016 against the bundled site, in about two minutes."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from flashcrowd.cli.common import add_command
-from flashcrowd.errors import UsageError
+from flashcrowd.cli.run import print_outcome
+from flashcrowd.runner import RunOptions, run_scenario
+
+SCENARIO = "election-night-2016-11-08"
+DEFAULT_DURATION = "2min"
+
+DESCRIPTION = f"""\
+Start the bundled site on 127.0.0.1 (the ircc-2016 profile), replay the
+{SCENARIO} scenario through Locust, compressed to {DEFAULT_DURATION} of load
+(19:00 to 03:00 Eastern), stop the site, and say whether and when it began
+resetting connections, in real-world time and real-world users."""
+
+EXAMPLES = """\
+  flashcrowd demo
+  flashcrowd demo --duration 5min --out demo-results/
+  flashcrowd demo --duration 30s --scale 0.002     # quicker and lighter"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = add_command(subparsers, "demo", "(not built yet)", "(not built yet)", "  -")
+    parser = add_command(
+        subparsers, "demo", "replay election night 2016 against the bundled site", DESCRIPTION, EXAMPLES
+    )
+    parser.add_argument(
+        "--duration", default=DEFAULT_DURATION, help="wall duration of the load, e.g. 90s, 2min"
+    )
+    parser.add_argument("--scale", type=float, help="simulated users per real-world user (default: 0.01)")
+    parser.add_argument(
+        "--out", default="", help="results directory (default: flashcrowd-results/NAME-TIME/)"
+    )
+    parser.add_argument("--seed", type=int, help="seed for visitors' choices (default: the scenario's)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UsageError("demo is not built yet")
+    print(
+        f"flashcrowd demo: election night, 8 Nov 2016, 19:00-03:00 Eastern in {args.duration}, "
+        "against the bundled site on 127.0.0.1 ...",
+        file=sys.stderr,
+        flush=True,
+    )
+    options = RunOptions(
+        scenario=SCENARIO, duration=args.duration, scale=args.scale, out=args.out, seed=args.seed
+    )
+    outcome = run_scenario(options)
+    print_outcome(outcome)
+    return outcome.exit_code
