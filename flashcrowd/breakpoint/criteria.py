@@ -69,7 +69,7 @@ class Criteria:
     # Sustained connection failures: at least this many AND at least this share of requests,
     # so neither one unlucky reset in a quiet window nor a handful in a busy one counts.
     min_connection_failures: int | None = 5
-    max_connection_failure_rate: float | None = 0.01
+    max_connection_failure_rate: float | None = 0.05
     max_5xx_rate: float | None = None
     max_p95_ms: float | None = None
     # Throughput must rise by at least this share of the offered load's rise over the nearest

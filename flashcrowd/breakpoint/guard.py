@@ -24,6 +24,7 @@ from locust.runners import MasterRunner
 from flashcrowd.breakpoint.criteria import GENERATOR_LIMITED, StepMeasure, Verdict
 
 REPORT_KEY = "flashcrowd_generator"
+PROBE_ATTRIBUTE = "flashcrowd_generator_probe"
 LAG_PROBE_S = 0.05  # short enough to see a blocked loop, long enough to cost nothing
 
 
@@ -78,6 +79,17 @@ class GeneratorProbe:
         gevent.spawn(self._measure_lag)
         environment.events.report_to_master.add_listener(self._on_report_to_master)
         environment.events.worker_report.add_listener(self._on_worker_report)
+
+    @classmethod
+    def attach(cls, environment: Environment) -> GeneratorProbe:
+        """Start probing this Locust process (from ``events.init``); :meth:`of` finds the probe again."""
+        probe = cls(environment)
+        setattr(environment, PROBE_ATTRIBUTE, probe)
+        return probe
+
+    @staticmethod
+    def of(environment: Environment) -> GeneratorProbe:
+        return getattr(environment, PROBE_ATTRIBUTE)
 
     def sample(self) -> GeneratorSample:
         cpu = self._process.cpu_times()

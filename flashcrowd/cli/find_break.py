@@ -1,17 +1,179 @@
-"""Placeholder until its owner lands it: `flashcrowd find-break`."""
+"""`flashcrowd find-break`: search for the load at which a site starts resetting connections."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
 
-from flashcrowd.cli.common import add_command
-from flashcrowd.errors import UsageError
+from flashcrowd import locust_options
+from flashcrowd.breakpoint import settings
+from flashcrowd.breakpoint.result import RESULT_NAME, summary_lines
+from flashcrowd.cli.common import add_command, add_host_options
+from flashcrowd.errors import ExitCode, GeneratorError, UsageError
+from flashcrowd.paths import LOCUSTFILE, resolve_scenario
+from flashcrowd.runner import _site, _stop_group
+from flashcrowd.safety import ALLOW_FLAG, check_target
+
+FIND_BREAK_LOCUSTFILE = LOCUSTFILE.with_name("find_break.py")
+DEFAULT_SCENARIO = "probe-election-night"
+GRACE_S = 60.0  # Locust's start-up, the last step's cool-down, writing the result and reports
+
+DESCRIPTION = """\
+Double the load until a step fails, then bisect between the last good and the first
+bad step, until they are within --resolution or the --budget is spent. Each step has a
+warm-up, a measuring window and, after a failure, a cool-down. By default a step fails
+on sustained connection failures (resets, timeouts, refusals); add 5xx, p95 or
+throughput criteria with their flags. A step the load generator could not deliver
+(CPU, arrivals behind schedule, missing users, no free ports) is inconclusive, never a
+break. Without --host the bundled target_app is started with --profile, and the
+analytic prediction is set beside the measurement. Prints the answer; writes
+find-break.json and find-break.png into --out.
+
+closed model: load = concurrent visitors following the scenario's journeys and think time
+open model:   load = new sessions a second (Poisson), which keep arriving when the site slows
+
+exit codes: 0 answered, 2 bad input, 3 target unreachable, 4 load generator limited or failed"""
+
+EXAMPLES = """\
+  flashcrowd find-break --profile ci-small
+  flashcrowd find-break --model open --profile ircc-2016 --out results/
+  flashcrowd find-break --host http://127.0.0.1:8080 --scenario my-site.yaml --start 50 --max-p95 2s
+  flashcrowd find-break --host http://127.0.0.1:8080 --workers 2 --budget 5min --resolution 2%"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = add_command(subparsers, "find-break", "(not built yet)", "(not built yet)", "  -")
-    parser.set_defaults(func=run)
+    parser = add_command(
+        subparsers,
+        "find-break",
+        "find the load at which a site starts resetting connections",
+        DESCRIPTION,
+        EXAMPLES,
+    )
+    parser.add_argument(
+        "--scenario", default=DEFAULT_SCENARIO, help="visitors' journeys, think time and scale (file or name)"
+    )
+    add_host_options(parser)
+    parser.add_argument("--profile", help="target_app profile when no --host is given (default: scenario's)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="Locust worker processes (Locust's --processes)"
+    )
+    parser.add_argument(
+        "--out", default="", help="results directory (default: flashcrowd-results/find-break-TIME/)"
+    )
+    parser.add_argument("--seed", type=int, help="seed for visitors' choices (default: the scenario's)")
+    parser.add_argument(
+        "--scale", type=float, help="simulated users per real-world user (default: scenario's)"
+    )
+    parser.add_argument(
+        "--connect-timeout", type=settings.duration, default=5.0, help="visitors' connect timeout"
+    )
+    parser.add_argument(
+        "--read-timeout", type=settings.duration, default=30.0, help="visitors' wait for a response"
+    )
+    settings.add_arguments(parser)
+    # The scenario's own curve is not replayed, so neither compressed nor cut short.
+    parser.set_defaults(func=run, compress=None, duration="")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UsageError("find-break is not built yet")
+    """Check everything, start the site if needed, run the search in Locust, print the answer."""
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: expected a whole number of processes >= 1")
+    args.scenario = str(resolve_scenario(args.scenario).resolve())
+    scenario = locust_options.load_from_options(args)
+    search = settings.from_options(args, scenario)
+    host = check_target(args.host, args.allow_remote_target) if args.host else None
+    profile = None if host else _checked_profile(args.profile or scenario.target_profile)
+    out_dir = Path(args.out or f"flashcrowd-results/find-break-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with _site(host, profile or "") as url:
+        command = _locust_command(args, url, out_dir, profile)
+        child_code = _run_locust(command, out_dir, search.plan.budget_s + GRACE_S)
+    result = _read_result(out_dir)
+    if result is None:
+        if child_code in (ExitCode.USAGE, ExitCode.TARGET_UNREACHABLE):
+            return child_code  # Locust has said why, in one line
+        raise GeneratorError(
+            f"Locust exited with code {child_code} and wrote no {RESULT_NAME}; see {out_dir / 'locust.log'}"
+        )
+    print("\n".join(summary_lines(result, out_dir / RESULT_NAME)))
+    return int(ExitCode.GENERATOR_FAILURE if result["stopped"] == "inconclusive" else ExitCode.OK)
+
+
+def _checked_profile(profile: str) -> str:
+    """The profile as the target will read it (a path made absolute); UsageError/ConfigError if it is bad."""
+    from target_app.profile import load_profile
+
+    load_profile(profile)
+    return str(Path(profile).resolve()) if Path(profile).is_file() else profile
+
+
+def _locust_command(args: argparse.Namespace, url: str, out_dir: Path, profile: str | None) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(FIND_BREAK_LOCUSTFILE),
+        "--headless",
+        "--only-summary",
+    ]
+    command += ["--host", url, "--scenario", args.scenario, "--out", str(out_dir)]
+    command += ["--logfile", str(out_dir / "locust.log"), "--loglevel", "INFO"]
+    command += ["--connect-timeout", str(args.connect_timeout), "--read-timeout", str(args.read_timeout)]
+    for flag, value in (("--seed", args.seed), ("--scale", args.scale)):
+        if value is not None:
+            command += [flag, str(value)]
+    if args.workers > 1:
+        command += ["--processes", str(args.workers)]
+    if args.allow_remote_target:
+        command.append(ALLOW_FLAG)
+    if profile is not None and args.predict_profile is None:
+        args.predict_profile = profile
+    return command + settings.forward(args)
+
+
+def _run_locust(command: list[str], out_dir: Path, limit_s: float) -> int:
+    """Run the search, echoing its progress lines as they come; killed by PID past ``limit_s``."""
+    with open(out_dir / "locust-output.txt", "wb") as output:
+        # Its own process group, so a kill also reaches the workers --processes forked.
+        child = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.PIPE, start_new_session=True
+        )
+        echo = threading.Thread(target=_echo_progress, args=(child.stderr, output), daemon=True)
+        echo.start()
+        try:
+            code = child.wait(timeout=limit_s)
+            echo.join(timeout=5)
+            return code
+        except subprocess.TimeoutExpired:
+            print(
+                f"flashcrowd: the search overran its budget by {GRACE_S:.0f} s; stopping it", file=sys.stderr
+            )
+            _stop_group(child)
+            return int(ExitCode.GENERATOR_FAILURE)
+        except BaseException:
+            _stop_group(child)
+            raise
+
+
+def _echo_progress(stream: IO[bytes], output: IO[bytes]) -> None:
+    """Keep everything Locust says in ``output``; show the user the search's own lines."""
+    for line in stream:
+        output.write(line)
+        if line.startswith((b"find-break:", b"flashcrowd:")):
+            sys.stderr.write(line.decode(errors="replace"))
+            sys.stderr.flush()
+
+
+def _read_result(out_dir: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((out_dir / RESULT_NAME).read_text())
+    except (OSError, ValueError):
+        return None

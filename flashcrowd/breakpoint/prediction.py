@@ -1,0 +1,75 @@
+"""The analytic prediction for the bundled target, to set beside what the search measured.
+
+Closed model: the workers saturate at N* = c(S+Z)/S visitors (the knee); past it
+every extra visitor waits in the waiting room, so resets begin once the room is
+full, at N* + K (the break). A room the queue timeout cuts short holds only
+what drains within that timeout. Open model: the site serves at most c/S
+requests a second, so sessions break at c / (S x requests per session).
+S and Z are means over the scenario's journeys, each page weighed by how often
+visitors ask for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flashcrowd.scenario.model import Scenario
+from target_app import theory
+from target_app.profile import Profile
+from target_app.site import cost_class
+
+
+@dataclass(frozen=True)
+class RequestMix:
+    """What an average visitor asks of the site."""
+
+    requests_per_session: float
+    mean_service_s: float  # S, over the requests of a session
+    mean_think_s: float  # Z, between one page and the next
+
+
+@dataclass(frozen=True)
+class Prediction:
+    knee: float  # in the model's unit: visitors (closed) or sessions/s (open)
+    break_: float
+    basis: str  # the formula with its numbers, for the report
+
+    def deviation(self, measured: float) -> float:
+        """Relative deviation of a measured load from the predicted break."""
+        return measured / self.break_ - 1
+
+
+def request_mix(scenario: Scenario, profile: Profile) -> RequestMix:
+    """Means over the scenario's journeys, weighted by journey weight and step probability."""
+    total_weight = sum(journey.weight for journey in scenario.journeys)
+    requests = service = think = 0.0
+    for journey in scenario.journeys:
+        share = journey.weight / total_weight
+        for step in journey.steps:
+            asked = share * step.probability
+            requests += asked
+            service += asked * profile.mean_service_s(cost_class(step.method, step.path, profile.site))
+            think += asked * (step.think or scenario.think_time).mean
+    return RequestMix(requests, service / requests, think / requests)
+
+
+def predict(model: str, scenario: Scenario, profile: Profile) -> Prediction:
+    """Knee and break of the bundled target under ``scenario``'s visitors, in the model's unit."""
+    mix = request_mix(scenario, profile)
+    c, s = profile.workers, mix.mean_service_s
+    if model == "open":
+        sessions = theory.max_throughput(c, s) / mix.requests_per_session
+        return Prediction(
+            sessions,
+            sessions,
+            f"c/S/pages = {c}/{s * 1000:.2f} ms/{mix.requests_per_session:.2f} = {sessions:.1f}",
+        )
+    knee = theory.knee_users(c, s, mix.mean_think_s)
+    # A queued request is reset after queue_timeout_s, so the room holds what drains in that time.
+    room = min(profile.queue, profile.queue_timeout_s * theory.max_throughput(c, s))
+    return Prediction(
+        knee,
+        knee + room,
+        f"N* + K = {c}({s * 1000:.2f} ms + {mix.mean_think_s:.2f} s)/{s * 1000:.2f} ms + {room:.0f}"
+        f" = {knee:.0f} + {room:.0f}",
+    )

@@ -1,0 +1,159 @@
+"""The Locust load shape that runs the search: each tick holds the current step's load or moves to the next.
+
+A step holds its load for a warm-up, then a measuring window, then waits
+``settle_s`` for the window's figures to reach this process (a master hears from
+its workers every few seconds). It is judged on the recorder's merged window
+and the generator's own counters; the search then names the next load. After a
+failing step the load drops to zero for the cool-down so the site drains.
+Because it only sets Locust's user count, ``--processes`` and master/worker
+runs need nothing else.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from locust import LoadTestShape, User
+
+from flashcrowd.breakpoint import guard
+from flashcrowd.breakpoint.criteria import StepMeasure, Verdict
+from flashcrowd.breakpoint.prediction import Prediction
+from flashcrowd.breakpoint.result import build_result, write_result
+from flashcrowd.breakpoint.search import BreakSearch
+from flashcrowd.breakpoint.settings import FindBreakSettings
+from flashcrowd.loadshape import spawn_rate
+from flashcrowd.recorder import Recorder, WindowStats
+
+
+@dataclass
+class _Step:
+    users: int
+    window_start_s: float
+    judge_s: float
+    generator_before: dict[str, guard.GeneratorSample] | None = None
+
+
+class BreakShape(LoadTestShape):
+    """Runs a :class:`BreakSearch`; Locust builds it bare, the locustfile calls :meth:`configure` at init."""
+
+    abstract = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last_target_users = 0  # read by the recorder
+        self.measured: list[tuple[StepMeasure, Verdict]] = []
+        self.result_path: Path | None = None
+        self._step: _Step | None = None
+        self._tick: tuple[int, float, list[type[User]]] | None = None
+        self._cooling_until: float | None = None
+        self._next_users = 0
+
+    def configure(
+        self,
+        settings: FindBreakSettings,
+        user_class: type[User],
+        recorder: Recorder,
+        probe: guard.GeneratorProbe,
+        out_dir: Path,
+        prediction: Prediction | None,
+    ) -> None:
+        self.settings = settings
+        self.search = BreakSearch(settings.plan)
+        self.user_class = user_class
+        self.recorder = recorder
+        self.probe = probe
+        self.out_dir = out_dir
+        self.prediction = prediction
+
+    def tick(self) -> tuple[int, float, list[type[User]]] | None:
+        now = self.get_run_time()
+        if self.result_path is not None:
+            return None
+        if self._cooling_until is not None:
+            if now < self._cooling_until:
+                return self._tick
+            self._cooling_until = None
+            return self._begin(self._next_users, now)
+        step = self._step
+        if step is None:
+            return self._next(now)
+        if step.generator_before is None and now >= step.window_start_s:
+            step.generator_before = self.probe.snapshot()
+        if now < step.judge_s:
+            return self._tick
+        self._judge(step)
+        return self._next(now)
+
+    def _next(self, now: float) -> tuple[int, float, list[type[User]]] | None:
+        users = self.search.next_load(now)
+        if users is None:
+            self.finish()
+            return None
+        if self._step is not None and users < self._step.users and self.settings.timing.cooldown_s > 0:
+            self._cooling_until, self._next_users = now + self.settings.timing.cooldown_s, users
+            self._step = None
+            return self._hold(0)
+        return self._begin(users, now)
+
+    def _begin(self, users: int, now: float) -> tuple[int, float, list[type[User]]]:
+        timing = self.settings.timing
+        window_start = now + timing.warmup_s
+        self._step = _Step(users, window_start, window_start + timing.window_s + timing.settle_s)
+        return self._hold(users)
+
+    def _hold(self, users: int) -> tuple[int, float, list[type[User]]]:
+        # New visitors arrive spread over the first half of the warm-up, not all in one instant:
+        # a burst of first requests would overflow the site's queue and skew the step.
+        current = self.get_current_user_count()
+        ramp_s = self.settings.timing.warmup_s / 2 if users > current else 1.0
+        self._tick = (users, spawn_rate(users, current, max(ramp_s, 0.1)), [self.user_class])
+        self.last_target_users = users
+        return self._tick
+
+    def _judge(self, step: _Step) -> None:
+        stats = self.recorder.window(self.settings.timing.window_s)
+        generator = guard.window(step.generator_before or {}, self.probe.snapshot())
+        measure = self._measure(step.users, stats, generator)
+        verdict = self.settings.guard.judge(measure) or self.settings.criteria.judge(
+            measure, self._lower_good(step)
+        )
+        self.search.record(step.users, verdict)
+        self.measured.append((measure, verdict))
+        print(
+            f"find-break: {measure.offered:g} {self.settings.units.unit}: {verdict.status}"
+            + (f" ({verdict.reason})" if verdict.reason else "")
+            + f", {measure.throughput_rps:.1f} req/s, p95 {measure.p95_ms or 0:.0f} ms",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def _measure(self, users: int, stats: WindowStats, generator: guard.GeneratorWindow) -> StepMeasure:
+        units = self.settings.units
+        achieved = generator.arrivals_ratio if units.model == "open" else stats.achieved_users / users
+        return StepMeasure(
+            load=users,
+            offered=units.offered(users),
+            requests=stats.requests,
+            throughput_rps=(stats.requests - sum(stats.failures.values())) / max(stats.seconds, 1),
+            p50_ms=stats.p50_ms,
+            p95_ms=stats.p95_ms,
+            errors=dict(stats.failures),
+            achieved_ratio=achieved,
+            generator_cpu=generator.cpu,
+            loop_lag_ms=generator.loop_lag_ms,
+        )
+
+    def _lower_good(self, step: _Step) -> StepMeasure | None:
+        lower = [m for m, v in self.measured if v.status == "good" and m.load < step.users]
+        return max(lower, key=lambda m: m.load, default=None)
+
+    def finish(self) -> Path:
+        """Write the result (also of an interrupted search); safe to call more than once."""
+        if self.result_path is None:
+            result = build_result(
+                self.search, self.measured, self.settings.units, self.prediction, self.settings.as_dict()
+            )
+            self.result_path = write_result(result, self.out_dir)
+        return self.result_path
