@@ -74,3 +74,33 @@ def tiny_site(status: str = "200 OK") -> Iterator[tuple[str, list[dict]]]:
     finally:
         server.stop(timeout=1)
         gevent.sleep(0)
+
+
+OVERLOAD_YAML = """\
+flashcrowd: 1
+name: {name}
+description: {users} visitors who barely think, for {seconds} s, to push ci-small into resetting.
+clock: {{start: "2016-11-08 22:40", timezone: America/Toronto, compress: 1}}
+scale: 1.0
+load:
+  unit: concurrent_users
+  keyframes: [{{at: "+0s", value: {users}}}, {{at: "+{seconds}s", value: {users}}}]
+origins: [{{at: "+0s", shares: {{US: 0.5, CA: 0.5}}}}]
+think_time: {{distribution: exponential, mean: 0.1s}}
+on_error: {{retry_probability: 0.5, delay: {{distribution: constant, mean: 0.05s}}, max_retries: 2}}
+journeys:
+  - name: browse
+    weight: 1
+    steps:
+      - {{name: home, get: /english/index.asp}}
+      - {{name: immigrate, get: /english/immigrate/index.asp}}
+target: {{profile: ci-small}}
+seed: 3
+"""
+
+
+def write_scenario(directory: Path, users: int, seconds: int, name: str = "overload") -> Path:
+    """A flat-curve scenario file: ``users`` visitors for ``seconds`` s with 0.1 s mean think time."""
+    path = directory / f"{name}.yaml"
+    path.write_text(OVERLOAD_YAML.format(name=name, users=users, seconds=seconds), encoding="utf-8")
+    return path

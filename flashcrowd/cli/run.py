@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from flashcrowd.cli.common import add_command, add_host_options
 from flashcrowd.runner import RunOptions, RunOutcome, describe_first_reset, run_scenario
@@ -105,7 +104,6 @@ def _ms(value: float | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    print(f"flashcrowd: running {args.scenario} ...", file=sys.stderr, flush=True)
     outcome = run_scenario(options_from(args))
     print_outcome(outcome)
     return outcome.exit_code

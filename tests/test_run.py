@@ -1,0 +1,84 @@
+"""`flashcrowd run`: ci-smoke end to end, and bad input refused in one line before anything starts."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from flashcrowd.cli import main
+from flashcrowd.paths import SCENARIOS_DIR
+
+
+def flashcrowd(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flashcrowd", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def assert_one_line_error(capsys, argv: list[str], code: int, *words: str) -> None:
+    """Run the CLI in this process (bad input never starts anything) and check its one-line error."""
+    try:
+        returned = main(argv)
+    except SystemExit as exit_:  # argparse's own errors
+        returned = int(exit_.code)
+    stderr = capsys.readouterr().err
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    assert returned == code, stderr
+    for word in words:
+        assert word in lines[0]
+
+
+@pytest.mark.load
+def test_ci_smoke_runs_end_to_end_in_under_90_seconds(tmp_path):
+    started = time.monotonic()
+    result = flashcrowd("run", str(SCENARIOS_DIR / "ci-smoke.yaml"), "--out", str(tmp_path), timeout=120)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert elapsed < 90
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["verdict"] == "passed"
+    assert summary["totals"]["requests"] > 300  # 20 visitors for ~30 s at ~1 s think time
+    assert summary["totals"]["peak_achieved_users"] == 20
+    for name in ("timeline.csv", "report.html", "junit.xml", "locust.log"):
+        assert (tmp_path / name).is_file(), name
+    assert "No connection resets during ci-smoke" in result.stdout
+    assert f"Report: {tmp_path / 'report.html'}" in result.stdout
+
+
+def _closed_port() -> int:
+    probe = socket.create_server(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["/nonexistent/scenario.yaml"], ["/nonexistent/scenario.yaml", "no such file"]),
+        (["ci-smoke", "--duration", "soon"], ["--duration", "expected"]),
+        (["ci-smoke", "--workers", "0"], ["--workers", ">= 1"]),
+        (["ci-smoke", "--scale", "lots"], ["--scale"]),
+        (["ci-smoke", "--host", "127.0.0.1:8080"], ["expected an http"]),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, words, tmp_path, capsys):
+    assert_one_line_error(capsys, ["run", *args, "--out", str(tmp_path / "out")], 2, *words)
+
+
+def test_a_remote_host_is_refused_unless_allowed(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("FLASHCROWD_ALLOW_REMOTE_TARGET", raising=False)
+    argv = ["run", "ci-smoke", "--host", "http://192.0.2.10", "--out", str(tmp_path)]
+    assert_one_line_error(capsys, argv, 2, "192.0.2.10", "not this machine", "--allow-remote-target")
+    assert not (tmp_path / "summary.json").exists()
+
+
+def test_an_unreachable_host_is_exit_3(tmp_path, capsys):
+    argv = ["run", "ci-smoke", "--host", f"http://127.0.0.1:{_closed_port()}", "--out", str(tmp_path)]
+    assert_one_line_error(capsys, argv, 3, "cannot connect")
