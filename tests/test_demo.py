@@ -1,0 +1,75 @@
+"""`flashcrowd demo`: election night against the bundled site, shortened; and the sentence it ends with."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flashcrowd.runner import RunOutcome, describe_first_reset
+from flashcrowd.scenario import load_scenario
+
+ELECTION_NIGHT = Path(__file__).resolve().parents[1] / "scenarios" / "election-night-2016-11-08.yaml"
+
+
+def test_the_first_reset_is_told_in_real_world_time_and_users():
+    scenario = load_scenario(ELECTION_NIGHT, duration_s=120)
+    summary = {
+        "first_reset": {
+            "wall_s": 52.0,
+            "real_time": "2016-11-08T22:47:00-05:00",
+            "sim_users": 1310,
+            "real_users": 131000.0,
+        }
+    }
+    outcome = RunOutcome(1, Path("out"), summary, scenario, "http://127.0.0.1:1")
+    assert describe_first_reset(outcome) == (
+        "Connection resets began at 22:47 Eastern on Tue 8 Nov 2016, "
+        "at 131,000 real-world users (1,310 simulated)."
+    )
+    calm = RunOutcome(0, Path("out"), {"first_reset": None}, scenario, "http://127.0.0.1:1")
+    assert describe_first_reset(calm) == (
+        "No connection resets during election-night-2016-11-08 (Tue 8 Nov 2016 19:00 to 03:00 Eastern)."
+    )
+
+
+@pytest.mark.load
+def test_demo_runs_election_night_against_the_bundled_site_and_stops_it(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flashcrowd",
+            "demo",
+            "--duration",
+            "15s",
+            "--scale",
+            "0.002",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode in (0, 1), result.stderr  # passed, or election night's SLOs breached
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["scenario"]["name"] == "election-night-2016-11-08"
+    assert summary["totals"]["requests"] > 200
+    first = summary["first_reset"]
+    if first is None:
+        assert "No connection resets during election-night-2016-11-08" in result.stdout
+    else:
+        assert (
+            f"at {first['real_users']:,.0f} real-world users ({first['sim_users']:,} simulated)"
+            in result.stdout
+        )
+    assert f"Report: {tmp_path / 'report.html'}" in result.stdout
+    port = int(re.search(r"against http://127\.0\.0\.1:(\d+)", result.stdout).group(1))
+    with pytest.raises(ConnectionRefusedError):  # the bundled target was stopped
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
