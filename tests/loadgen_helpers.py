@@ -76,17 +76,20 @@ def tiny_site(status: str = "200 OK") -> Iterator[tuple[str, list[dict]]]:
         gevent.sleep(0)
 
 
-OVERLOAD_YAML = """\
+SCENARIO_YAML = """\
 flashcrowd: 1
 name: {name}
-description: {users} visitors who barely think, for {seconds} s, to push ci-small into resetting.
+description: {users} visitors thinking {think_s} s on average, for {seconds} s.
 clock: {{start: "2016-11-08 22:40", timezone: America/Toronto, compress: 1}}
 scale: 1.0
 load:
   unit: concurrent_users
-  keyframes: [{{at: "+0s", value: {users}}}, {{at: "+{seconds}s", value: {users}}}]
+  keyframes:
+    - {{at: "+0s", value: {start}}}
+    - {{at: "+{ramp_s}s", value: {users}}}
+    - {{at: "+{seconds}s", value: {users}}}
 origins: [{{at: "+0s", shares: {{US: 0.5, CA: 0.5}}}}]
-think_time: {{distribution: exponential, mean: 0.1s}}
+think_time: {{distribution: exponential, mean: {think_s}s}}
 on_error: {{retry_probability: 0.5, delay: {{distribution: constant, mean: 0.05s}}, max_retries: 2}}
 journeys:
   - name: browse
@@ -99,8 +102,19 @@ seed: 3
 """
 
 
-def write_scenario(directory: Path, users: int, seconds: int, name: str = "overload") -> Path:
-    """A flat-curve scenario file: ``users`` visitors for ``seconds`` s with 0.1 s mean think time."""
+def write_scenario(
+    directory: Path,
+    users: int,
+    seconds: int,
+    *,
+    ramp_s: int = 0,
+    think_s: float = 0.1,
+    name: str = "overload",
+) -> Path:
+    """A scenario file: ``users`` visitors (reached linearly from 0 over ``ramp_s``) until ``seconds``."""
     path = directory / f"{name}.yaml"
-    path.write_text(OVERLOAD_YAML.format(name=name, users=users, seconds=seconds), encoding="utf-8")
+    text = SCENARIO_YAML.format(
+        name=name, users=users, seconds=seconds, start=0 if ramp_s else users, ramp_s=ramp_s, think_s=think_s
+    )
+    path.write_text(text, encoding="utf-8")
     return path
