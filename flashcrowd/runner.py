@@ -76,7 +76,8 @@ def run_scenario(options: RunOptions) -> RunOutcome:
     out_dir = locust_options.out_dir(options, scenario).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     with _site(host, options.profile or scenario.target_profile) as url:
-        exit_code = _run_locust(_locust_command(options, scenario, url, out_dir), out_dir, scenario)
+        deadline_s = scenario.clock.wall_duration_s + GRACE_S
+        exit_code = run_child(_locust_command(options, scenario, url, out_dir), out_dir, deadline_s)
     summary = read_summary(out_dir)
     return RunOutcome(_final_code(exit_code, summary, out_dir), out_dir, summary, scenario, url)
 
@@ -126,16 +127,15 @@ def _locust_command(options: RunOptions, scenario: Scenario, url: str, out_dir: 
     return command + options.locust_args
 
 
-def _run_locust(command: list[str], out_dir: Path, scenario: Scenario) -> int:
-    """Run the child to its end, or kill it at the scenario's wall duration plus the grace period."""
-    deadline_s = scenario.clock.wall_duration_s + GRACE_S
+def run_child(command: list[str], out_dir: Path, deadline_s: float) -> int:
+    """Run Locust to its end and return its exit code; past ``deadline_s`` stop it and return 4."""
     with open(out_dir / "locust-stdout.txt", "wb") as stdout:
         # Its own process group, so a kill reaches the workers --processes forked too.
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, start_new_session=True)
         try:
             return child.wait(timeout=deadline_s)
         except subprocess.TimeoutExpired:
-            print(f"flashcrowd: Locust overran the scenario by {GRACE_S:.0f} s; stopping it", file=sys.stderr)
+            print(f"flashcrowd: Locust still running after {deadline_s:.0f} s; stopping it", file=sys.stderr)
             _stop_group(child)
             return int(ExitCode.GENERATOR_FAILURE)
         except BaseException:

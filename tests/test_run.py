@@ -7,11 +7,13 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from flashcrowd.cli import main
 from flashcrowd.paths import SCENARIOS_DIR
+from flashcrowd.runner import run_child
 
 
 def flashcrowd(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -82,3 +84,27 @@ def test_a_remote_host_is_refused_unless_allowed(tmp_path, capsys, monkeypatch):
 def test_an_unreachable_host_is_exit_3(tmp_path, capsys):
     argv = ["run", "ci-smoke", "--host", f"http://127.0.0.1:{_closed_port()}", "--out", str(tmp_path)]
     assert_one_line_error(capsys, argv, 3, "cannot connect")
+
+
+def test_a_child_that_overruns_its_deadline_is_stopped_with_its_group(tmp_path):
+    # The child forks a grandchild (as --processes does); both must be gone after the deadline.
+    pid_file = tmp_path / "grandchild.pid"
+    script = (
+        "import subprocess, sys, time; "
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']); "
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid)); time.sleep(120)"
+    )
+    started = time.monotonic()
+    assert run_child([sys.executable, "-c", script], tmp_path, deadline_s=2.0) == 4
+    assert time.monotonic() - started < 15
+    time.sleep(0.2)
+    assert not _alive(int(pid_file.read_text()))
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a parent that has gone (a container's init may not reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
