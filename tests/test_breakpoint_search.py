@@ -77,11 +77,11 @@ def measure(requests: int = 1000, errors: dict[str, int] | None = None, **fields
 @pytest.mark.parametrize(
     ("errors", "kind"),
     [
-        ({"connection_reset": 50}, "resets"),
-        ({"connect_timeout": 30, "read_timeout": 30}, "timeouts"),
-        ({"connection_refused": 40}, "refused"),
+        ({"connection_reset": 80}, "resets"),
+        ({"connect_timeout": 30, "read_timeout": 40}, "timeouts"),
+        ({"connection_refused": 60}, "refused"),
         ({"connection_reset": 4, "read_timeout": 200}, "timeouts"),  # 4 resets are not sustained
-        ({"connection_reset": 20, "http_5xx": 500}, "resets"),  # resets are checked first
+        ({"connection_reset": 60, "http_5xx": 500}, "resets"),  # resets are checked first
     ],
 )
 def test_sustained_connection_failures_fail_a_step_with_their_kind(errors, kind):
@@ -89,8 +89,11 @@ def test_sustained_connection_failures_fail_a_step_with_their_kind(errors, kind)
     assert (verdict.status, verdict.kind) == ("bad", kind)
 
 
-@pytest.mark.parametrize("errors", [{"connection_reset": 4}, {"connection_reset": 9, "read_timeout": 1}, {}])
+@pytest.mark.parametrize(
+    "errors", [{"connection_reset": 4}, {"connection_reset": 45, "read_timeout": 30}, {}]
+)
 def test_a_few_resets_or_a_small_share_are_not_a_break(errors):
+    # 1000 requests: 4 resets are too few, 45 resets (4.5 %) too small a share; kinds are not summed
     assert Criteria().judge(measure(errors=errors)) == GOOD
 
 
