@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 TICK_S = 1.0  # Locust's shape_worker calls tick() about once a second
 MIN_SPAWN_RATE = 1.0  # Locust 2.47 rejects a spawn rate <= 0, even when nothing changes
+# Below this many users one user is more than 5 %: a relative error there says nothing about tracking.
+MIN_USERS_FOR_ERROR = 20
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,8 @@ class ScenarioShape(LoadTestShape):
         return target, spawn_rate(target, achieved)
 
     def settled_samples(self, settle_s: float = TICK_S) -> list[TrackingSample]:
-        """Samples from ``settle_s`` on, when the first spawn has had its tick to land."""
-        return [s for s in self.tracking if s.wall_s >= settle_s]
+        """Samples from ``settle_s`` on (the first spawn has had its tick), with enough users to judge."""
+        return [s for s in self.tracking if s.wall_s >= settle_s and s.target >= MIN_USERS_FOR_ERROR]
 
     def max_tracking_error(self, settle_s: float = TICK_S) -> float:
         return max((s.error for s in self.settled_samples(settle_s)), default=0.0)
