@@ -106,6 +106,14 @@ def ours_command(work: Path, url: str, users: int, duration_s: float, pages: int
     return [*python, "--scenario", str(scenario), "--out", str(work / f"out-{pages}")]
 
 
+def tools_present() -> bool:
+    """nginx serves, taskset pins each process to its core; say so when one is missing."""
+    if shutil.which("nginx") and shutil.which("taskset"):
+        return True
+    print("needs nginx and taskset (apt-get install nginx util-linux); nothing measured")
+    return False
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -114,8 +122,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=50, help="concurrent users in each generator")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best of each counts")
     args = parser.parse_args()
-    if not (shutil.which("nginx") and shutil.which("taskset")):
-        print("needs nginx and taskset (apt-get install nginx util-linux); nothing measured")
+    if not tools_present():
         return 1
     timeout_s = args.duration + 60
     best: dict[str, float] = {}

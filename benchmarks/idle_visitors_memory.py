@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,11 +25,11 @@ import time
 from pathlib import Path
 
 import psutil
+from generator_throughput import GENERATOR_CORE, tools_present
 from target_throughput import start_nginx
 
 from flashcrowd.paths import LOCUSTFILE
 
-GENERATOR_CORE = "1"
 GOAL_KB = 30.0
 BASELINE_S = 5
 PAGES = ("/english/index.asp", "/english/immigrate/index.asp", "/english/work/index.asp")
@@ -67,8 +66,7 @@ def main() -> int:
     parser.add_argument("--hold", type=int, default=40, help="seconds holding --users")
     parser.add_argument("--think", type=float, default=60.0, help="mean think time, seconds")
     args = parser.parse_args()
-    if not (shutil.which("nginx") and shutil.which("taskset")):
-        print("needs nginx and taskset (apt-get install nginx util-linux); nothing measured")
+    if not tools_present():
         return 1
     end = BASELINE_S + args.ramp + args.hold
     with tempfile.TemporaryDirectory(prefix="flashcrowd-idle-") as root:
@@ -139,6 +137,9 @@ def report(work: Path, samples: list[tuple[float, int, int]], args: argparse.Nam
     totals = summary["totals"]
     print(f"requests: {totals['requests']:,} ({totals['rps']:,.0f}/s), failures {totals['failures']:,}")
     print(f"failures by detail: {totals['failures_by_detail']}")
+    print(f"latency: p50 {totals['p50_ms']} ms, p95 {totals['p95_ms']} ms")
+    cpu_warnings = (work / "locust.log").read_text().count("CPU usage above")
+    print(f"Locust's 'CPU usage above 90%' warnings: {cpu_warnings}")
     print(f"peak achieved users: {totals['peak_achieved_users']:,}")
     print(f"shape: {shape_line[-1] if shape_line else 'no tracking line in locust.log'}")
     print(f"recorder tracking (per second, whole run): {summary['tracking']}")
