@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from flashcrowd.errors import UsageError
-from flashcrowd.http_client import resolve
 from flashcrowd.safety import ALLOW_ENV, ALLOW_FLAG
 from flashcrowd.scenario.model import Scenario
 
@@ -105,6 +104,8 @@ class RunContext:
     def address(self, base_url: str) -> tuple[Any, ...]:
         """The socket address of the site, looked up once per process."""
         if base_url not in self._addresses:
+            from flashcrowd.http_client import resolve  # gevent-heavy: not for `flashcrowd run`'s own process
+
             self._addresses[base_url] = resolve(base_url)
         return self._addresses[base_url]
 

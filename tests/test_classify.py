@@ -8,7 +8,6 @@ import socket
 import struct
 
 import pytest
-import requests
 
 from flashcrowd.classify import (
     KINDS,
@@ -94,6 +93,8 @@ def test_each_exception_maps_to_its_kind(error, kind, detail):
 
 
 def test_errors_wrapped_by_other_clients_are_unwrapped():
+    import requests  # here, not at collection: Locust must monkey-patch ssl before requests loads it
+
     reset = ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
     wrapped = requests.exceptions.ConnectionError(reset)
     assert failure_kind(wrapped) == "connection_reset"

@@ -47,7 +47,7 @@ def test_demo_runs_election_night_against_the_bundled_site_and_stops_it(tmp_path
             "flashcrowd",
             "demo",
             "--duration",
-            "15s",
+            "10s",
             "--scale",
             "0.002",
             "--out",
