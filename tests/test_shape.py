@@ -5,8 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from locust.env import Environment
 from loadgen_helpers import make_scenario, tiny_site
+from locust.env import Environment
 
 from flashcrowd.loadshape import MIN_SPAWN_RATE, ScenarioShape, TrackingSample, spawn_rate
 from flashcrowd.locust_options import install
