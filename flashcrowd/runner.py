@@ -31,6 +31,7 @@ from flashcrowd.target_process import running_target
 
 GRACE_S = 30.0  # start-up, the recorder's last rows and report writing
 STOP_TIMEOUT_S = 10.0
+WEB_PORT = 8089  # Locust's default
 
 
 @dataclass
@@ -75,6 +76,11 @@ def run_scenario(options: RunOptions) -> RunOutcome:
     host = check_target(options.host, options.allow_remote_target) if options.host else None
     out_dir = locust_options.out_dir(options, scenario).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    if options.web:
+        print(
+            f"flashcrowd: Locust's web UI: http://127.0.0.1:{WEB_PORT} (the run starts by itself)",
+            file=sys.stderr,
+        )
     with _site(host, options.profile or scenario.target_profile) as url:
         deadline_s = scenario.clock.wall_duration_s + GRACE_S
         exit_code = run_child(_locust_command(options, scenario, url, out_dir), out_dir, deadline_s)
@@ -107,7 +113,7 @@ def _locust_command(options: RunOptions, scenario: Scenario, url: str, out_dir: 
     command += ["--scenario", str(Path(resolve_scenario(options.scenario)).resolve()), "--out", str(out_dir)]
     command += ["--logfile", str(out_dir / "locust.log"), "--only-summary"]
     if options.web:
-        command += ["--web-host", "127.0.0.1", "--autostart", "--autoquit", "10"]
+        command += ["--web-host", "127.0.0.1", "--web-port", str(WEB_PORT), "--autostart", "--autoquit", "10"]
     else:
         command += ["--headless"]
     for flag, value in (
