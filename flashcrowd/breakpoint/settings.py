@@ -118,7 +118,9 @@ def add_arguments(parser: Any) -> None:
     group = parser.add_argument_group("find-break", "Search for the load at which the site breaks")
     for option in OPTIONS:
         extra = {"choices": option.choices} if option.choices else {"type": option.parse}
-        group.add_argument(option.flag, default=option.default, help=option.help, **extra)
+        # argparse expands %-formats in help; the texts say "5%" as people write it.
+        help_text = option.help.replace("%", "%%")
+        group.add_argument(option.flag, default=option.default, help=help_text, **extra)
 
 
 def forward(args: argparse.Namespace) -> list[str]:

@@ -13,6 +13,12 @@ from flashcrowd.safety import ALLOW_ENV, ALLOW_FLAG
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
     """Defaults shown after each option; description and examples kept as written."""
 
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        # An option without a default, or whose help already says it, needs no "(default: None)".
+        if action.default is None or "(default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
 
 class OneLineErrorParser(argparse.ArgumentParser):
     """An argparse parser whose usage errors are one line and exit code 2."""
