@@ -33,6 +33,5 @@ def resolve_scenario(name_or_path: str) -> Path:
     bundled = SCENARIOS_DIR / f"{path.stem}.yaml"
     if path.parent == Path(".") and bundled.is_file():
         return bundled
-    raise UsageError(
-        f"scenario {name_or_path!r}: no such file; expected a path or one of: {', '.join(bundled_scenarios())}"
-    )
+    known = ", ".join(bundled_scenarios())
+    raise UsageError(f"scenario {name_or_path!r}: no such file; expected a path or one of: {known}")

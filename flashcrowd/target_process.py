@@ -64,9 +64,8 @@ def start_target(profile: str = "ircc-2016", extra_args: Sequence[str] = ()) -> 
         time.sleep(0.05)
     lines = target.log_path.read_text(errors="replace").strip().splitlines()
     target.stop()
-    raise TargetUnreachableError(
-        "the bundled target did not start: " + (lines[-1] if lines else f"no answer in {START_TIMEOUT_S:.0f} s")
-    )
+    reason = lines[-1] if lines else f"no answer in {START_TIMEOUT_S:.0f} s"
+    raise TargetUnreachableError(f"the bundled target did not start: {reason}")
 
 
 @contextlib.contextmanager

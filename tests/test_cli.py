@@ -49,7 +49,9 @@ def test_missing_scenario_file_is_one_line_and_exit_2():
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://localhost", "http://[::1]:9000/", "http://127.9.9.9"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080", "http://localhost", "http://[::1]:9000/", "http://127.9.9.9"]
+)
 def test_loopback_targets_are_allowed(url):
     assert check_target(url) == url.rstrip("/")
 
