@@ -81,7 +81,7 @@ def run_scenario(options: RunOptions) -> RunOutcome:
             f"flashcrowd: Locust's web UI: http://127.0.0.1:{WEB_PORT} (the run starts by itself)",
             file=sys.stderr,
         )
-    with _site(host, options.profile or scenario.target_profile) as url:
+    with target_url(host, options.profile or scenario.target_profile) as url:
         deadline_s = scenario.clock.wall_duration_s + GRACE_S
         exit_code = run_child(_locust_command(options, scenario, url, out_dir), out_dir, deadline_s)
     summary = read_summary(out_dir)
@@ -89,7 +89,7 @@ def run_scenario(options: RunOptions) -> RunOutcome:
 
 
 @contextlib.contextmanager
-def _site(host: str | None, profile: str) -> Iterator[str]:
+def target_url(host: str | None, profile: str) -> Iterator[str]:
     """The URL to load: ``host`` if it answers, else the bundled target started for the run."""
     if host is not None:
         _check_reachable(host)
@@ -142,14 +142,14 @@ def run_child(command: list[str], out_dir: Path, deadline_s: float) -> int:
             return child.wait(timeout=deadline_s)
         except subprocess.TimeoutExpired:
             print(f"flashcrowd: Locust still running after {deadline_s:.0f} s; stopping it", file=sys.stderr)
-            _stop_group(child)
+            stop_process_group(child)
             return int(ExitCode.GENERATOR_FAILURE)
         except BaseException:
-            _stop_group(child)
+            stop_process_group(child)
             raise
 
 
-def _stop_group(child: subprocess.Popen[bytes]) -> None:
+def stop_process_group(child: subprocess.Popen[bytes]) -> None:
     """SIGTERM to the child's process group (it lets Locust write its reports), SIGKILL if it lingers."""
     for sig, wait_s in ((signal.SIGTERM, STOP_TIMEOUT_S), (signal.SIGKILL, None)):
         with contextlib.suppress(ProcessLookupError):

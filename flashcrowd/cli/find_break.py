@@ -17,7 +17,7 @@ from flashcrowd.breakpoint.result import RESULT_NAME, summary_lines
 from flashcrowd.cli.common import add_command, add_host_options
 from flashcrowd.errors import ExitCode, GeneratorError, UsageError
 from flashcrowd.paths import LOCUSTFILE, resolve_scenario
-from flashcrowd.runner import _site, _stop_group
+from flashcrowd.runner import stop_process_group, target_url
 from flashcrowd.safety import ALLOW_FLAG, check_target
 
 FIND_BREAK_LOCUSTFILE = LOCUSTFILE.with_name("find_break.py")
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     profile = None if host else _checked_profile(args.profile or scenario.target_profile)
     out_dir = Path(args.out or f"flashcrowd-results/find-break-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    with _site(host, profile or "") as url:
+    with target_url(host, profile or "") as url:
         command = _locust_command(args, url, out_dir, profile)
         child_code = _run_locust(command, out_dir, search.plan.budget_s + GRACE_S)
     result = _read_result(out_dir)
@@ -156,10 +156,10 @@ def _run_locust(command: list[str], out_dir: Path, limit_s: float) -> int:
             print(
                 f"flashcrowd: the search overran its budget by {GRACE_S:.0f} s; stopping it", file=sys.stderr
             )
-            _stop_group(child)
+            stop_process_group(child)
             return int(ExitCode.GENERATOR_FAILURE)
         except BaseException:
-            _stop_group(child)
+            stop_process_group(child)
             raise
 
 
