@@ -18,8 +18,6 @@ import gevent
 from locust.env import Environment
 from locust.runners import HEARTBEAT_LIVENESS, STATE_MISSING, MasterRunner
 
-from flashcrowd.errors import ExitCode
-
 POLL_INTERVAL_S = 1.0
 
 
@@ -56,7 +54,7 @@ class WorkerWatch:
     ``losses`` lists every worker lost mid-run. Each loss is printed on
     ``stream`` when detected, opened as a gap on the recorder, and closed once
     the remaining workers run every user the curve asks for (or left open to
-    the end of the run). A run that lost a worker exits with
+    the end of the run). The recorder turns a run with a gap into
     ``ExitCode.GENERATOR_FAILURE``: its figures are incomplete.
     """
 
@@ -73,9 +71,6 @@ class WorkerWatch:
         events.test_start.add_listener(self._on_test_start)
         events.test_stopping.add_listener(self._on_test_stopping)
         events.worker_report.add_listener(self._on_worker_report)
-        # Locust fires quitting listeners last-registered-first, and the recorder (attached before
-        # this watch) sets the exit code there: go first in the list, so this verdict runs last.
-        events.quitting._handlers.insert(0, self._on_quitting)
 
     @property
     def runner(self) -> MasterRunner:
@@ -105,10 +100,6 @@ class WorkerWatch:
         if self._poller is not None:
             self._poller.kill(block=False)
             self._poller = None
-
-    def _on_quitting(self, environment: Environment, **_kwargs: Any) -> None:
-        if self.losses:
-            environment.process_exit_code = int(ExitCode.GENERATOR_FAILURE)
 
     def _poll_forever(self) -> None:
         while True:

@@ -375,7 +375,7 @@ class Recorder:
 
     @property
     def exit_code(self) -> ExitCode:
-        """Passed, SLO breached, or - when nothing got through at all - why not.
+        """Passed, SLO breached, incomplete (a gap), or - when nothing got through at all - why not.
 
         No request ended: the generator failed if no visitor ran or visitors crashed,
         else the site never answered. Every request refused: the site is unreachable.
@@ -386,6 +386,8 @@ class Recorder:
             return ExitCode.TARGET_UNREACHABLE if visitors_ran and not crashed else ExitCode.GENERATOR_FAILURE
         if self.totals.failures.get("connection_refused", 0) == self.totals.requests:
             return ExitCode.TARGET_UNREACHABLE
+        if self.gaps:  # a worker went missing: the figures are incomplete, whatever they say
+            return ExitCode.GENERATOR_FAILURE
         if any(verdict.breached for verdict in self.verdicts):
             return ExitCode.SLO_BREACHED
         return ExitCode.OK
