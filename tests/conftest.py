@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Locust patches the standard library with gevent when it is first imported; a test module that
+# imported requests (and so ssl) before that would make the patch recurse. Patch first, here.
+import locust  # noqa: F401  # isort: skip
+
 from collections.abc import Callable, Iterator, Sequence
 
 import pytest
