@@ -57,7 +57,7 @@ def test_demo_runs_election_night_against_the_bundled_site_and_stops_it(tmp_path
         text=True,
         timeout=90,
     )
-    assert result.returncode in (0, 1), result.stderr  # passed, or election night's SLOs breached
+    assert result.returncode == 0, result.stderr  # measured; breaching election night's SLOs is the point
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["scenario"]["name"] == "election-night-2016-11-08"
     assert summary["totals"]["requests"] > 200
@@ -70,6 +70,9 @@ def test_demo_runs_election_night_against_the_bundled_site_and_stops_it(tmp_path
             in result.stdout
         )
     assert f"Report: {tmp_path / 'report.html'}" in result.stdout
+    assert re.search(
+        r"The ircc-2016 profile's queueing model .* put them near [\d,]+ real-world users", result.stdout
+    )
     port = int(re.search(r"against http://127\.0\.0\.1:(\d+)", result.stdout).group(1))
     with pytest.raises(ConnectionRefusedError):  # the bundled target was stopped
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
