@@ -18,9 +18,11 @@ from flashcrowd.breakpoint.guard import GeneratorGuard
 from flashcrowd.breakpoint.search import SearchPlan
 from flashcrowd.breakpoint.units import MODELS, LoadUnits
 from flashcrowd.errors import UsageError
+from flashcrowd.scenario.journeys import session_seconds
 from flashcrowd.scenario.model import Scenario
 
 DEFAULT_START = {"closed": 10.0, "open": 2.0}
+OPEN_WARMUP_SESSIONS = 2  # open model: warm-up lasts at least this many mean sessions
 START_STREAMS = 20  # open model: users of the first step, so bisection can reach a 5 % resolution
 CEILING_FACTOR = 10_000
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$")
@@ -91,7 +93,8 @@ OPTIONS: tuple[Option, ...] = (
            "(default: 10 visitors, or 2 sessions/s)"),
     Option("--resolution", share, 0.05, "stop once (first bad - last good) / last good is at most this"),
     Option("--budget", duration, 180.0, "stop after this long even if the resolution is not reached"),
-    Option("--warmup", duration, 3.0, "time at each step's load before measuring"),
+    Option("--warmup", duration, 3.0, "time at each step's load before measuring (open model: at least "
+           "two mean sessions)"),
     Option("--window", duration, 5.0, "measuring window of each step"),
     Option("--cooldown", duration, 2.0, "time at zero load after a failing step, so the site drains"),
     Option("--ceiling", positive, None, "highest load to try (default: 10,000 times --start)"),
@@ -181,7 +184,16 @@ def from_options(options: argparse.Namespace, scenario: Scenario, settle_s: floa
     per_user = 1.0 if model == "closed" else options.arrival_rate_per_user or start / START_STREAMS
     start_users = max(round(start / per_user), 1)
     ceiling = options.ceiling or start * CEILING_FACTOR
-    timing = StepTiming(options.warmup, options.window, options.cooldown, settle_s)
+    # Open model: a session's later pages lag its arrival, so the request rate reaches a new step's
+    # level only once the sessions begun before it have ended; measure after that, not during it.
+    warmup = (
+        options.warmup
+        if model == "closed"
+        else max(
+            options.warmup, OPEN_WARMUP_SESSIONS * session_seconds(scenario.journeys, scenario.think_time)
+        )
+    )
+    timing = StepTiming(warmup, options.window, options.cooldown, settle_s)
     if options.window < 1:
         raise UsageError(
             f"--window {options.window:g}s: expected at least 1s (figures are kept a second at a time)"
