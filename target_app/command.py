@@ -10,6 +10,7 @@ import gevent
 
 from flashcrowd.errors import UsageError
 from flashcrowd.safety import is_loopback_host
+from flashcrowd.scenario.quantities import duration_argument
 from target_app import explain
 from target_app.profile import (
     COST_CLASSES,
@@ -49,7 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     capacity = parser.add_argument_group("capacity (each overrides the profile)")
     capacity.add_argument("--workers", type=int, help="requests in service at once")
     capacity.add_argument("--queue", type=int, help="waiting slots in front of the workers")
-    capacity.add_argument("--queue-timeout", type=float, metavar="SECONDS", help="longest wait for a worker")
+    capacity.add_argument(
+        "--queue-timeout", type=duration_argument, metavar="DURATION", help="longest wait for a worker (20s)"
+    )
     capacity.add_argument("--overload", choices=OVERLOAD_ACTIONS, help="what a turned-away request gets")
     capacity.add_argument(
         "--service", action="append", default=[], metavar="CLASS=DIST",
@@ -63,12 +66,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     capacity.add_argument("--seed", type=int, help="seed of the service-time samples")
     capacity.add_argument(
-        "--idle-timeout", type=float, metavar="SECONDS", help="close idle keep-alive connections"
+        "--idle-timeout", type=duration_argument, metavar="DURATION", help="close idle keep-alive connections"
     )
     prediction = parser.add_argument_group("prediction")
     prediction.add_argument("--explain", action="store_true", help="print the queueing prediction and exit")
     prediction.add_argument(
-        "--think-time", type=float, default=20.0, metavar="SECONDS", help="Z for the knee N*"
+        "--think-time", type=duration_argument, default=20.0, metavar="DURATION", help="Z for the knee N*"
     )
     prediction.add_argument(
         "--arrival-rate",

@@ -8,7 +8,6 @@ the same options. Values keep their human forms (``5%``, ``3min``, ``2s``).
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,21 +19,12 @@ from flashcrowd.breakpoint.units import MODELS, LoadUnits
 from flashcrowd.errors import UsageError
 from flashcrowd.scenario.journeys import session_seconds
 from flashcrowd.scenario.model import Scenario
+from flashcrowd.scenario.quantities import duration_argument as duration
 
 DEFAULT_START = {"closed": 10.0, "open": 2.0}
 OPEN_WARMUP_SESSIONS = 2  # open model: warm-up lasts at least this many mean sessions
 START_STREAMS = 20  # open model: users of the first step, so bisection can reach a 5 % resolution
 CEILING_FACTOR = 10_000
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$")
-_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0, None: 1.0}
-
-
-def duration(text: str) -> float:
-    """Seconds from ``90s``, ``3min``, ``500ms`` or a bare number of seconds."""
-    match = _DURATION.match(str(text))
-    if not match:
-        raise argparse.ArgumentTypeError(f"expected a duration such as 3s, 2.5min or 500ms, got {text!r}")
-    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
 
 
 def share(text: str) -> float:

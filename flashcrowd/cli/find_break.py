@@ -19,6 +19,7 @@ from flashcrowd.errors import ExitCode, GeneratorError, UsageError
 from flashcrowd.paths import LOCUSTFILE, resolve_scenario
 from flashcrowd.runner import stop_process_group, target_url
 from flashcrowd.safety import ALLOW_FLAG, check_target
+from flashcrowd.scenario.quantities import duration_argument
 
 FIND_BREAK_LOCUSTFILE = LOCUSTFILE.with_name("find_break.py")
 DEFAULT_SCENARIO = "probe-election-night"
@@ -71,10 +72,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--scale", type=float, help="simulated users per real-world user (default: scenario's)"
     )
     parser.add_argument(
-        "--connect-timeout", type=settings.duration, default=5.0, help="visitors' connect timeout"
+        "--connect-timeout", type=duration_argument, default=5.0, help="visitors' connect timeout"
     )
     parser.add_argument(
-        "--read-timeout", type=settings.duration, default=30.0, help="visitors' wait for a response"
+        "--read-timeout", type=duration_argument, default=30.0, help="visitors' wait for a response"
     )
     settings.add_arguments(parser)
     # The scenario's own curve is not replayed, so neither compressed nor cut short.
