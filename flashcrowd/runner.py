@@ -15,11 +15,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from flashcrowd import locust_options
@@ -133,13 +134,28 @@ def _locust_command(options: RunOptions, scenario: Scenario, url: str, out_dir: 
     return command + options.locust_args
 
 
-def run_child(command: list[str], out_dir: Path, deadline_s: float) -> int:
-    """Run Locust to its end and return its exit code; past ``deadline_s`` stop it and return 4."""
-    with open(out_dir / "locust-stdout.txt", "wb") as stdout:
+def run_child(
+    command: list[str], out_dir: Path, deadline_s: float, *, show_prefixes: tuple[bytes, ...] = ()
+) -> int:
+    """Run Locust to its end and return its exit code; past ``deadline_s`` stop it and return 4.
+
+    Its stdout goes to ``out_dir/locust-output.txt``. Its stderr goes to the user's terminal or,
+    with ``show_prefixes``, into that file too, echoing only the lines that start with one of them.
+    """
+    with open(out_dir / "locust-output.txt", "wb") as output:
         # Its own process group, so a kill reaches the workers --processes forked too.
-        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, start_new_session=True)
+        child = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.PIPE if show_prefixes else None,
+            start_new_session=True,
+        )
+        echo = threading.Thread(target=_echo, args=(child.stderr, output, show_prefixes), daemon=True)
+        if show_prefixes:
+            echo.start()
         try:
-            return child.wait(timeout=deadline_s)
+            code = child.wait(timeout=deadline_s)
         except subprocess.TimeoutExpired:
             print(f"flashcrowd: Locust still running after {deadline_s:.0f} s; stopping it", file=sys.stderr)
             stop_process_group(child)
@@ -147,6 +163,18 @@ def run_child(command: list[str], out_dir: Path, deadline_s: float) -> int:
         except BaseException:
             stop_process_group(child)
             raise
+        if show_prefixes:
+            echo.join(timeout=5)
+        return code
+
+
+def _echo(stream: IO[bytes], output: IO[bytes], prefixes: tuple[bytes, ...]) -> None:
+    """Keep everything the child says in ``output``; show the user the lines meant for them."""
+    for line in stream:
+        output.write(line)
+        if line.startswith(prefixes):
+            sys.stderr.write(line.decode(errors="replace"))
+            sys.stderr.flush()
 
 
 def stop_process_group(child: subprocess.Popen[bytes]) -> None:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from flashcrowd import locust_options
 from flashcrowd.breakpoint import settings
@@ -17,7 +15,7 @@ from flashcrowd.breakpoint.result import RESULT_NAME, summary_lines
 from flashcrowd.cli.common import add_command, add_host_options
 from flashcrowd.errors import ExitCode, GeneratorError, UsageError
 from flashcrowd.paths import LOCUSTFILE, resolve_scenario
-from flashcrowd.runner import stop_process_group, target_url
+from flashcrowd.runner import run_child, target_url
 from flashcrowd.safety import ALLOW_FLAG, check_target
 from flashcrowd.scenario.quantities import duration_argument
 
@@ -95,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     with target_url(host, profile or "") as url:
         command = _locust_command(args, url, out_dir, profile)
-        child_code = _run_locust(command, out_dir, search.plan.budget_s + GRACE_S)
+        limit_s = search.plan.budget_s + GRACE_S
+        child_code = run_child(command, out_dir, limit_s, show_prefixes=(b"find-break:", b"flashcrowd:"))
     result = _read_result(out_dir)
     if result is None:
         if child_code in (ExitCode.USAGE, ExitCode.TARGET_UNREACHABLE):
@@ -138,39 +137,6 @@ def _locust_command(args: argparse.Namespace, url: str, out_dir: Path, profile: 
     if profile is not None and args.predict_profile is None:
         args.predict_profile = profile
     return command + settings.forward(args)
-
-
-def _run_locust(command: list[str], out_dir: Path, limit_s: float) -> int:
-    """Run the search, echoing its progress lines as they come; killed by PID past ``limit_s``."""
-    with open(out_dir / "locust-output.txt", "wb") as output:
-        # Its own process group, so a kill also reaches the workers --processes forked.
-        child = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.PIPE, start_new_session=True
-        )
-        echo = threading.Thread(target=_echo_progress, args=(child.stderr, output), daemon=True)
-        echo.start()
-        try:
-            code = child.wait(timeout=limit_s)
-            echo.join(timeout=5)
-            return code
-        except subprocess.TimeoutExpired:
-            print(
-                f"flashcrowd: the search overran its budget by {GRACE_S:.0f} s; stopping it", file=sys.stderr
-            )
-            stop_process_group(child)
-            return int(ExitCode.GENERATOR_FAILURE)
-        except BaseException:
-            stop_process_group(child)
-            raise
-
-
-def _echo_progress(stream: IO[bytes], output: IO[bytes]) -> None:
-    """Keep everything Locust says in ``output``; show the user the search's own lines."""
-    for line in stream:
-        output.write(line)
-        if line.startswith((b"find-break:", b"flashcrowd:")):
-            sys.stderr.write(line.decode(errors="replace"))
-            sys.stderr.flush()
 
 
 def _read_result(out_dir: Path) -> dict[str, Any] | None:
