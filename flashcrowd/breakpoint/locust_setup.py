@@ -9,8 +9,6 @@ first spawn message, so it sets itself up at ``test_start``.
 
 from __future__ import annotations
 
-import sys
-
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
@@ -21,7 +19,8 @@ from flashcrowd.breakpoint.guard import GeneratorProbe
 from flashcrowd.breakpoint.prediction import predict
 from flashcrowd.breakpoint.stepshape import BreakShape
 from flashcrowd.distributed import watch_workers
-from flashcrowd.errors import FlashcrowdError, UsageError
+from flashcrowd.errors import UsageError
+from flashcrowd.locust_setup import guarded
 from flashcrowd.recorder import MASTER_LAG_S, Recorder
 from flashcrowd.safety import check_target
 from flashcrowd.visitor import Visitor
@@ -38,25 +37,13 @@ def on_init(environment: Environment, runner, **_kwargs) -> None:
     GeneratorProbe.attach(environment)
     if isinstance(runner, WorkerRunner) and not getattr(environment.parsed_options, "scenario", ""):
         return
-    _guarded(environment, _set_up)
+    guarded(environment, _set_up)
 
 
 def on_test_start(environment: Environment, **_kwargs) -> None:
     """``events.test_start``: a worker started on its own has its options only now."""
     if not hasattr(environment, locust_options.CONTEXT_ATTRIBUTE):
-        _guarded(environment, _set_up)
-
-
-def _guarded(environment: Environment, set_up) -> None:
-    """Run ``set_up``; a bad option or scenario is one line and its exit code, never a traceback."""
-    try:
-        set_up(environment)
-    except FlashcrowdError as error:
-        print(f"flashcrowd: error: {error}", file=sys.stderr, flush=True)
-        environment.process_exit_code = int(error.exit_code)
-        if environment.runner is None or environment.runner.state in ("ready", None):
-            raise SystemExit(int(error.exit_code)) from None
-        environment.runner.quit()
+        guarded(environment, _set_up)
 
 
 def _set_up(environment: Environment) -> None:

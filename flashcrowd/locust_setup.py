@@ -1,0 +1,89 @@
+"""Wire a scenario run into a Locust process: options, the loopback guard, the recorder, the worker watch.
+
+``locustfiles/flashcrowd.py`` registers these listeners. Every process (local,
+master, worker) loads the scenario for its visitors and records; a master also
+watches its workers. A worker started on its own learns ``--scenario`` with the
+first spawn message, so it sets itself up at ``test_start``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+from locust.env import Environment
+from locust.runners import WorkerRunner
+
+from flashcrowd import locust_options
+from flashcrowd.distributed import watch_workers
+from flashcrowd.errors import FlashcrowdError
+from flashcrowd.safety import check_target
+
+
+class _QuietSpawnRateWarning(logging.Filter):
+    """The shape asks for high spawn rates on steep curves on purpose; Locust warns about it every tick."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "spawn rate is very high" not in record.getMessage()
+
+
+def add_arguments(parser, **_kwargs) -> None:
+    """``events.init_command_line_parser``: the scenario's options."""
+    locust_options.add_arguments(parser)
+
+
+def on_init(environment: Environment, runner, **_kwargs) -> None:
+    """``events.init``: set up now unless a worker still waits for its options."""
+    logging.getLogger("locust.runners").addFilter(_QuietSpawnRateWarning())
+    _stats_tables_to_logfile()
+    waits_for_master = isinstance(runner, WorkerRunner) and not getattr(
+        environment.parsed_options, "scenario", ""
+    )
+    guarded(environment, _check_host if waits_for_master else _set_up)
+
+
+def on_test_start(environment: Environment, **_kwargs) -> None:
+    """``events.test_start``: the web UI may have changed the host; a lone worker has its options only now."""
+    set_up = hasattr(environment, locust_options.CONTEXT_ATTRIBUTE)
+    guarded(environment, _check_host if set_up else _set_up)
+
+
+def guarded(environment: Environment, set_up: Callable[[Environment], object]) -> None:
+    """Run ``set_up``; a bad option or scenario is one line and its exit code, never a traceback."""
+    try:
+        set_up(environment)
+    except FlashcrowdError as error:
+        print(f"flashcrowd: error: {error}", file=sys.stderr, flush=True)
+        environment.process_exit_code = int(error.exit_code)
+        if environment.runner is None or environment.runner.state in ("ready", None):
+            raise SystemExit(int(error.exit_code)) from None
+        environment.runner.quit()
+
+
+def _check_host(environment: Environment) -> None:
+    if environment.host:
+        allow = getattr(environment.parsed_options, "allow_remote_target", False)
+        environment.host = check_target(environment.host, allow)
+
+
+def _set_up(environment: Environment) -> None:
+    """Load the scenario for this process's visitors and shape, and record the run into --out."""
+    from flashcrowd import recorder  # matplotlib and the report stack: not needed to parse options
+
+    _check_host(environment)
+    options = environment.parsed_options
+    locust_options.absolute_scenario_path(options)
+    context = locust_options.install(environment, locust_options.load_from_options(options), options)
+    out_dir = locust_options.out_dir(options, context.scenario)
+    run_recorder = recorder.attach(
+        environment, context.scenario, out_dir, stop_on_breach=bool(options.stop_on_breach)
+    )
+    watch_workers(environment, run_recorder)  # on a master: say when a worker is lost, mark the gap
+
+
+def _stats_tables_to_logfile() -> None:
+    """With --logfile, Locust's stats tables go there too, so stderr carries only flashcrowd's progress."""
+    root_files = [h for h in logging.getLogger().handlers if isinstance(h, logging.FileHandler)]
+    if root_files:
+        logging.getLogger("locust.stats_logger").handlers = root_files
