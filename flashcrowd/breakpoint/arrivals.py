@@ -18,7 +18,7 @@ from typing import Any
 import gevent
 from gevent.pool import Group
 
-from flashcrowd.breakpoint.guard import ARRIVALS
+from flashcrowd.breakpoint.probe import ARRIVALS
 from flashcrowd.http_client import Browser
 from flashcrowd.visitor import Visitor, visit
 

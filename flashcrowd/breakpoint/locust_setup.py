@@ -15,8 +15,8 @@ from locust.runners import MasterRunner, WorkerRunner
 from flashcrowd import locust_options
 from flashcrowd.breakpoint import settings as find_break_settings
 from flashcrowd.breakpoint.arrivals import ArrivalStream
-from flashcrowd.breakpoint.guard import GeneratorProbe
 from flashcrowd.breakpoint.prediction import predict
+from flashcrowd.breakpoint.probe import GeneratorProbe
 from flashcrowd.breakpoint.stepshape import BreakShape
 from flashcrowd.distributed import watch_workers
 from flashcrowd.errors import UsageError

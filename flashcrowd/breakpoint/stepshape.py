@@ -20,6 +20,7 @@ from locust import LoadTestShape, User
 from flashcrowd.breakpoint import guard
 from flashcrowd.breakpoint.criteria import StepMeasure, Verdict
 from flashcrowd.breakpoint.prediction import Prediction
+from flashcrowd.breakpoint.probe import GeneratorProbe
 from flashcrowd.breakpoint.result import build_result, write_result
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.settings import FindBreakSettings
@@ -55,7 +56,7 @@ class BreakShape(LoadTestShape):
         settings: FindBreakSettings,
         user_class: type[User],
         recorder: Recorder,
-        probe: guard.GeneratorProbe,
+        probe: GeneratorProbe,
         out_dir: Path,
         prediction: Prediction | None,
     ) -> None:

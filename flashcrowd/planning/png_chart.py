@@ -5,12 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: plans are drawn in terminals and CI
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
-
 from flashcrowd.planning.plan import Plan
 
 POINTS = 600
@@ -18,6 +12,13 @@ POINTS = 600
 
 def write_png(plan: Plan, path: Path) -> Path:
     """Draw ``plan`` into ``path`` (directories are created) and return the path."""
+    # matplotlib takes a third of a second to import: only commands that draw pay for it.
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: plans are drawn in terminals and CI
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
     scenario = plan.scenario
     start, span = scenario.clock.start, scenario.clock.duration_s
     times_s = [span * i / (POINTS - 1) for i in range(POINTS)]
