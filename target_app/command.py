@@ -7,6 +7,7 @@ import signal
 import sys
 
 import gevent
+import gevent.event
 
 from flashcrowd.errors import UsageError
 from flashcrowd.safety import is_loopback_host
@@ -131,11 +132,12 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         where = f"--host {args.host} --port {args.port}"
         raise UsageError(f"{where}: cannot listen there ({error.strerror})") from None
-    print(READY_LINE.format(url=server.url), flush=True)
-    print(f"profile {profile.name}: site {profile.site}, {explain.summary(profile)}", flush=True)
+    # Handlers before the ready line: a caller may signal as soon as it reads that line.
     stopped = gevent.event.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         gevent.signal_handler(signum, stopped.set)
+    print(READY_LINE.format(url=server.url), flush=True)
+    print(f"profile {profile.name}: site {profile.site}, {explain.summary(profile)}", flush=True)
     stopped.wait()
     server.stop()
     print("flashcrowd-target stopped", file=sys.stderr)
