@@ -23,9 +23,12 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+import psutil
+
 from flashcrowd import locust_options
 from flashcrowd.errors import ExitCode, GeneratorError, TargetUnreachableError, UsageError
 from flashcrowd.paths import LOCUSTFILE, resolve_scenario
+from flashcrowd.run_size import check_peak_fits
 from flashcrowd.safety import ALLOW_FLAG, check_target
 from flashcrowd.scenario.model import Scenario
 from flashcrowd.target_process import running_target
@@ -74,6 +77,7 @@ def run_scenario(options: RunOptions) -> RunOutcome:
     if options.workers < 1:
         raise UsageError(f"--workers {options.workers}: expected a whole number of processes >= 1")
     scenario = locust_options.load_from_options(options)
+    check_peak_fits(scenario, options.scale, psutil.virtual_memory().available)
     host = check_target(options.host, options.allow_remote_target) if options.host else None
     out_dir = locust_options.out_dir(options, scenario).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -9,9 +9,9 @@ import sys
 import gevent
 import gevent.event
 
+from flashcrowd.arguments import duration, port, positive
 from flashcrowd.errors import UsageError
 from flashcrowd.safety import is_loopback_host
-from flashcrowd.scenario.quantities import duration_argument
 from target_app import explain
 from target_app.profile import (
     COST_CLASSES,
@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to bind (loopback unless --allow-remote-bind)"
     )
-    parser.add_argument("--port", type=int, default=8080, help="port to bind; 0 picks a free one")
+    parser.add_argument("--port", type=port, default=8080, help="port to bind; 0 picks a free one")
     parser.add_argument(
         "--allow-remote-bind",
         action="store_true",
@@ -52,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     capacity.add_argument("--workers", type=int, help="requests in service at once")
     capacity.add_argument("--queue", type=int, help="waiting slots in front of the workers")
     capacity.add_argument(
-        "--queue-timeout", type=duration_argument, metavar="DURATION", help="longest wait for a worker (20s)"
+        "--queue-timeout", type=duration, metavar="DURATION", help="longest wait for a worker (20s)"
     )
     capacity.add_argument("--overload", choices=OVERLOAD_ACTIONS, help="what a turned-away request gets")
     capacity.add_argument(
@@ -67,16 +67,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     capacity.add_argument("--seed", type=int, help="seed of the service-time samples")
     capacity.add_argument(
-        "--idle-timeout", type=duration_argument, metavar="DURATION", help="close idle keep-alive connections"
+        "--idle-timeout", type=duration, metavar="DURATION", help="close idle keep-alive connections"
     )
     prediction = parser.add_argument_group("prediction")
     prediction.add_argument("--explain", action="store_true", help="print the queueing prediction and exit")
     prediction.add_argument(
-        "--think-time", type=duration_argument, default=20.0, metavar="DURATION", help="Z for the knee N*"
+        "--think-time", type=duration, default=20.0, metavar="DURATION", help="Z for the knee N*"
     )
     prediction.add_argument(
         "--arrival-rate",
-        type=float,
+        type=positive,
         metavar="PER_S",
         help="rate for M/M/c/K (default: 1.5x each class's c/S)",
     )

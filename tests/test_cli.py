@@ -9,7 +9,10 @@ import pytest
 
 from flashcrowd.cli import COMMANDS, main
 from flashcrowd.errors import RefusedTargetError, UsageError
+from flashcrowd.paths import SCENARIOS_DIR
+from flashcrowd.run_size import BYTES_PER_VISITOR, check_peak_fits
 from flashcrowd.safety import check_target
+from flashcrowd.scenario import load_scenario
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -74,3 +77,62 @@ def test_not_a_url_is_a_usage_error():
 def test_main_turns_errors_into_exit_codes(capsys):
     assert main(["plan", "/nonexistent.yaml"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def one_line_usage_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """Run the CLI in-process on bad input; check it gave one line and exit 2; return that line."""
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:  # argparse's own errors
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.strip().count("\n") == 0 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (("run", "ci-smoke", "--scale", "inf"), "argument --scale: expected a number > 0, got 'inf'"),
+        (("plan", "ci-smoke", "--compress", "nan"), "argument --compress: expected a number > 0"),
+        (("target", "--port", "70000"), "argument --port: expected a port number from 0 to 65535"),
+        (("target", "--explain", "--think-time", "-1"), "argument --think-time: expected a duration"),
+        (("target", "--explain", "--arrival-rate", "nan"), "argument --arrival-rate: expected a number > 0"),
+        (("target", "--queue-timeout=-3s"), "argument --queue-timeout: expected a duration"),
+        (("find-break", "--max-p95", "inf"), "argument --max-p95: expected a duration"),
+        (("find-break", "--resolution", "nan"), "argument --resolution: expected a share"),
+    ],
+)
+def test_out_of_range_values_are_refused_by_their_flag(capsys, args, names):
+    assert names in one_line_usage_error(capsys, *args)
+
+
+def test_a_scale_that_leaves_nobody_is_refused_before_anything_starts(capsys):
+    line = one_line_usage_error(capsys, "run", "ci-smoke", "--scale", "1e-12")
+    assert "--scale 1e-12: gives 2e-11 simulated users at the peak" in line
+    assert line.rstrip().endswith("expected a scale giving at least 1")
+
+
+def test_a_scale_past_this_machines_memory_is_refused(capsys):
+    line = one_line_usage_error(capsys, "run", "ci-smoke", "--scale", "1e12")
+    assert "--scale 1e+12: gives 20,000,000,000,000 simulated users at the peak" in line
+    assert "expected a smaller scale, or Locust workers on several machines" in line
+
+
+def test_a_bad_scale_written_in_the_scenario_points_at_its_line(capsys, tmp_path):
+    written = (SCENARIOS_DIR / "ci-smoke.yaml").read_text()
+    assert "\nscale: 1.0\n" in written
+    line_number = written[: written.index("\nscale: 1.0\n")].count("\n") + 2
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text(written.replace("\nscale: 1.0\n", "\nscale: 1.0e-9\n"))
+    line = one_line_usage_error(capsys, "run", str(tiny))
+    assert f"{tiny}:{line_number}: scale: 1e-09 gives 2e-08 simulated users at the peak" in line
+
+
+def test_the_memory_check_allows_exactly_what_fits():
+    scenario = load_scenario(SCENARIOS_DIR / "ci-smoke.yaml")
+    peak = scenario.scale * scenario.users.peak.value
+    check_peak_fits(scenario, None, available_bytes=int(peak * BYTES_PER_VISITOR))
+    with pytest.raises(UsageError, match="--scale 1: gives 20 simulated users"):
+        check_peak_fits(scenario, 1.0, available_bytes=int(peak * BYTES_PER_VISITOR) - 1)

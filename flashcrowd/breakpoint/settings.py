@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flashcrowd.arguments import count, duration, positive, share
 from flashcrowd.breakpoint.criteria import Criteria
 from flashcrowd.breakpoint.guard import GeneratorGuard
 from flashcrowd.breakpoint.search import SearchPlan
@@ -19,42 +20,11 @@ from flashcrowd.breakpoint.units import MODELS, LoadUnits
 from flashcrowd.errors import UsageError
 from flashcrowd.scenario.journeys import session_seconds
 from flashcrowd.scenario.model import Scenario
-from flashcrowd.scenario.quantities import duration_argument as duration
 
 DEFAULT_START = {"closed": 10.0, "open": 2.0}
 OPEN_WARMUP_SESSIONS = 2  # open model: warm-up lasts at least this many mean sessions
 START_STREAMS = 20  # open model: users of the first step, so bisection can reach a 5 % resolution
 CEILING_FACTOR = 10_000
-
-
-def share(text: str) -> float:
-    """A fraction from ``5%`` or ``0.05``; between 0 and 1."""
-    raw = str(text).strip()
-    try:
-        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a share such as 5% or 0.05, got {text!r}")
-    return value
-
-
-def positive(text: str) -> float:
-    """A number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
-
-
-def count(text: str) -> int:
-    """An integer >= 0."""
-    if not str(text).strip().isdigit():
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return int(text)
 
 
 @dataclass(frozen=True)

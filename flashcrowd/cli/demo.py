@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from flashcrowd.arguments import positive
 from flashcrowd.cli.common import add_command
 from flashcrowd.cli.run import print_outcome
 from flashcrowd.errors import ExitCode
@@ -39,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--duration", default=DEFAULT_DURATION, help="wall duration of the load, e.g. 90s, 2min"
     )
-    parser.add_argument("--scale", type=float, help="simulated users per real-world user (default: 0.01)")
+    parser.add_argument("--scale", type=positive, help="simulated users per real-world user (default: 0.01)")
     parser.add_argument(
         "--out", default="", help="results directory (default: flashcrowd-results/NAME-TIME/)"
     )

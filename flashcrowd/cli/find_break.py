@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from flashcrowd import locust_options
+from flashcrowd.arguments import duration, positive
 from flashcrowd.breakpoint import settings
 from flashcrowd.breakpoint.result import RESULT_NAME, summary_lines
 from flashcrowd.cli.common import add_command, add_host_options
 from flashcrowd.errors import ExitCode, GeneratorError, UsageError
 from flashcrowd.paths import LOCUSTFILE, resolve_scenario
-from flashcrowd.runner import run_child, target_url
+from flashcrowd.runner import run_child, sigterm_unwinds, target_url
 from flashcrowd.safety import ALLOW_FLAG, check_target
-from flashcrowd.scenario.quantities import duration_argument
 
 FIND_BREAK_LOCUSTFILE = LOCUSTFILE.with_name("find_break.py")
 DEFAULT_SCENARIO = "probe-election-night"
@@ -67,14 +67,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--seed", type=int, help="seed for visitors' choices (default: the scenario's)")
     parser.add_argument(
-        "--scale", type=float, help="simulated users per real-world user (default: scenario's)"
+        "--scale", type=positive, help="simulated users per real-world user (default: scenario's)"
     )
-    parser.add_argument(
-        "--connect-timeout", type=duration_argument, default=5.0, help="visitors' connect timeout"
-    )
-    parser.add_argument(
-        "--read-timeout", type=duration_argument, default=30.0, help="visitors' wait for a response"
-    )
+    parser.add_argument("--connect-timeout", type=duration, default=5.0, help="visitors' connect timeout")
+    parser.add_argument("--read-timeout", type=duration, default=30.0, help="visitors' wait for a response")
     settings.add_arguments(parser)
     # The scenario's own curve is not replayed, so neither compressed nor cut short.
     parser.set_defaults(func=run, compress=None, duration="")
@@ -91,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     profile = None if host else _checked_profile(args.profile or scenario.target_profile)
     out_dir = Path(args.out or f"flashcrowd-results/find-break-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    with target_url(host, profile or "") as url:
+    with sigterm_unwinds(), target_url(host, profile or "") as url:
         command = _locust_command(args, url, out_dir, profile)
         limit_s = search.plan.budget_s + GRACE_S
         child_code = run_child(command, out_dir, limit_s, show_prefixes=(b"find-break:", b"flashcrowd:"))

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from flashcrowd.arguments import positive
 from flashcrowd.cli.common import add_command
 from flashcrowd.errors import UsageError
 from flashcrowd.paths import resolve_scenario
@@ -37,10 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario file, or the name of a bundled one")
     parser.add_argument(
-        "--scale", type=float, help="simulated users per real-world user (default: scenario's)"
+        "--scale", type=positive, help="simulated users per real-world user (default: scenario's)"
     )
     parser.add_argument(
-        "--compress", type=float, help="real-world seconds per wall second (default: scenario's)"
+        "--compress", type=positive, help="real-world seconds per wall second (default: scenario's)"
     )
     parser.add_argument("--duration", default="", help="plan the run for this wall duration, e.g. 90s, 10min")
     parser.add_argument("--profile", help="target_app profile to forecast (default: the scenario's target)")

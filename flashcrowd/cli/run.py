@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from flashcrowd.arguments import positive
 from flashcrowd.cli.common import add_command, add_host_options
 from flashcrowd.runner import RunOptions, RunOutcome, describe_first_reset, run_scenario
 
@@ -37,10 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by the commands that run a scenario."""
     parser.add_argument(
-        "--scale", type=float, help="simulated users per real-world user (default: scenario's)"
+        "--scale", type=positive, help="simulated users per real-world user (default: scenario's)"
     )
     parser.add_argument(
-        "--compress", type=float, help="real-world seconds per wall second (default: scenario's)"
+        "--compress", type=positive, help="real-world seconds per wall second (default: scenario's)"
     )
     parser.add_argument(
         "--duration", default="", help="shorten the run to this wall duration, e.g. 90s, 2min"

@@ -8,6 +8,7 @@ time zone). Either way the caller gets one ConfigError naming file, line and key
 from __future__ import annotations
 
 import dataclasses
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,7 @@ def load_scenario(
 
 def _check_overrides(**overrides: float | None) -> None:
     for flag, value in overrides.items():
-        if value is not None and not value > 0:
+        if value is not None and not (value > 0 and math.isfinite(value)):
             raise UsageError(f"--{flag} {value}: expected a number > 0")
 
 

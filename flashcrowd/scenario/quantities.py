@@ -7,7 +7,6 @@ in the clock's time zone. Callers get seconds since the clock's start.
 
 from __future__ import annotations
 
-import argparse
 import re
 from datetime import date, datetime, time, tzinfo
 
@@ -26,18 +25,6 @@ def parse_duration(text: str) -> float:
     if not match:
         raise ValueError(DURATION_EXPECTED)
     return float(match.group(1)) * DURATION_UNITS[match.group(2)]
-
-
-def duration_argument(text: str) -> float:
-    """argparse type for duration flags: ``20s``, ``5min``, ``500ms``, or a bare number of seconds."""
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        return parse_duration(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {DURATION_EXPECTED}, got {text!r}") from None
 
 
 def parse_datetime(text: str, zone: tzinfo, on_day: date | None = None) -> datetime:
