@@ -20,6 +20,11 @@ class ExitCode(IntEnum):
     GENERATOR_FAILURE = 4
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived during a run. A BaseException, like Ctrl-C, so no ``except Exception`` swallows it
+    and every ``finally`` on the way out stops the children (by PID) before the CLI exits 143."""
+
+
 class FlashcrowdError(Exception):
     """An error with a one-line message and the exit code it maps to."""
 

@@ -9,9 +9,12 @@ first spawn message, so it sets itself up at ``test_start``.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+import gevent
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
@@ -19,6 +22,9 @@ from flashcrowd import locust_options
 from flashcrowd.distributed import watch_workers
 from flashcrowd.errors import FlashcrowdError
 from flashcrowd.safety import check_target
+
+if TYPE_CHECKING:
+    from flashcrowd.recorder import Recorder
 
 
 class _QuietSpawnRateWarning(logging.Filter):
@@ -47,6 +53,26 @@ def on_test_start(environment: Environment, **_kwargs) -> None:
     """``events.test_start``: the web UI may have changed the host; a lone worker has its options only now."""
     set_up = hasattr(environment, locust_options.CONTEXT_ATTRIBUTE)
     guarded(environment, _check_host if set_up else _set_up)
+
+
+def end_shape_on_sigterm(environment: Environment, recorder: Recorder) -> None:
+    """SIGTERM ends a shape run as Ctrl-C does: users stop, ``quitting`` fires, reports are written.
+
+    Locust 2.47 installs its own SIGTERM handler only once a headless shape has finished
+    (main.py joins the shape greenlet first), so until then SIGTERM - a CI timeout, a pod
+    being deleted, ``flashcrowd run`` being stopped - would kill the process with nothing written.
+    Ending the shape greenlet hands control back to Locust's own shutdown. The recorder
+    notes the rest of the curve as a gap, so the verdict cannot read "passed".
+    """
+
+    def end_shape() -> None:
+        shape = getattr(environment.runner, "shape_greenlet", None)
+        if shape is not None and not shape.dead:
+            logging.getLogger(__name__).info("SIGTERM: ending the load shape; the reports follow")
+            recorder.end_early("SIGTERM")
+            shape.kill(block=False)
+
+    gevent.signal_handler(signal.SIGTERM, end_shape)
 
 
 def guarded(environment: Environment, set_up: Callable[[Environment], object]) -> None:
@@ -79,7 +105,9 @@ def _set_up(environment: Environment) -> None:
     run_recorder = recorder.attach(
         environment, context.scenario, out_dir, stop_on_breach=bool(options.stop_on_breach)
     )
-    watch_workers(environment, run_recorder)  # on a master: say when a worker is lost, mark the gap
+    if not isinstance(environment.runner, WorkerRunner):
+        watch_workers(environment, run_recorder)  # on a master: say when a worker is lost, mark the gap
+        end_shape_on_sigterm(environment, run_recorder)
 
 
 def _stats_tables_to_logfile() -> None:

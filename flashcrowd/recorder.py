@@ -367,6 +367,12 @@ class Recorder:
                 return
         self.gaps.append(Gap(start_wall_s, end_wall_s, reason))
 
+    def end_early(self, reason: str) -> None:
+        """The run is ending before its curve does: what is left of the curve is a gap, not a pass."""
+        if self.started_at is not None and not self.finished:
+            now_s = self.wall_s_of(time.time())
+            self.mark_gap(now_s, None, f"{reason} ended the run at {now_s:.0f} s, before its curve's end")
+
     @property
     def first_reset_wall_s(self) -> float | None:
         """When the first connection reset happened, in seconds into the run."""

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import psutil
 
 from flashcrowd import locust_options
-from flashcrowd.errors import ExitCode, GeneratorError, TargetUnreachableError, UsageError
+from flashcrowd.errors import ExitCode, GeneratorError, TargetUnreachableError, Terminated, UsageError
 from flashcrowd.paths import LOCUSTFILE, resolve_scenario
 from flashcrowd.run_size import check_peak_fits
 from flashcrowd.safety import ALLOW_FLAG, check_target
@@ -86,11 +86,32 @@ def run_scenario(options: RunOptions) -> RunOutcome:
             f"flashcrowd: Locust's web UI: http://127.0.0.1:{WEB_PORT} (the run starts by itself)",
             file=sys.stderr,
         )
-    with target_url(host, options.profile or scenario.target_profile) as url:
+    with sigterm_unwinds(), target_url(host, options.profile or scenario.target_profile) as url:
         deadline_s = scenario.clock.wall_duration_s + GRACE_S
         exit_code = run_child(_locust_command(options, scenario, url, out_dir), out_dir, deadline_s)
     summary = read_summary(out_dir)
     return RunOutcome(_final_code(exit_code, summary, out_dir), out_dir, summary, scenario, url)
+
+
+@contextlib.contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """Inside, SIGTERM raises Terminated instead of killing us, so our children are stopped, not orphaned.
+
+    Only the first SIGTERM raises: a second one must not cut that clean-up short.
+    """
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+
+    def unwind(_signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, unwind)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
@@ -166,6 +187,7 @@ def run_child(
             return int(ExitCode.GENERATOR_FAILURE)
         except BaseException:
             stop_process_group(child)
+            print(f"flashcrowd: Locust stopped; what it measured so far is in {out_dir}", file=sys.stderr)
             raise
         if show_prefixes:
             echo.join(timeout=5)

@@ -55,17 +55,28 @@ def start_target(profile: str = "ircc-2016", extra_args: Sequence[str] = ()) -> 
     with os.fdopen(fd, "wb") as log:
         process = subprocess.Popen([*command, *extra_args], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     target = TargetProcess(process, "", Path(log_name))
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline and process.poll() is None:
-        for line in target.log_path.read_text(errors="replace").splitlines():
-            if line.startswith(READY_PREFIX):
-                target.url = line[len(READY_PREFIX) :].split()[0]
-                return target
-        time.sleep(0.05)
+    try:
+        target.url = _ready_url(target)
+    except BaseException:  # Ctrl-C or SIGTERM while it starts: it must not outlive us
+        target.stop()
+        raise
+    if target.url:
+        return target
     lines = target.log_path.read_text(errors="replace").strip().splitlines()
     target.stop()
     reason = lines[-1] if lines else f"no answer in {START_TIMEOUT_S:.0f} s"
     raise TargetUnreachableError(f"the bundled target did not start: {reason}")
+
+
+def _ready_url(target: TargetProcess) -> str:
+    """The URL from the target's ready line, or "" if it exited or stayed silent too long."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline and target.process.poll() is None:
+        for line in target.log_path.read_text(errors="replace").splitlines():
+            if line.startswith(READY_PREFIX):
+                return line[len(READY_PREFIX) :].split()[0]
+        time.sleep(0.05)
+    return ""
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ from flashcrowd.breakpoint.probe import GeneratorProbe
 from flashcrowd.breakpoint.stepshape import BreakShape
 from flashcrowd.distributed import watch_workers
 from flashcrowd.errors import UsageError
-from flashcrowd.locust_setup import guarded
+from flashcrowd.locust_setup import end_shape_on_sigterm, guarded
 from flashcrowd.recorder import MASTER_LAG_S, Recorder
 from flashcrowd.safety import check_target
 from flashcrowd.visitor import Visitor
@@ -66,6 +66,7 @@ def _set_up(environment: Environment) -> None:
     if not runs_shape:
         return
     watch_workers(environment, recorder)
+    end_shape_on_sigterm(environment, recorder)
     shape = environment.shape_class
     if not isinstance(shape, BreakShape):
         raise UsageError("find-break needs its own load shape: run locust -f locustfiles/find_break.py")

@@ -7,13 +7,14 @@ A subcommand module exposes ``register(subparsers)``, which adds its parser with
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
 from flashcrowd import __version__
 from flashcrowd.cli import demo, find_break, plan, run, smoke, target
 from flashcrowd.cli.common import OneLineErrorParser
-from flashcrowd.errors import ExitCode, FlashcrowdError
+from flashcrowd.errors import ExitCode, FlashcrowdError, Terminated
 
 COMMANDS = (demo, run, plan, target, find_break, smoke)
 
@@ -54,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(error.exit_code)
     except KeyboardInterrupt:
         print("flashcrowd: interrupted", file=sys.stderr)
-        return 130
+        return 128 + signal.SIGINT
+    except Terminated:
+        print("flashcrowd: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except BrokenPipeError:
         return int(ExitCode.OK)
