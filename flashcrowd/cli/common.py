@@ -14,8 +14,9 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescript
     """Defaults shown after each option; description and examples kept as written."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        # An option without a default, or whose help already says it, needs no "(default: None)".
-        if action.default is None or "(default" in (action.help or ""):
+        # No "(default: None)", "(default: False)" or "(default: )": an unset option or a flag says nothing.
+        unset = action.default is None or action.default is False or action.default == ""
+        if unset or "(default" in (action.help or ""):
             return action.help
         return super()._get_help_string(action)
 
