@@ -36,6 +36,7 @@ from flashcrowd.target_process import running_target
 GRACE_S = 30.0  # start-up, the recorder's last rows and report writing
 STOP_TIMEOUT_S = 10.0
 WEB_PORT = 8089  # Locust's default
+WEB_AUTOQUIT_S = 10  # the web UI stays up this long after the curve ends, to read the final figures
 
 
 @dataclass
@@ -53,7 +54,7 @@ class RunOptions:
     profile: str | None = None
     stop_on_breach: bool = False
     seed: int | None = None
-    web: bool = False
+    web_port: int | None = None  # show Locust's web UI on 127.0.0.1 at this port; None: headless
     locust_args: list[str] = field(default_factory=list)  # passed through, e.g. ["--loglevel", "DEBUG"]
 
 
@@ -81,13 +82,14 @@ def run_scenario(options: RunOptions) -> RunOutcome:
     host = check_target(options.host, options.allow_remote_target) if options.host else None
     out_dir = locust_options.out_dir(options, scenario).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    if options.web:
+    if options.web_port is not None:
+        _check_port_free(options.web_port)
         print(
-            f"flashcrowd: Locust's web UI: http://127.0.0.1:{WEB_PORT} (the run starts by itself)",
+            f"flashcrowd: Locust's web UI: http://127.0.0.1:{options.web_port} (the run starts by itself)",
             file=sys.stderr,
         )
     with sigterm_unwinds(), target_url(host, options.profile or scenario.target_profile) as url:
-        deadline_s = scenario.clock.wall_duration_s + GRACE_S
+        deadline_s = scenario.clock.wall_duration_s + GRACE_S + (WEB_AUTOQUIT_S if options.web_port else 0)
         exit_code = run_child(_locust_command(options, scenario, url, out_dir), out_dir, deadline_s)
     summary = read_summary(out_dir)
     return RunOutcome(_final_code(exit_code, summary, out_dir), out_dir, summary, scenario, url)
@@ -134,12 +136,23 @@ def _check_reachable(url: str) -> None:
         raise TargetUnreachableError(f"--host {url}: cannot connect ({error.strerror or error})") from None
 
 
+def _check_port_free(port: int) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise UsageError(
+                f"--web-port {port}: 127.0.0.1:{port} is not free ({error.strerror}); expected a free port"
+            ) from None
+
+
 def _locust_command(options: RunOptions, scenario: Scenario, url: str, out_dir: Path) -> list[str]:
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", url]
     command += ["--scenario", str(Path(resolve_scenario(options.scenario)).resolve()), "--out", str(out_dir)]
     command += ["--logfile", str(out_dir / "locust.log"), "--only-summary"]
-    if options.web:
-        command += ["--web-host", "127.0.0.1", "--web-port", str(WEB_PORT), "--autostart", "--autoquit", "10"]
+    if options.web_port is not None:
+        command += ["--web-host", "127.0.0.1", "--web-port", str(options.web_port), "--autostart"]
+        command += ["--autoquit", str(WEB_AUTOQUIT_S)]
     else:
         command += ["--headless"]
     for flag, value in (

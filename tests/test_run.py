@@ -7,33 +7,20 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
+from cli_helpers import assert_one_line_error
 
-from flashcrowd.cli import main
 from flashcrowd.paths import SCENARIOS_DIR
-from flashcrowd.runner import run_child
+from flashcrowd.runner import WEB_AUTOQUIT_S, run_child
 
 
 def flashcrowd(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "flashcrowd", *args], capture_output=True, text=True, timeout=timeout
     )
-
-
-def assert_one_line_error(capsys, argv: list[str], code: int, *words: str) -> None:
-    """Run the CLI in this process (bad input never starts anything) and check its one-line error."""
-    try:
-        returned = main(argv)
-    except SystemExit as exit_:  # argparse's own errors
-        returned = int(exit_.code)
-    stderr = capsys.readouterr().err
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in stderr, stderr
-    assert returned == code, stderr
-    for word in words:
-        assert word in lines[0]
 
 
 @pytest.mark.load
@@ -60,6 +47,47 @@ def _closed_port() -> int:
     return port
 
 
+@pytest.mark.load
+def test_the_web_ui_shows_the_run_live_and_the_run_still_ends_by_itself(tmp_path):
+    port = _closed_port()
+    command = [sys.executable, "-m", "flashcrowd", "run", "ci-smoke", "--duration", "8s"]
+    run = subprocess.Popen(
+        [*command, "--web-port", str(port), "--out", str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        live = _poll_web_ui(f"http://127.0.0.1:{port}/stats/requests", timeout_s=20)
+        stdout, _ = run.communicate(timeout=8 + WEB_AUTOQUIT_S + 30)
+    finally:  # a failed check must not leave Locust or the target behind
+        if run.poll() is None:
+            run.terminate()
+            run.wait(timeout=30)
+    assert live["state"] == "running" and live["user_count"] > 0
+    assert run.returncode == 0, stdout
+    assert json.loads((tmp_path / "summary.json").read_text())["verdict"] == "passed"
+
+
+def _poll_web_ui(url: str, timeout_s: float) -> dict:
+    """The first answer from Locust's stats endpoint that shows visitors running."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                stats = json.load(answer)
+            if stats["state"] == "running" and stats["user_count"] > 0:
+                return stats
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.2)
+    raise AssertionError(f"{url} never showed a running test in {timeout_s:.0f} s")
+
+
+def test_a_busy_web_port_is_refused_before_anything_starts(tmp_path, capsys):
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        argv = ["run", "ci-smoke", "--web-port", str(port), "--out", str(tmp_path)]
+        assert_one_line_error(capsys, argv, 2, f"--web-port {port}: 127.0.0.1:{port} is not free")
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -68,6 +96,7 @@ def _closed_port() -> int:
         (["ci-smoke", "--workers", "0"], ["--workers", ">= 1"]),
         (["ci-smoke", "--scale", "lots"], ["--scale"]),
         (["ci-smoke", "--host", "127.0.0.1:8080"], ["expected an http"]),
+        (["ci-smoke", "--web-port", "0"], ["--web-port 0: expected a port from 1 to 65535"]),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, words, tmp_path, capsys):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from flashcrowd.arguments import positive
+from flashcrowd.arguments import port, positive
 from flashcrowd.cli.common import add_command, add_host_options
-from flashcrowd.runner import RunOptions, RunOutcome, describe_first_reset, run_scenario
+from flashcrowd.errors import UsageError
+from flashcrowd.runner import WEB_PORT, RunOptions, RunOutcome, describe_first_reset, run_scenario
 
 DESCRIPTION = """\
 Run a scenario through Locust: the load shape follows its curve of concurrent users
@@ -21,7 +22,8 @@ EXAMPLES = """\
   flashcrowd run scenarios/ci-smoke.yaml
   flashcrowd run election-night-2016-11-08 --duration 2min --scale 0.01
   flashcrowd run scenarios/ci-smoke.yaml --host http://127.0.0.1:8080 --workers 2 --out results/
-  flashcrowd run scenarios/ci-smoke.yaml --web      # watch it in Locust's web UI"""
+  flashcrowd run scenarios/ci-smoke.yaml --web      # watch it in Locust's web UI on port 8089
+  flashcrowd run ci-smoke --web-port 8090            # ... on another port"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_host_options(parser)
     add_run_options(parser)
     parser.add_argument(
-        "--web", action="store_true", help="show Locust's web UI on 127.0.0.1:8089 while it runs"
+        "--web", action="store_true", help=f"show Locust's web UI on 127.0.0.1:{WEB_PORT} while it runs"
+    )
+    parser.add_argument(
+        "--web-port", type=port, metavar="PORT", help=f"web UI port (implies --web; default {WEB_PORT})"
     )
     parser.set_defaults(func=run)
 
@@ -70,8 +75,17 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         profile=args.profile,
         stop_on_breach=args.stop_on_breach,
         seed=args.seed,
-        web=getattr(args, "web", False),
+        web_port=web_port(args),
     )
+
+
+def web_port(args: argparse.Namespace) -> int | None:
+    """The web UI's port if --web or --web-port was given, else None (headless)."""
+    if args.web_port == 0:
+        raise UsageError("--web-port 0: expected a port from 1 to 65535 (the UI's address must be known)")
+    if args.web_port is not None:
+        return args.web_port
+    return WEB_PORT if args.web else None
 
 
 def print_outcome(outcome: RunOutcome) -> None:
