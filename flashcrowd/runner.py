@@ -80,19 +80,38 @@ def run_scenario(options: RunOptions) -> RunOutcome:
     scenario = locust_options.load_from_options(options)
     check_peak_fits(scenario, options.scale, psutil.virtual_memory().available)
     host = check_target(options.host, options.allow_remote_target) if options.host else None
-    out_dir = locust_options.out_dir(options, scenario).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    profile = None if host else checked_profile(options.profile or scenario.target_profile)
+    out_dir = created_out_dir(locust_options.out_dir(options, scenario))
     if options.web_port is not None:
         _check_port_free(options.web_port)
         print(
             f"flashcrowd: Locust's web UI: http://127.0.0.1:{options.web_port} (the run starts by itself)",
             file=sys.stderr,
         )
-    with sigterm_unwinds(), target_url(host, options.profile or scenario.target_profile) as url:
+    with sigterm_unwinds(), target_url(host, profile or "") as url:
         deadline_s = scenario.clock.wall_duration_s + GRACE_S + (WEB_AUTOQUIT_S if options.web_port else 0)
         exit_code = run_child(_locust_command(options, scenario, url, out_dir), out_dir, deadline_s)
     summary = read_summary(out_dir)
     return RunOutcome(_final_code(exit_code, summary, out_dir), out_dir, summary, scenario, url)
+
+
+def checked_profile(profile: str) -> str:
+    """The profile as the target will read it (a path made absolute); UsageError/ConfigError if it is bad."""
+    from target_app.profile import load_profile
+
+    load_profile(profile)
+    return str(Path(profile).resolve()) if Path(profile).is_file() else profile
+
+
+def created_out_dir(out_dir: Path) -> Path:
+    """``out_dir`` made absolute and created; UsageError if it cannot be, before anything starts."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(
+            f"--out {out_dir}: cannot create it ({error.strerror}); expected a writable directory"
+        ) from None
+    return out_dir.resolve()
 
 
 @contextlib.contextmanager

@@ -91,6 +91,8 @@ def test_main_turns_errors_into_exit_codes(capsys):
         (("target", "--queue-timeout=-3s"), "argument --queue-timeout: expected a duration"),
         (("find-break", "--max-p95", "inf"), "argument --max-p95: expected a duration"),
         (("find-break", "--resolution", "nan"), "argument --resolution: expected a share"),
+        (("run", "ci-smoke", "--profile", "nope"), "profile 'nope': no such file"),
+        (("find-break", "--profile", "nope"), "profile 'nope': no such file"),
     ],
 )
 def test_out_of_range_values_are_refused_by_their_flag(capsys, args, names):
@@ -128,3 +130,28 @@ def test_the_memory_check_allows_exactly_what_fits():
     check_peak_fits(scenario, None, available_bytes=int(peak * BYTES_PER_VISITOR))
     with pytest.raises(UsageError, match="--scale 1: gives 20 simulated users"):
         check_peak_fits(scenario, 1.0, available_bytes=int(peak * BYTES_PER_VISITOR) - 1)
+
+
+@pytest.mark.parametrize(
+    ("command", "flag", "expected"),
+    [
+        (["run", "ci-smoke"], "--out", "cannot create it"),
+        (["demo"], "--out", "cannot create it"),
+        (["find-break"], "--out", "cannot create it"),
+        (["plan", "ci-smoke"], "--png", "cannot write it"),
+    ],
+)
+def test_an_output_path_that_cannot_be_written_is_refused_before_anything_starts(
+    capsys, tmp_path, command, flag, expected
+):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a directory")
+    beneath = a_file / "results"
+    try:
+        code = main([*command, flag, str(beneath)])
+    except SystemExit as exit_:
+        code = exit_.code
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and "Traceback" not in "\n".join(lines)
+    assert lines[-1].startswith(f"flashcrowd: error: {flag} {beneath}: {expected} (")
+    assert lines[-1].endswith("); expected a writable " + ("directory" if flag == "--out" else "path"))

@@ -16,7 +16,7 @@ from flashcrowd.breakpoint.result import RESULT_NAME, summary_lines
 from flashcrowd.cli.common import add_command, add_host_options
 from flashcrowd.errors import ExitCode, GeneratorError, UsageError
 from flashcrowd.paths import LOCUSTFILE, resolve_scenario
-from flashcrowd.runner import run_child, sigterm_unwinds, target_url
+from flashcrowd.runner import checked_profile, created_out_dir, run_child, sigterm_unwinds, target_url
 from flashcrowd.safety import ALLOW_FLAG, check_target
 
 FIND_BREAK_LOCUSTFILE = LOCUSTFILE.with_name("find_break.py")
@@ -84,9 +84,10 @@ def run(args: argparse.Namespace) -> int:
     scenario = locust_options.load_from_options(args)
     search = settings.from_options(args, scenario)
     host = check_target(args.host, args.allow_remote_target) if args.host else None
-    profile = None if host else _checked_profile(args.profile or scenario.target_profile)
-    out_dir = Path(args.out or f"flashcrowd-results/find-break-{time.strftime('%Y%m%d-%H%M%S')}").resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    profile = None if host else checked_profile(args.profile or scenario.target_profile)
+    out_dir = created_out_dir(
+        Path(args.out or f"flashcrowd-results/find-break-{time.strftime('%Y%m%d-%H%M%S')}")
+    )
     with sigterm_unwinds(), target_url(host, profile or "") as url:
         command = _locust_command(args, url, out_dir, profile)
         limit_s = search.plan.budget_s + GRACE_S
@@ -100,14 +101,6 @@ def run(args: argparse.Namespace) -> int:
         )
     print("\n".join(summary_lines(result, out_dir / RESULT_NAME)))
     return int(ExitCode.GENERATOR_FAILURE if result["stopped"] == "inconclusive" else ExitCode.OK)
-
-
-def _checked_profile(profile: str) -> str:
-    """The profile as the target will read it (a path made absolute); UsageError/ConfigError if it is bad."""
-    from target_app.profile import load_profile
-
-    load_profile(profile)
-    return str(Path(profile).resolve()) if Path(profile).is_file() else profile
 
 
 def _locust_command(args: argparse.Namespace, url: str, out_dir: Path, profile: str | None) -> list[str]:

@@ -72,7 +72,13 @@ def run(args: argparse.Namespace) -> int:
     plan = make_plan(scenario, load_profile(args.profile or scenario.target_profile))
     png = None
     if not args.no_png:
-        png = write_png(plan, Path(args.png) if args.png else DEFAULT_PNG_DIR / f"plan-{scenario.name}.png")
+        path = Path(args.png) if args.png else DEFAULT_PNG_DIR / f"plan-{scenario.name}.png"
+        try:
+            png = write_png(plan, path)
+        except OSError as error:
+            raise UsageError(
+                f"--png {path}: cannot write it ({error.strerror}); expected a writable path"
+            ) from None
     if args.json:
         print(json.dumps({**as_json(plan), "png": str(png) if png else None}, indent=2))
     else:
