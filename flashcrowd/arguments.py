@@ -56,6 +56,14 @@ def duration(text: str) -> float:
     return value
 
 
+def positive_duration(text: str) -> float:
+    """A :func:`duration` longer than zero, e.g. a timeout."""
+    value = duration(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"expected a duration longer than 0, got {text!r}")
+    return value
+
+
 def _number(text: str) -> float:
     """``text`` as a float, NaN when it is not a number (NaN fails every range check)."""
     try:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from flashcrowd.arguments import duration, positive, positive_duration
 from flashcrowd.errors import UsageError
 from flashcrowd.safety import ALLOW_ENV, ALLOW_FLAG
 from flashcrowd.scenario.model import Scenario
@@ -27,8 +28,8 @@ def add_arguments(parser: Any) -> None:
     group.add_argument(
         "--scenario", metavar="PATH", default="", help="scenario file or bundled scenario name"
     )
-    group.add_argument("--scale", type=float, default=None, help="simulated users per real-world user")
-    group.add_argument("--compress", type=float, default=None, help="real-world seconds per wall second")
+    group.add_argument("--scale", type=positive, default=None, help="simulated users per real-world user")
+    group.add_argument("--compress", type=positive, default=None, help="real-world seconds per wall second")
     group.add_argument("--duration", default="", help="shorten the run to this wall duration, e.g. 90s, 2min")
     group.add_argument(
         "--seed", type=int, default=None, help="seed for visitors' choices (default: the scenario's)"
@@ -45,13 +46,13 @@ def add_arguments(parser: Any) -> None:
         help=f"allow a --host that is not this machine (or set {ALLOW_ENV}=1)",
     )
     group.add_argument(
-        "--keepalive-idle", type=float, default=5.0, help="seconds a visitor keeps an idle connection"
+        "--keepalive-idle", type=duration, default=5.0, help="seconds a visitor keeps an idle connection"
     )
     group.add_argument(
-        "--connect-timeout", type=float, default=10.0, help="visitor's connect timeout, seconds"
+        "--connect-timeout", type=positive_duration, default=10.0, help="visitor's connect timeout, seconds"
     )
     group.add_argument(
-        "--read-timeout", type=float, default=60.0, help="visitor's wait for a response, seconds"
+        "--read-timeout", type=positive_duration, default=60.0, help="visitor's wait for a response, seconds"
     )
 
 

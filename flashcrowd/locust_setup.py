@@ -15,12 +15,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import gevent
+import psutil
 from locust.env import Environment
-from locust.runners import WorkerRunner
+from locust.runners import MasterRunner, WorkerRunner
 
 from flashcrowd import locust_options
 from flashcrowd.distributed import watch_workers
 from flashcrowd.errors import FlashcrowdError
+from flashcrowd.run_size import check_peak_fits
 from flashcrowd.safety import check_target
 
 if TYPE_CHECKING:
@@ -101,6 +103,9 @@ def _set_up(environment: Environment) -> None:
     options = environment.parsed_options
     locust_options.absolute_scenario_path(options)
     context = locust_options.install(environment, locust_options.load_from_options(options), options)
+    if not isinstance(environment.runner, WorkerRunner):
+        local = not isinstance(environment.runner, MasterRunner)
+        check_peak_fits(context.scenario, options.scale, psutil.virtual_memory().available if local else None)
     out_dir = locust_options.out_dir(options, context.scenario)
     run_recorder = recorder.attach(
         environment, context.scenario, out_dir, stop_on_breach=bool(options.stop_on_breach)

@@ -15,13 +15,16 @@ from flashcrowd.scenario.source import ScenarioSource
 BYTES_PER_VISITOR = 30 * 1024
 
 
-def check_peak_fits(scenario: Scenario, scale_flag: float | None, available_bytes: int) -> None:
-    """UsageError or ConfigError if the peak is under one simulated user or needs more memory than is free."""
+def check_peak_fits(scenario: Scenario, scale_flag: float | None, available_bytes: int | None) -> None:
+    """UsageError or ConfigError if the peak is under one simulated user or needs more memory than is free.
+
+    ``available_bytes`` None skips the memory check (a master: its workers hold the visitors).
+    """
     peak_users = scenario.scale * scenario.users.peak.value
     needed_bytes = peak_users * BYTES_PER_VISITOR
     if peak_users < 1:
         problem = f"gives {peak_users:.2g} simulated users at the peak; expected a scale giving at least 1"
-    elif needed_bytes > available_bytes:
+    elif available_bytes is not None and needed_bytes > available_bytes:
         problem = (
             f"gives {peak_users:,.0f} simulated users at the peak, about {_gb(needed_bytes)} of generator "
             f"memory with {_gb(available_bytes)} free here; expected a smaller scale, or Locust workers "

@@ -91,6 +91,7 @@ def test_main_turns_errors_into_exit_codes(capsys):
         (("target", "--queue-timeout=-3s"), "argument --queue-timeout: expected a duration"),
         (("find-break", "--max-p95", "inf"), "argument --max-p95: expected a duration"),
         (("find-break", "--resolution", "nan"), "argument --resolution: expected a share"),
+        (("find-break", "--read-timeout", "0"), "argument --read-timeout: expected a duration longer than 0"),
         (("run", "ci-smoke", "--profile", "nope"), "profile 'nope': no such file"),
         (("find-break", "--profile", "nope"), "profile 'nope': no such file"),
     ],

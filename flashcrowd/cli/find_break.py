@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flashcrowd import locust_options
-from flashcrowd.arguments import duration, positive
+from flashcrowd.arguments import positive, positive_duration
 from flashcrowd.breakpoint import settings
 from flashcrowd.breakpoint.result import RESULT_NAME, summary_lines
 from flashcrowd.cli.common import add_command, add_host_options
@@ -69,8 +69,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--scale", type=positive, help="simulated users per real-world user (default: scenario's)"
     )
-    parser.add_argument("--connect-timeout", type=duration, default=5.0, help="visitors' connect timeout")
-    parser.add_argument("--read-timeout", type=duration, default=30.0, help="visitors' wait for a response")
+    parser.add_argument(
+        "--connect-timeout", type=positive_duration, default=5.0, help="visitors' connect timeout"
+    )
+    parser.add_argument(
+        "--read-timeout", type=positive_duration, default=30.0, help="visitors' wait for a response"
+    )
     settings.add_arguments(parser)
     # The scenario's own curve is not replayed, so neither compressed nor cut short.
     parser.set_defaults(func=run, compress=None, duration="")
