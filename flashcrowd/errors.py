@@ -21,8 +21,11 @@ class ExitCode(IntEnum):
 
 
 class Terminated(BaseException):
-    """SIGTERM arrived during a run. A BaseException, like Ctrl-C, so no ``except Exception`` swallows it
-    and every ``finally`` on the way out stops the children (by PID) before the CLI exits 143."""
+    """SIGTERM arrived during a run; the CLI exits 143.
+
+    A BaseException, like Ctrl-C's KeyboardInterrupt, so no ``except Exception`` swallows it
+    and every ``finally`` on the way out stops the children, by PID.
+    """
 
 
 class FlashcrowdError(Exception):

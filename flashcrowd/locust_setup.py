@@ -103,14 +103,17 @@ def _set_up(environment: Environment) -> None:
     options = environment.parsed_options
     locust_options.absolute_scenario_path(options)
     context = locust_options.install(environment, locust_options.load_from_options(options), options)
-    if not isinstance(environment.runner, WorkerRunner):
-        local = not isinstance(environment.runner, MasterRunner)
-        check_peak_fits(context.scenario, options.scale, psutil.virtual_memory().available if local else None)
+    runs_shape = not isinstance(environment.runner, WorkerRunner)
+    if runs_shape:  # free memory matters where the visitors live: not on a master, whose workers hold them
+        on_master = isinstance(environment.runner, MasterRunner)
+        check_peak_fits(
+            context.scenario, options.scale, None if on_master else psutil.virtual_memory().available
+        )
     out_dir = locust_options.out_dir(options, context.scenario)
     run_recorder = recorder.attach(
         environment, context.scenario, out_dir, stop_on_breach=bool(options.stop_on_breach)
     )
-    if not isinstance(environment.runner, WorkerRunner):
+    if runs_shape:
         watch_workers(environment, run_recorder)  # on a master: say when a worker is lost, mark the gap
         end_shape_on_sigterm(environment, run_recorder)
 
