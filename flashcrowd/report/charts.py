@@ -82,6 +82,7 @@ def build_charts(rows: Sequence[TimelineRow]) -> list[Chart]:
                 Series("p50", [row.p50_ms for row in rows], "#2ca02c"),
                 Series("p95", [row.p95_ms for row in rows], "#ff7f0e"),
                 Series("p99", [row.p99_ms for row in rows], "#d62728"),
+                Series("p95 of successes", [row.p95_ok_ms for row in rows], "#9467bd", dashed=True),
             ),
         ),
         Chart(
@@ -140,6 +141,8 @@ def render_svg(
         axes.set_ylim(bottom=0)
         axes.grid(alpha=0.3)
         if times:
+            if len(times) > 1:  # also when no series has a line (no failures at all)
+                axes.set_xlim(times[0], times[-1])
             axes.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S", tz=times[0].tzinfo))
             axes.set_xlabel(f"real-world clock ({times[0].strftime('%Y-%m-%d UTC%z')})")
         if axes.get_legend_handles_labels()[0]:
