@@ -54,12 +54,16 @@ class SecondTally:
     retries: int = 0
     first_reset: float | None = None  # epoch seconds of the earliest connection reset
     histogram: HdrHistogram = field(default_factory=latency.new_histogram)
+    # Successes only: when a site resets most requests at once, those instant failures pull the
+    # percentiles of all requests down; the responses people did get show the site's real delay.
+    ok_histogram: HdrHistogram = field(default_factory=latency.new_histogram)
 
     def add(self, latency_ms: float, exception: BaseException | str | None, retry: bool, at: float) -> None:
         self.requests += 1
         latency.record_ms(self.histogram, latency_ms)
         self.retries += retry
         if exception is None:
+            latency.record_ms(self.ok_histogram, latency_ms)
             return
         kind = failure_kind(exception)
         self.failures[kind] += 1
@@ -75,6 +79,7 @@ class SecondTally:
         if other.first_reset is not None:
             self._note_reset(other.first_reset)
         self.histogram.add(other.histogram)
+        self.ok_histogram.add(other.ok_histogram)
 
     def _note_reset(self, at: float) -> None:
         self.first_reset = at if self.first_reset is None else min(self.first_reset, at)
@@ -88,6 +93,7 @@ class SecondTally:
             "retries": self.retries,
             "first_reset": self.first_reset,
             "histogram": latency.encode(self.histogram),
+            "ok_histogram": latency.encode(self.ok_histogram),
         }
 
     @classmethod
@@ -99,6 +105,7 @@ class SecondTally:
             retries=int(data["retries"]),
             first_reset=data["first_reset"],
             histogram=latency.merge([data["histogram"]]),
+            ok_histogram=latency.merge([data["ok_histogram"]]),
         )
 
 
@@ -106,7 +113,8 @@ class SecondTally:
 class WindowStats:
     """The last ``seconds`` of the timeline, merged: what find-break and the SLOs judge.
 
-    Users are means over the window, in simulated users. Latencies are None when no request ended.
+    Users are means over the window, in simulated users. Latencies are None when no request ended;
+    the ``*_ok_ms`` ones, of successful requests only, when none succeeded.
     """
 
     start_wall_s: float
@@ -118,6 +126,8 @@ class WindowStats:
     p50_ms: float | None
     p95_ms: float | None
     p99_ms: float | None
+    p95_ok_ms: float | None
+    p99_ok_ms: float | None
     max_ms: float | None
     target_users: float
     achieved_users: float
@@ -184,6 +194,7 @@ class Recorder:
         self.finished = False
         self._pending: dict[int, SecondTally] = {}
         self._histograms: deque[str] = deque(maxlen=RETAIN_S)  # encoded, aligned with the last rows
+        self._ok_histograms: deque[str] = deque(maxlen=RETAIN_S)  # the same, successes only
         self._users: dict[int, tuple[float, int]] = {}
         self._last_users: tuple[float, int] = (0.0, 0)
         self._next_second: int | None = None
@@ -296,6 +307,7 @@ class Recorder:
         wall_s = round(end - self.started_at, 3)
         scale = self.scenario.scale or 1.0
         quantiles = latency.percentiles_ms(tally.histogram)
+        ok_quantiles = latency.percentiles_ms(tally.ok_histogram)
         row = TimelineRow(
             wall_s=wall_s,
             real_time=self.real_time(wall_s),
@@ -309,9 +321,12 @@ class Recorder:
             p50_ms=quantiles.get(50.0),
             p95_ms=quantiles.get(95.0),
             p99_ms=quantiles.get(99.0),
+            p95_ok_ms=ok_quantiles.get(95.0),
+            p99_ok_ms=ok_quantiles.get(99.0),
         )
         self.rows.append(row)
         self._histograms.append(latency.encode(tally.histogram))
+        self._ok_histograms.append(latency.encode(tally.ok_histogram))
         self.totals.merge(tally)
         self._csv.append(row)
         self._judge_slos(row)
@@ -338,6 +353,7 @@ class Recorder:
         rows = self.rows[len(self.rows) - count :]
         merged = latency.merge(list(self._histograms)[len(self._histograms) - count :])
         quantiles = latency.percentiles_ms(merged)
+        ok_quantiles = latency.percentiles_ms(latency.merge(list(self._ok_histograms)[-count:]))
         failures: Counter[str] = Counter()
         for row in rows:
             failures.update(row.failures)
@@ -351,6 +367,8 @@ class Recorder:
             p50_ms=quantiles.get(50.0),
             p95_ms=quantiles.get(95.0),
             p99_ms=quantiles.get(99.0),
+            p95_ok_ms=ok_quantiles.get(95.0),
+            p99_ok_ms=ok_quantiles.get(99.0),
             max_ms=latency.max_ms(merged),
             target_users=sum(row.target_users for row in rows) / count if count else 0.0,
             achieved_users=sum(row.achieved_users for row in rows) / count if count else 0.0,

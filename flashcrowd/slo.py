@@ -19,7 +19,17 @@ from flashcrowd.scenario.model import SLO
 if TYPE_CHECKING:
     from flashcrowd.recorder import WindowStats
 
-METRICS = ("p50_ms", "p95_ms", "p99_ms", "error_rate", "reset_rate", "resets", "rps")
+METRICS = (
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "p95_ok_ms",
+    "p99_ok_ms",
+    "error_rate",
+    "reset_rate",
+    "resets",
+    "rps",
+)
 OPERATORS = {"<=": operator.le, ">=": operator.ge}
 
 

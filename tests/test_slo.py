@@ -54,6 +54,29 @@ def test_windows_are_judged_once_full_and_a_short_run_once_at_the_end(tmp_path):
     assert recorder.exit_code == ExitCode.OK
 
 
+def test_instant_resets_cannot_flatter_the_latency_of_successes(tmp_path):
+    # The site resets 97 % of requests at once and answers the rest after 300 ms.
+    collapsing = [1.0] * 97 + [300.0] * 3
+    p95_all = SLO("p95 under 100 ms", "p95_ms", "<=", 100, 2)
+    p95_ok = SLO("successes' p95 under 100 ms", "p95_ok_ms", "<=", 100, 2)
+    recorder = fed_recorder(tmp_path, [p95_all, p95_ok], [(collapsing, 97)] * 3)
+
+    all_requests, successes = recorder.verdicts
+    assert all_requests.breached is False and all_requests.worst == pytest.approx(1.0, rel=0.001)
+    assert successes.breached is True and successes.worst == pytest.approx(300.0, rel=0.001)
+    row = recorder.rows[-1]
+    assert row.p95_ms == pytest.approx(1.0, rel=0.001) and row.p95_ok_ms == pytest.approx(300.0, rel=0.001)
+    totals = json.loads((tmp_path / "summary.json").read_text())["totals"]
+    assert totals["p95_ok_ms"] == pytest.approx(300.0, rel=0.001) and totals["p95_ms"] < 2
+
+
+def test_a_window_with_no_success_has_no_latency_of_successes(tmp_path):
+    p95_ok = SLO("successes' p95 under 100 ms", "p95_ok_ms", "<=", 100, 1)
+    recorder = fed_recorder(tmp_path, [p95_ok], [([5.0] * 10, 10)] * 2)
+    assert recorder.rows[-1].p95_ok_ms is None and recorder.window(1).p95_ok_ms is None
+    assert recorder.verdicts[0].windows_judged == 0 and not recorder.verdicts[0].breached
+
+
 def test_at_least_slos_keep_their_lowest_value_as_the_worst():
     verdict = SloVerdict(SLO("rps", "rps", ">=", 100, 1))
     for rps, wall_s in ((150, 1.0), (90, 2.0), (120, 3.0), (80, 4.0)):

@@ -140,6 +140,10 @@ def _key_facts(summary: dict[str, Any]) -> str:
                 " / ".join(_ms(totals[k]) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")),
             ),
             (
+                "latency of successes p95 / p99",
+                " / ".join(_ms(totals[k]) for k in ("p95_ok_ms", "p99_ok_ms")),
+            ),
+            (
                 "peak achieved users",
                 f"{totals['peak_achieved_users']} simulated "
                 f"(~{totals['peak_achieved_real_users']:,.0f} real)",

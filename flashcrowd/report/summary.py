@@ -34,6 +34,7 @@ def build_summary(recorder: Recorder) -> dict[str, Any]:
     rows = recorder.rows
     totals = recorder.totals
     quantiles = latency.percentiles_ms(totals.histogram)
+    ok_quantiles = latency.percentiles_ms(totals.ok_histogram)
     first_reset = recorder.first_reset_wall_s
     knee = find_knee(rows)
     duration_s = rows[-1].wall_s if rows else 0.0
@@ -57,6 +58,8 @@ def build_summary(recorder: Recorder) -> dict[str, Any]:
             "p50_ms": quantiles.get(50.0),
             "p95_ms": quantiles.get(95.0),
             "p99_ms": quantiles.get(99.0),
+            "p95_ok_ms": ok_quantiles.get(95.0),
+            "p99_ok_ms": ok_quantiles.get(99.0),
             "max_ms": latency.max_ms(totals.histogram),
             "peak_achieved_users": max((row.achieved_users for row in rows), default=0),
             "peak_achieved_real_users": max((row.achieved_real_users for row in rows), default=0.0),

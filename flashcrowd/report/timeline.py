@@ -23,6 +23,8 @@ COLUMNS = (
     "p50_ms",
     "p95_ms",
     "p99_ms",
+    "p95_ok_ms",
+    "p99_ok_ms",
 )
 
 
@@ -31,7 +33,8 @@ class TimelineRow:
     """What happened in one second of the run; ``wall_s`` is the end of that second.
 
     Users are simulated users; ``*_real_users`` are their real-world equivalents
-    (divided by the scenario's scale). Percentiles are None when no request ended.
+    (divided by the scenario's scale). Percentiles are None when no request ended; the
+    ``*_ok_ms`` ones count successful requests only, and are None when none succeeded.
     """
 
     wall_s: float
@@ -46,6 +49,8 @@ class TimelineRow:
     p50_ms: float | None = None
     p95_ms: float | None = None
     p99_ms: float | None = None
+    p95_ok_ms: float | None = None
+    p99_ok_ms: float | None = None
 
     @property
     def rps(self) -> float:
@@ -71,6 +76,8 @@ class TimelineRow:
             "p50_ms": _ms(self.p50_ms),
             "p95_ms": _ms(self.p95_ms),
             "p99_ms": _ms(self.p99_ms),
+            "p95_ok_ms": _ms(self.p95_ok_ms),
+            "p99_ok_ms": _ms(self.p99_ok_ms),
         }
         record.update({kind: self.failures.get(kind, 0) for kind in KINDS})
         return record

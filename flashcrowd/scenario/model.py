@@ -145,7 +145,7 @@ class SLO:
     """A threshold on a metric over a sliding window, e.g. p95_ms <= 800 over 30 s."""
 
     name: str
-    metric: str  # p50_ms, p95_ms, p99_ms, error_rate, reset_rate, resets, rps
+    metric: str  # one of flashcrowd.slo.METRICS
     op: str  # "<=" or ">="
     threshold: float
     window_s: float
