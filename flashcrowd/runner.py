@@ -73,8 +73,24 @@ class RunOutcome:
         return self.out_dir / "report.html"
 
 
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run whose every input has been checked (see :func:`prepare_run`); nothing started yet."""
+
+    options: RunOptions
+    scenario: Scenario
+    host: str | None  # None: start the bundled target with ``profile``
+    profile: str | None
+    out_dir: Path
+
+
 def run_scenario(options: RunOptions) -> RunOutcome:
     """Validate, start the target if needed, run Locust to the end of the curve, read summary.json."""
+    return execute(prepare_run(options))
+
+
+def prepare_run(options: RunOptions) -> PreparedRun:
+    """Check everything that can be wrong with the input; UsageError/ConfigError before anything starts."""
     if options.workers < 1:
         raise UsageError(f"--workers {options.workers}: expected a whole number of processes >= 1")
     scenario = locust_options.load_from_options(options)
@@ -84,11 +100,18 @@ def run_scenario(options: RunOptions) -> RunOutcome:
     out_dir = created_out_dir(locust_options.out_dir(options, scenario))
     if options.web_port is not None:
         _check_port_free(options.web_port)
+    return PreparedRun(options, scenario, host, profile, out_dir)
+
+
+def execute(run: PreparedRun) -> RunOutcome:
+    """Start the target if needed, run Locust to the end of the curve and read its summary.json."""
+    options, scenario, out_dir = run.options, run.scenario, run.out_dir
+    if options.web_port is not None:
         print(
             f"flashcrowd: Locust's web UI: http://127.0.0.1:{options.web_port} (the run starts by itself)",
             file=sys.stderr,
         )
-    with sigterm_unwinds(), target_url(host, profile or "") as url:
+    with sigterm_unwinds(), target_url(run.host, run.profile or "") as url:
         deadline_s = scenario.clock.wall_duration_s + GRACE_S + (WEB_AUTOQUIT_S if options.web_port else 0)
         exit_code = run_child(_locust_command(options, scenario, url, out_dir), out_dir, deadline_s)
     summary = read_summary(out_dir)

@@ -10,7 +10,7 @@ from flashcrowd.cli.common import add_command
 from flashcrowd.cli.run import print_outcome
 from flashcrowd.errors import ExitCode
 from flashcrowd.planning.capacity import forecast
-from flashcrowd.runner import RunOptions, RunOutcome, run_scenario
+from flashcrowd.runner import RunOptions, RunOutcome, execute, prepare_run
 from target_app.profile import load_profile
 
 SCENARIO = "election-night-2016-11-08"
@@ -49,16 +49,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    options = RunOptions(
+        scenario=SCENARIO, duration=args.duration, scale=args.scale, out=args.out, seed=args.seed
+    )
+    prepared = prepare_run(options)  # bad input is one line, before the banner
     print(
         f"flashcrowd demo: election night, 8 Nov 2016, 19:00-03:00 Eastern in {args.duration}, "
         "against the bundled site on 127.0.0.1 ...",
         file=sys.stderr,
         flush=True,
     )
-    options = RunOptions(
-        scenario=SCENARIO, duration=args.duration, scale=args.scale, out=args.out, seed=args.seed
-    )
-    outcome = run_scenario(options)
+    outcome = execute(prepared)
     print_outcome(outcome)
     print(predicted_resets(outcome))
     measured = outcome.exit_code in (ExitCode.OK, ExitCode.SLO_BREACHED)

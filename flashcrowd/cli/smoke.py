@@ -9,7 +9,7 @@ from flashcrowd.cli.common import add_command, add_host_options
 from flashcrowd.cli.run import print_outcome
 from flashcrowd.errors import UsageError
 from flashcrowd.paths import resolve_scenario
-from flashcrowd.runner import RunOptions, run_scenario
+from flashcrowd.runner import RunOptions, execute, prepare_run
 from flashcrowd.scenario import load_scenario
 
 SMOKE_SCENARIO = "ci-smoke"
@@ -59,8 +59,7 @@ def check_smoke_scenario(name_or_path: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_smoke_scenario(args.scenario)
-    print(f"flashcrowd: smoke run of {args.scenario} ...", file=sys.stderr, flush=True)
-    outcome = run_scenario(
+    prepared = prepare_run(
         RunOptions(
             scenario=args.scenario,
             host=args.host,
@@ -69,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
             stop_on_breach=args.stop_on_breach,
         )
     )
+    print(f"flashcrowd: smoke run of {args.scenario} ...", file=sys.stderr, flush=True)
+    outcome = execute(prepared)
     print_outcome(outcome)
     print(f"JUnit: {outcome.out_dir / 'junit.xml'}")
     return outcome.exit_code
