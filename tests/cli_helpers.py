@@ -5,8 +5,8 @@ from __future__ import annotations
 from flashcrowd.cli import main
 
 
-def assert_one_line_error(capsys, argv: list[str], code: int, *words: str) -> None:
-    """Run the CLI in this process (bad input never starts anything) and check its one-line error."""
+def assert_one_line_error(capsys, argv: list[str], code: int, *words: str) -> str:
+    """Run the CLI in this process (bad input never starts anything), check its one-line error, return it."""
     try:
         returned = main(argv)
     except SystemExit as exit_:  # argparse's own errors
@@ -17,3 +17,4 @@ def assert_one_line_error(capsys, argv: list[str], code: int, *words: str) -> No
     assert returned == code, stderr
     for word in words:
         assert word in lines[0]
+    return lines[0]

@@ -150,11 +150,6 @@ def test_an_output_path_that_cannot_be_written_is_refused_before_anything_starts
     a_file = tmp_path / "a-file"
     a_file.write_text("not a directory")
     beneath = a_file / "results"
-    try:
-        code = main([*command, flag, str(beneath)])
-    except SystemExit as exit_:
-        code = exit_.code
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(lines) == 1, lines  # no banner, no traceback: the error alone
-    assert lines[-1].startswith(f"flashcrowd: error: {flag} {beneath}: {expected} (")
-    assert lines[-1].endswith("); expected a writable " + ("directory" if flag == "--out" else "path"))
+    line = assert_one_line_error(capsys, [*command, flag, str(beneath)], 2)  # no banner, no traceback
+    assert line.startswith(f"flashcrowd: error: {flag} {beneath}: {expected} (")
+    assert line.endswith("); expected a writable " + ("directory" if flag == "--out" else "path"))
