@@ -1,5 +1,9 @@
 """Name the way a request failed: what an SRE reads in the report ("connection_reset", "http_503").
 
+Every way a real server or proxy fails a request has its own kind: resets,
+refusals, connect and read timeouts, connections closed without a response,
+5xx. ``other`` is left for what no server does (a bug in a custom visitor).
+
 ``failure_kind(exc)`` gives one of :data:`KINDS`; ``failure_detail(exc)`` refines it
 (``http_503``, ``connection_reset``, ``broken_pipe``, ``too_many_open_files``...).
 Both also take the ``repr`` string Locust keeps for an error (its stats and the
@@ -16,6 +20,7 @@ KINDS = (
     "connection_refused",
     "connect_timeout",
     "read_timeout",
+    "connection_closed",  # closed (FIN) before a full response: a proxy out of connections, a killed worker
     "http_5xx",
     "http_4xx",
     "client_limit",
@@ -107,7 +112,7 @@ def _classify_one(error: BaseException) -> tuple[str, str] | None:
     if isinstance(error, ReadTimeout):
         return "read_timeout", "read_timeout"
     if isinstance(error, EmptyResponse):
-        return "other", "empty_response"
+        return "connection_closed", "empty_response"
     name = type(error).__name__
     if name == "ConnectTimeout" or name == "ConnectTimeoutError":  # requests / urllib3
         return "connect_timeout", "connect_timeout"
@@ -158,7 +163,8 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = tuple(
         (r"Connection refused|ConnectionRefusedError", ("connection_refused", "connection_refused")),
         (r"Cannot assign requested address|Address already in use", ("client_limit", "no_free_ports")),
         (r"Too many open files", ("client_limit", "too_many_open_files")),
-        (r"EmptyResponse", ("other", "empty_response")),
+        (r"EmptyResponse|closed the connection without", ("connection_closed", "empty_response")),
+        (r"RemoteDisconnected|IncompleteRead|Server disconnected", ("connection_closed", "empty_response")),
     )
 )
 _TEXT_STATUS = re.compile(

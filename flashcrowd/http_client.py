@@ -73,10 +73,12 @@ class Browser:
         read_timeout: float = 60.0,
         keepalive_idle_s: float = 5.0,
         address: tuple[Any, ...] | None = None,
+        on_start: Callable[[], None] | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         self.base_url = base_url.rstrip("/")
         self.on_request = on_request
+        self.on_start = on_start
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.keepalive_idle_s = keepalive_idle_s
@@ -98,6 +100,8 @@ class Browser:
         context: dict[str, Any] | None = None,
     ) -> Page:
         """Load one page (following same-site redirects) and report it as one Locust request."""
+        if self.on_start is not None:
+            self.on_start()
         start_time = time.time()
         started = time.perf_counter()
         status, length, error = 0, 0, None

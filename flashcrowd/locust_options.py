@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,8 @@ class RunContext:
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 60.0
     started: float = dataclasses.field(default_factory=time.monotonic)
+    # Called as each request is sent; the recorder counts them (a site that falls behind ends fewer).
+    on_request_start: Callable[[], None] = lambda: None
     _addresses: dict[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
 
     def restart_clock(self, **_: Any) -> None:

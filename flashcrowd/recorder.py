@@ -36,6 +36,9 @@ from flashcrowd.slo import SloVerdict
 logger = logging.getLogger(__name__)
 
 REPORT_KEY = "flashcrowd"  # our part of a worker's report to the master
+COUNTS_FROM_MESSAGE = (
+    "flashcrowd_counts_from"  # master -> workers: requests started before this are not counted
+)
 # A row waits this long for late events: none locally; on a master, until every
 # worker has sent the report that holds that second.
 LOCAL_LAG_S = 0
@@ -49,6 +52,8 @@ class SecondTally:
     """Requests that ended within one epoch second on one or more processes."""
 
     requests: int = 0
+    started: int = 0  # requests sent in this second (by start, where the others count by end)
+    carried_over: int = 0  # ended here but started before ``Recorder.counts_from``: not counted
     failures: Counter[str] = field(default_factory=Counter)  # by kind
     details: Counter[str] = field(default_factory=Counter)  # by detail (http_503, broken_pipe...)
     retries: int = 0
@@ -73,6 +78,8 @@ class SecondTally:
 
     def merge(self, other: SecondTally) -> None:
         self.requests += other.requests
+        self.started += other.started
+        self.carried_over += other.carried_over
         self.failures.update(other.failures)
         self.details.update(other.details)
         self.retries += other.retries
@@ -88,6 +95,8 @@ class SecondTally:
         """A msgpack-friendly form for a worker's report."""
         return {
             "requests": self.requests,
+            "started": self.started,
+            "carried_over": self.carried_over,
             "failures": dict(self.failures),
             "details": dict(self.details),
             "retries": self.retries,
@@ -100,6 +109,8 @@ class SecondTally:
     def from_wire(cls, data: Mapping[str, Any]) -> SecondTally:
         return cls(
             requests=int(data["requests"]),
+            started=int(data["started"]),
+            carried_over=int(data["carried_over"]),
             failures=Counter(data["failures"]),
             details=Counter(data["details"]),
             retries=int(data["retries"]),
@@ -121,6 +132,8 @@ class WindowStats:
     end_wall_s: float
     seconds: int
     requests: int
+    started: int  # requests sent in the window, whenever they ended
+    carried_over: int  # ended in the window, started before ``Recorder.counts_from``: not in ``requests``
     failures: dict[str, int]
     retries: int
     p50_ms: float | None
@@ -191,6 +204,7 @@ class Recorder:
         self.late_requests = 0  # reached the master after their second's row was written
         self.stopped_by: dict[str, object] | None = None  # the breach that stopped the run early
         self.started_at: float | None = None  # epoch seconds at which the shape's clock started
+        self.counts_from: float | None = None  # requests started before this epoch second are not counted
         self.finished = False
         self._pending: dict[int, SecondTally] = {}
         self._histograms: deque[str] = deque(maxlen=RETAIN_S)  # encoded, aligned with the last rows
@@ -201,10 +215,16 @@ class Recorder:
         self._sampler: gevent.Greenlet | None = None
         self._csv: TimelineCsv | None = None
 
+        context = getattr(environment, "flashcrowd_context", None)  # locust_options.install's, if any
+        if context is not None:
+            context.on_request_start = self._on_request_start
         events = environment.events
         events.request.add_listener(self._on_request)
         if self.role == "worker":
             events.report_to_master.add_listener(self._ship)
+            runner.register_message(
+                COUNTS_FROM_MESSAGE, lambda _env, msg, **_: self._set_counts_from(msg.data)
+            )
             return
         if self.role == "master":
             events.worker_report.add_listener(self._receive)
@@ -213,14 +233,35 @@ class Recorder:
 
     # -- collecting -------------------------------------------------------------------------
 
+    def count_from(self, epoch_s: float) -> None:
+        """From now on, a request that started before ``epoch_s`` is not counted (on every process).
+
+        find-break calls it as each step begins, so what a step measures is its own load only.
+        """
+        self._set_counts_from(epoch_s)
+        if self.role == "master":
+            self.environment.runner.send_message(COUNTS_FROM_MESSAGE, epoch_s)
+
+    def _set_counts_from(self, epoch_s: float) -> None:
+        self.counts_from = epoch_s
+
+    def _on_request_start(self) -> None:
+        second = int(time.time())
+        if self._next_second is None or second >= self._next_second:
+            self._tally_for(second).started += 1
+
     def _on_request(
         self,
         response_time: float,
         exception: BaseException | None = None,
         context: Mapping[str, object] | None = None,
+        start_time: float | None = None,
         **_: object,
     ) -> None:
         now = time.time()
+        if self.counts_from is not None and start_time is not None and start_time < self.counts_from:
+            self._carry_over(int(now))
+            return
         self._absorb_event(
             latency.measured_latency_ms(response_time or 0.0, context, now),
             exception,
@@ -238,6 +279,10 @@ class Recorder:
             self._absorb_late(late)
             return
         self._tally_for(second).add(latency_ms, exception, retry, at)
+
+    def _carry_over(self, second: int) -> None:
+        if self._next_second is None or second >= self._next_second:
+            self._tally_for(second).carried_over += 1
 
     def _tally_for(self, second: int) -> SecondTally:
         # Not setdefault: a tally's histogram is 170 kB, too much to build for every request.
@@ -316,6 +361,8 @@ class Recorder:
             target_real_users=target / scale,
             achieved_real_users=achieved / scale,
             requests=tally.requests,
+            started=tally.started,
+            carried_over=tally.carried_over,
             failures=dict(tally.failures),
             retries=tally.retries,
             p50_ms=quantiles.get(50.0),
@@ -362,6 +409,8 @@ class Recorder:
             end_wall_s=rows[-1].wall_s if rows else 0.0,
             seconds=count,
             requests=sum(row.requests for row in rows),
+            started=sum(row.started for row in rows),
+            carried_over=sum(row.carried_over for row in rows),
             failures=dict(failures),
             retries=sum(row.retries for row in rows),
             p50_ms=quantiles.get(50.0),

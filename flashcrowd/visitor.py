@@ -117,6 +117,7 @@ class Visitor(User):
             read_timeout=self.context.read_timeout_s,
             keepalive_idle_s=self.context.keepalive_idle_s,
             address=self.context.address(base_url),
+            on_start=self.context.on_request_start,
         )
 
     def run_session(self) -> bool:

@@ -12,6 +12,7 @@ import pytest
 from flashcrowd.classify import (
     KINDS,
     ConnectTimeout,
+    EmptyResponse,
     HTTPStatusError,
     ReadTimeout,
     failure_detail,
@@ -82,6 +83,7 @@ def test_running_out_of_file_descriptors_is_a_client_limit():
         (TimeoutError("timed out"), "read_timeout", "read_timeout"),
         (BrokenPipeError(errno.EPIPE, "Broken pipe"), "connection_reset", "broken_pipe"),
         (OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address"), "client_limit", "no_free_ports"),
+        (EmptyResponse("GET /: the site closed the connection"), "connection_closed", "empty_response"),
         (ValueError("something else"), "other", "other"),
     ],
 )
@@ -124,3 +126,29 @@ def test_errors_wrapped_by_other_clients_are_unwrapped():
 )
 def test_the_repr_locust_keeps_classifies_like_the_exception(text, detail):
     assert failure_detail(text) == detail
+
+
+def test_a_connection_closed_without_a_response_is_connection_closed():
+    """What nginx does when it runs out of worker_connections: read the request, close with FIN."""
+    import threading
+
+    from flashcrowd.http_client import Browser
+
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(5)
+
+    def close_after_reading() -> None:
+        accepted, _ = server.accept()
+        accepted.recv(65536)
+        accepted.close()
+
+    closer = threading.Thread(target=close_after_reading, daemon=True)
+    closer.start()
+    seen: list[BaseException | None] = []
+    host, port = server.getsockname()
+    browser = Browser(f"http://{host}:{port}", lambda **event: seen.append(event["exception"]))
+    browser.request("GET", "/")
+    closer.join(5)
+    server.close()
+    assert failure_kind(seen[0]) == "connection_closed"
+    assert failure_detail(repr(seen[0])) == "empty_response"

@@ -41,26 +41,30 @@ def test_bad_input_is_one_line_and_exit_2_before_anything_starts(args, named, tm
     assert not (tmp_path / "find-break.json").exists()
 
 
-def step(load: int, p95_ms: float, resets: int = 0) -> StepMeasure:
+def step(load: int, p95_ms: float, throughput_rps: float, resets: int = 0) -> StepMeasure:
+    """A 5 s window of an open-model step in which each session/s sent 2 requests a second."""
+    offered = load * 0.5
     return StepMeasure(
         load=load,
-        offered=load * 0.5,
+        offered=offered,
         requests=400,
-        throughput_rps=80.0,
+        throughput_rps=throughput_rps,
         p50_ms=p95_ms / 3,
         p95_ms=p95_ms,
         errors={"connection_reset": resets},
+        sent=int(offered * 2 * 5),
+        seconds=5,
     )
 
 
-def test_result_reports_bracket_kind_knee_and_real_world_figures(tmp_path):
+def test_result_names_saturation_first_failure_and_resets_with_real_world_figures(tmp_path):
     search = BreakSearch(SearchPlan(start=10))
-    bad = Verdict("bad", "resets", "40 resets (10.0% of requests) in the window")
+    bad = Verdict("bad", "resets", "40 resets (10.0% of requests) in the window", resets=True)
     measured = [
-        (step(10, 20.0), GOOD),
-        (step(20, 30.0), GOOD),
-        (step(40, 90.0, resets=40), bad),
-        (step(30, 60.0), GOOD),
+        (step(10, 20.0, 10.0), GOOD),
+        (step(20, 30.0, 20.0), GOOD),
+        (step(40, 90.0, 25.0, resets=40), bad),
+        (step(30, 60.0, 24.0), GOOD),
     ]
     for measure, verdict in measured:
         search.next_load(0.0)
@@ -68,9 +72,12 @@ def test_result_reports_bracket_kind_knee_and_real_world_figures(tmp_path):
     units = LoadUnits("open", per_user=0.5, scale=0.05, session_duration_s=50.0)
     result = build_result(search, measured, units, None, {"model": "open"})
     assert (result["last_good"]["load"], result["first_bad"]["load"]) == (15.0, 20.0)
-    assert result["failure_kind"] == "resets"
+    assert result["first_failure"]["kind"] == "resets" and result["first_failure"]["held"]["load"] == 15.0
+    assert result["first_resets"]["load"] == 20.0 and "40 resets" in result["first_resets"]["evidence"]
+    # 2 requests a second per session/s when the site kept up; it levelled at 25 req/s: 12.5 sessions/s
+    assert result["saturation"]["load"] == pytest.approx(12.5)
     assert result["knee"]["load"] == 15.0  # the first load whose p95 is at least twice the lowest load's
-    assert result["break"]["real_world"] == {
+    assert result["first_failure"]["real_world"] == {
         "sessions_per_hour": 20.0 / 0.05 * 3600,
         "concurrent_users": 20000.0,
     }
@@ -78,4 +85,19 @@ def test_result_reports_bracket_kind_knee_and_real_world_figures(tmp_path):
     assert json.loads(path.read_text())["steps"][2]["kind"] == "resets"
     assert (tmp_path / "find-break.png").read_bytes()[:4] == b"\x89PNG"
     lines = "\n".join(summary_lines(result, path))
-    assert "breaks at  20 sessions/s" in lines and "resets: 40 resets" in lines
+    assert "saturates  near 12.5 sessions/s" in lines
+    assert "fails at   20 sessions/s" in lines and "resets: 40 resets" in lines
+    assert "resets at  20 sessions/s" in lines
+
+
+def test_a_site_that_never_resets_says_how_far_up_the_search_looked(tmp_path):
+    search = BreakSearch(SearchPlan(start=10))
+    slow = Verdict("bad", "latency", "p95 900 ms > 250 ms")
+    measured = [(step(10, 20.0, 10.0), GOOD), (step(20, 900.0, 12.0), slow), (step(40, 2000.0, 12.0), slow)]
+    for measure, verdict in measured:
+        search.record(measure.load, verdict)
+    units = LoadUnits("closed", per_user=1.0, scale=0.05, session_duration_s=50.0)
+    result = build_result(search, measured, units, None, {})
+    assert result["first_resets"] is None and result["resets_looked_up_to"]["load"] == 40
+    lines = "\n".join(summary_lines(result, tmp_path / "r.json"))
+    assert "resets     none up to 40 concurrent visitors" in lines

@@ -36,6 +36,12 @@ class ArrivalStream(Visitor):
         super().__init__(environment)
         # Each stream its own generator so arrivals stay independent whatever the greenlets' order.
         self.arrival_rng = random.Random(self.context.rng.random())
+        self.own_sessions = Group()
+
+    def on_stop(self) -> None:
+        """A stream that stops takes its sessions with it: once find-break drops the load, none is left
+        to send requests into the next step."""
+        self.own_sessions.kill(block=False)
 
     def arrive(self) -> None:
         """Start sessions at Poisson-distributed moments until Locust stops this user."""
@@ -45,7 +51,8 @@ class ArrivalStream(Visitor):
             gevent.sleep(max(due - time.time(), 0.0))
             ARRIVALS.due += 1
             if len(self.sessions) < self.max_sessions:
-                self.sessions.spawn(self._session, due)
+                session = self.own_sessions.spawn(self._session, due)
+                self.sessions.add(session)
 
     def _session(self, due: float) -> None:
         ARRIVALS.started += 1

@@ -1,10 +1,13 @@
-"""Step verdicts: did the site hold the load of one step, and if not, what failed first.
+"""Step verdicts: did the site serve the load of one step, and if not, how did it fail first.
 
-A step fails on the first criterion it breaks, checked in the order of
-:data:`FAILURE_KINDS`. Each criterion can be switched off (``None``); by default
-only sustained connection failures (resets, timeouts, refusals) count, which is
-the mission's question. The generator guard (guard.py) runs before these: a
-step the generator could not deliver is never judged against the site.
+A step fails when the site did not serve what it was offered, whatever the way:
+failed requests of any kind (resets, refusals, timeouts, connections closed
+without a response, 5xx) beyond a share of the step's requests; in the open
+model, requests answered falling short of those sent (the site is not keeping
+up); latency far beyond the lightest step's, or beyond the scenario's p95 SLO.
+Each criterion can be switched off (``None``). The generator guard (guard.py)
+runs before these: a step the generator could not deliver is never judged
+against the site.
 """
 
 from __future__ import annotations
@@ -12,14 +15,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-# Reported failure kinds, in the order they are checked, and the classify.py kinds each one counts.
-CONNECTION_KINDS: dict[str, tuple[str, ...]] = {
+# How a step's failed requests are reported, and the classify.py kinds each one counts.
+# 4xx are not counted: a 404 is the scenario's mistake, not the site's overload.
+FAILED_REQUESTS: dict[str, tuple[str, ...]] = {
     "resets": ("connection_reset",),
-    "timeouts": ("connect_timeout", "read_timeout"),
     "refused": ("connection_refused",),
+    "timeouts": ("connect_timeout", "read_timeout"),
+    "closed": ("connection_closed",),
+    "http_5xx": ("http_5xx",),
+    "other": ("other",),
 }
-FAILURE_KINDS = (*CONNECTION_KINDS, "http_5xx", "latency", "throughput_plateau")
+FAILURE_KINDS = (*FAILED_REQUESTS, "not_keeping_up", "latency", "throughput_plateau")
 GENERATOR_LIMITED = "generator_limited"
+UNDRAINED = "undrained"
 
 
 @dataclass(frozen=True)
@@ -28,11 +36,16 @@ class StepMeasure:
 
     load: int  # Locust users asked for: visitors (closed) or arrival streams (open)
     offered: float  # the load in its own unit: concurrent visitors, or sessions started per second
-    requests: int  # requests completed in the window, successes and failures
+    requests: int  # requests that ended in the window (successes and failures) and began in this step
     throughput_rps: float  # successful responses per second
     p50_ms: float | None
     p95_ms: float | None
     errors: Mapping[str, int] = field(default_factory=dict)  # by classify.failure_kind
+    sent: int = 0  # requests sent in the window
+    seconds: float = 0.0  # the window's length
+    carried_over: int = 0  # ended in the window, sent in an earlier step: not in ``requests``
+    p95_ok_ms: float | None = None  # successful requests only
+    drain_s: float = 0.0  # how long the site took to drain before this step began
     # What the generator managed, for the guard (guard.py).
     achieved_ratio: float = 1.0  # users running / asked (closed), sessions started / scheduled (open)
     generator_cpu: float = 0.0  # busiest generator process, fraction of one core
@@ -41,14 +54,34 @@ class StepMeasure:
     def count(self, kinds: tuple[str, ...]) -> int:
         return sum(self.errors.get(kind, 0) for kind in kinds)
 
+    @property
+    def failed(self) -> int:
+        """Requests that failed in a way that counts against the site (every kind but 4xx)."""
+        return sum(self.count(kinds) for kinds in FAILED_REQUESTS.values())
+
+    @property
+    def sent_rps(self) -> float:
+        return self.sent / self.seconds if self.seconds else 0.0
+
+    @property
+    def resets(self) -> int:
+        return self.count(FAILED_REQUESTS["resets"])
+
+    @property
+    def slowest_p95_ms(self) -> float | None:
+        """The worse of the p95 of all requests and of successes (instant resets pull the first down)."""
+        values = [v for v in (self.p95_ms, self.p95_ok_ms) if v is not None]
+        return max(values, default=None)
+
 
 @dataclass(frozen=True)
 class Verdict:
     """``good``, ``bad`` with the kind of failure, or ``inconclusive``; ``reason`` says why in one line."""
 
     status: str  # good, bad, inconclusive
-    kind: str | None = None  # one of FAILURE_KINDS, or GENERATOR_LIMITED
+    kind: str | None = None  # one of FAILURE_KINDS, GENERATOR_LIMITED or UNDRAINED
     reason: str = ""
+    resets: bool = False  # sustained connection resets, whatever failed first
 
     @property
     def failed(self) -> bool:
@@ -66,56 +99,86 @@ GOOD = Verdict("good")
 class Criteria:
     """Thresholds of a failing step; None switches a criterion off."""
 
-    # Sustained connection failures: at least this many AND at least this share of requests,
-    # so neither one unlucky reset in a quiet window nor a handful in a busy one counts.
-    min_connection_failures: int | None = 5
-    max_connection_failure_rate: float | None = 0.05
-    max_5xx_rate: float | None = None
+    # Failed requests: at least this many AND more than this share of the step's requests, so
+    # neither one unlucky failure in a quiet window nor a handful in a busy one counts.
+    min_failures: int = 5
+    max_failure_rate: float | None = 0.05
+    # Open model: requests answered in the window / requests sent in it, at least this.
+    min_served: float | None = 0.9
+    # Latency: p95 above this many times the lightest step's (and at least LATENCY_FLOOR_MS above it),
+    # or above an absolute limit (the scenario's p95 SLO by default).
+    max_latency_factor: float | None = 5.0
     max_p95_ms: float | None = None
     # Throughput must rise by at least this share of the offered load's rise over the nearest
     # lower good step; below it, more load no longer buys more throughput.
     min_throughput_gain: float | None = None
 
-    def judge(self, step: StepMeasure, lower_good: StepMeasure | None = None) -> Verdict:
-        """The verdict on ``step``; ``lower_good`` is the measure of the nearest lower step that held."""
-        if step.requests == 0:  # every request outlasted the window: the site stalls
-            return Verdict("bad", "timeouts", "no request completed in the window")
-        for kind, counted in CONNECTION_KINDS.items():
-            verdict = self._connection_failures(step, kind, step.count(counted))
-            if verdict:
-                return verdict
-        requests = max(step.requests, 1)
-        failed_5xx = step.count(("http_5xx",))
-        if self.max_5xx_rate is not None and failed_5xx / requests > self.max_5xx_rate:
-            return Verdict(
-                "bad", "http_5xx", f"{failed_5xx} HTTP 5xx ({failed_5xx / requests:.1%} of requests)"
-            )
-        if self.max_p95_ms is not None and step.p95_ms is not None and step.p95_ms > self.max_p95_ms:
-            return Verdict("bad", "latency", f"p95 {step.p95_ms:.0f} ms > {self.max_p95_ms:.0f} ms")
-        if self.min_throughput_gain is not None and lower_good is not None:
-            return self._plateau(step, lower_good)
-        return GOOD
+    LATENCY_FLOOR_MS = 100.0  # a site answering in 2 ms is not "failing" at 10 ms
 
-    def _connection_failures(self, step: StepMeasure, kind: str, failures: int) -> Verdict | None:
-        if self.min_connection_failures is None and self.max_connection_failure_rate is None:
+    def judge(
+        self, step: StepMeasure, lightest: StepMeasure | None = None, lower_good: StepMeasure | None = None
+    ) -> Verdict:
+        """The verdict on ``step``; ``lightest`` is the lightest step measured, ``lower_good`` the
+        nearest lower step that held."""
+        resets = self._sustained(step.resets, step.requests)
+        if step.requests == 0:  # every request outlasted the window: the site stalls
+            return Verdict("bad", "timeouts", "no request ended in the window", resets)
+        failure = self._failed_requests(step) or self._not_keeping_up(step) or self._latency(step, lightest)
+        if failure is None and self.min_throughput_gain is not None and lower_good is not None:
+            failure = self._plateau(step, lower_good)
+        if failure is None:
+            return Verdict("good", resets=resets)
+        kind, reason = failure
+        return Verdict("bad", kind, reason, resets)
+
+    def _sustained(self, failures: int, requests: int) -> bool:
+        if self.max_failure_rate is None:
+            return failures >= max(self.min_failures, 1)
+        return failures >= max(self.min_failures, 1) and failures > self.max_failure_rate * requests
+
+    def _failed_requests(self, step: StepMeasure) -> tuple[str, str] | None:
+        if self.max_failure_rate is None or not self._sustained(step.failed, step.requests):
             return None
-        rate = failures / max(step.requests, 1)
-        if failures >= (self.min_connection_failures or 1) and rate > (
-            self.max_connection_failure_rate or 0.0
-        ):
-            return Verdict("bad", kind, f"{failures} {kind} ({rate:.1%} of requests) in the window")
+        counts = {kind: step.count(kinds) for kind, kinds in FAILED_REQUESTS.items()}
+        ranked = sorted((kind for kind in counts if counts[kind]), key=lambda kind: -counts[kind])
+        detail = ", ".join(f"{counts[kind]} {kind}" for kind in ranked)
+        return ranked[0], f"{detail} ({step.failed / step.requests:.1%} of {step.requests} requests)"
+
+    def _not_keeping_up(self, step: StepMeasure) -> tuple[str, str] | None:
+        if self.min_served is None or step.sent < max(self.min_failures, 1):
+            return None
+        answered = step.requests / step.sent
+        if answered >= self.min_served:
+            return None
+        return "not_keeping_up", (
+            f"{step.requests} requests answered of {step.sent} sent ({answered:.0%}): the site fell behind"
+        )
+
+    def _latency(self, step: StepMeasure, lightest: StepMeasure | None) -> tuple[str, str] | None:
+        p95 = step.slowest_p95_ms
+        if p95 is None:
+            return None
+        if self.max_p95_ms is not None and p95 > self.max_p95_ms:
+            return "latency", f"p95 {p95:.0f} ms > {self.max_p95_ms:.0f} ms"
+        base = lightest.slowest_p95_ms if lightest is not None and lightest is not step else None
+        if self.max_latency_factor is None or base is None:
+            return None
+        limit = max(self.max_latency_factor * base, base + self.LATENCY_FLOOR_MS)
+        if p95 > limit:
+            return "latency", (
+                f"p95 {p95:.0f} ms > {limit:.0f} ms ({self.max_latency_factor:g} x the lightest step's "
+                f"{base:.0f} ms)"
+            )
         return None
 
-    def _plateau(self, step: StepMeasure, lower: StepMeasure) -> Verdict:
+    def _plateau(self, step: StepMeasure, lower: StepMeasure) -> tuple[str, str] | None:
         offered_gain = step.offered / lower.offered - 1 if lower.offered else 0.0
         if offered_gain <= 0 or lower.throughput_rps <= 0:
-            return GOOD
+            return None
         throughput_gain = step.throughput_rps / lower.throughput_rps - 1
         if throughput_gain < self.min_throughput_gain * offered_gain:
-            return Verdict(
-                "bad",
-                "throughput_plateau",
+            return "throughput_plateau", (
                 f"throughput {lower.throughput_rps:.1f} -> {step.throughput_rps:.1f} req/s "
-                f"({throughput_gain:+.0%}) while offered load rose {offered_gain:+.0%}",
+                f"({throughput_gain:+.0%}) while offered load rose {offered_gain:+.0%}"
             )
-        return GOOD
+        return None

@@ -15,6 +15,7 @@ from locust.runners import MasterRunner, WorkerRunner
 from flashcrowd import locust_options
 from flashcrowd.breakpoint import settings as find_break_settings
 from flashcrowd.breakpoint.arrivals import ArrivalStream
+from flashcrowd.breakpoint.drain import DrainProbe, probe_path
 from flashcrowd.breakpoint.prediction import predict
 from flashcrowd.breakpoint.probe import GeneratorProbe
 from flashcrowd.breakpoint.stepshape import BreakShape
@@ -52,9 +53,8 @@ def _set_up(environment: Environment) -> None:
         raise UsageError("--host: expected the URL of the site to load, e.g. --host http://127.0.0.1:8080")
     environment.host = check_target(environment.host, options.allow_remote_target)
     locust_options.absolute_scenario_path(options)
-    scenario = locust_options.install(
-        environment, locust_options.load_from_options(options), options
-    ).scenario
+    context = locust_options.install(environment, locust_options.load_from_options(options), options)
+    scenario = context.scenario
     runs_shape = not isinstance(environment.runner, WorkerRunner)
     lag_s = MASTER_LAG_S if isinstance(environment.runner, MasterRunner) else 0
     settings = find_break_settings.from_options(options, scenario, settle_s=lag_s + 1.0)
@@ -76,5 +76,8 @@ def _set_up(environment: Environment) -> None:
 
         prediction = predict(settings.units.model, scenario, load_profile(settings.predict_profile))
     user_class = Visitor if settings.units.model == "closed" else ArrivalStream
-    shape.configure(settings, user_class, recorder, GeneratorProbe.of(environment), out_dir, prediction)
+    drain = DrainProbe(environment.host, probe_path(scenario), context.address(environment.host))
+    shape.configure(
+        settings, user_class, recorder, GeneratorProbe.of(environment), drain, out_dir, prediction
+    )
     environment.events.quitting.add_listener(lambda **_: shape.finish())

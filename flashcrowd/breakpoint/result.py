@@ -1,9 +1,12 @@
 """The answer of a search: ``find-break.json``, a chart, and the lines the CLI prints.
 
-The JSON holds every step (load, verdict, what the window measured), the last
-good and first bad load, the failure kind, the knee (where p95 starts to rise)
-and the break (where the site first failed), each in simulated units and in
-real-world equivalents, and, for the bundled target, the analytic prediction.
+The JSON holds every step (load, verdict, what the window measured) and three
+loads, each in simulated units and in real-world equivalents, with its
+evidence: where the site saturated (throughput stopped rising with load), where
+it first failed and how, and where connection resets began (or how far up the
+search looked without seeing any). Also the longest time the site took to
+drain after overload, the knee (where p95 starts to rise) and, for the bundled
+target, the analytic prediction.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from flashcrowd.breakpoint.criteria import StepMeasure, Verdict
+from flashcrowd.breakpoint.criteria import FAILED_REQUESTS, StepMeasure, Verdict
 from flashcrowd.breakpoint.prediction import Prediction
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.units import LoadUnits
@@ -21,6 +24,8 @@ from flashcrowd.breakpoint.units import LoadUnits
 RESULT_NAME = "find-break.json"
 CHART_NAME = "find-break.png"
 KNEE_FACTOR = 2.0  # the knee: the first load whose p95 is this many times the p95 at the lowest load
+LIGHT_FACTOR = 1.5  # light load: steps whose p95 is within this many times the lightest step's (or +20 ms)
+LEVELLED = 0.9  # saturated: the best step served less than this share of what light load's rate gives
 STOP_TEXT = {
     "resolved": "resolved to the requested resolution",
     "budget": "time budget spent before the resolution was reached",
@@ -47,6 +52,10 @@ def build_result(
 
     bad = search.first_bad_verdict
     knee = _knee(measured)
+    resets = search.resets
+    reset_step = next((m for m, v in measured if m.load == resets.bad and v.resets), None)
+    highest = search.highest
+    drains = [m.drain_s for m, _ in measured if m.drain_s > 0]
     result: dict[str, Any] = {
         "model": units.model,
         "unit": units.unit,
@@ -54,6 +63,18 @@ def build_result(
         "scale": units.scale,
         "stopped": search.stopped.value if search.stopped else None,
         "stop_reason": STOP_TEXT[search.stopped.value if search.stopped else None],
+        "saturation": _saturation(measured, units),
+        "first_failure": point(
+            search.first_bad, kind=bad.kind, reason=bad.reason, held=point(search.last_good)
+        )
+        if bad
+        else None,
+        "first_resets": point(resets.bad, evidence=_reset_evidence(reset_step), held=point(resets.good))
+        if resets.bad is not None
+        else None,
+        "resets_looked_up_to": point(highest),
+        "reset_search_cut": search.reset_search_cut,
+        "recovery_s": {"longest": max(drains), "each": drains} if drains else None,
         "last_good": point(search.last_good),
         "first_bad": point(search.first_bad, kind=bad.kind, reason=bad.reason) if bad else None,
         "failure_kind": bad.kind if bad else None,
@@ -69,11 +90,66 @@ def build_result(
             "knee": prediction.knee,
             "break": prediction.break_,
             "basis": prediction.basis,
-            "break_deviation": prediction.deviation(units.offered(search.first_bad))
-            if search.first_bad
+            "break_deviation": prediction.deviation(units.offered(resets.bad))
+            if resets.bad is not None
             else None,
         }
     return result
+
+
+def _saturation(measured: list[tuple[StepMeasure, Verdict]], units: LoadUnits) -> dict[str, Any] | None:
+    """Where throughput stopped rising with load: the most the site served, over what light load got per unit.
+
+    The two asymptotes of operational analysis meet there: throughput = load x (throughput per unit of
+    load at light load), and throughput = its maximum. None until a step has served measurably less
+    than light load's rate would give (the site never levelled off) or fewer than two steps.
+    """
+    judged = [m for m, v in measured if not v.inconclusive and m.requests and m.slowest_p95_ms is not None]
+    if len(judged) < 2:
+        return None
+    per_unit = _light_rate_per_unit(measured, judged, units)
+    peak = max(judged, key=lambda m: m.throughput_rps)
+    if per_unit <= 0 or peak.throughput_rps >= LEVELLED * per_unit * peak.offered:
+        return None
+    load = peak.throughput_rps / per_unit
+    return {
+        "load": load,
+        "real_world": units.real_world(load),
+        "max_throughput_rps": peak.throughput_rps,
+        "at_load": peak.offered,
+        "light_rps_per_unit": per_unit,
+        "evidence": (
+            f"throughput levelled at {peak.throughput_rps:.1f} req/s (at {peak.offered:g}); light load got "
+            f"{per_unit:.3g} req/s per {units.unit_one}"
+        ),
+    }
+
+
+def _light_rate_per_unit(
+    measured: list[tuple[StepMeasure, Verdict]], judged: list[StepMeasure], units: LoadUnits
+) -> float:
+    """Requests a second one unit of load brings when the site keeps up.
+
+    Open model: what the good steps sent per session/s (arrivals do not wait for the site, so every
+    step that held says it). Closed model: what the light steps (p95 near the lightest's) got served
+    per visitor, before waiting for the site slowed visitors down.
+    """
+    if units.model == "open":
+        held = [m for m, v in measured if v.status == "good" and m.sent] or judged
+        return sum(m.sent_rps for m in held) / sum(m.offered for m in held)
+    lightest_p95 = min(judged, key=lambda m: m.offered).slowest_p95_ms or 0.0
+    light = [
+        m
+        for m in judged
+        if (m.slowest_p95_ms or 0.0) <= max(LIGHT_FACTOR * lightest_p95, lightest_p95 + 20.0)
+    ]
+    return sum(m.throughput_rps for m in light) / sum(m.offered for m in light)
+
+
+def _reset_evidence(step: StepMeasure | None) -> str:
+    if step is None or not step.requests:
+        return ""
+    return f"{step.resets} resets ({step.resets / step.requests:.1%} of {step.requests} requests)"
 
 
 def _step(measure: StepMeasure, verdict: Verdict) -> dict[str, Any]:
@@ -110,7 +186,7 @@ def draw_chart(result: dict[str, Any], path: Path) -> None:
     panels = (
         ("throughput (req/s)", lambda s: s["throughput_rps"]),
         ("p95 (ms)", lambda s: s["p95_ms"]),
-        ("resets + timeouts (% of requests)", _connection_failure_percent),
+        ("failed requests (% of requests)", _failure_percent),
     )
     figure, axes = plt.subplots(len(panels), 1, sharex=True, figsize=(8, 8))
     for axis, (label, value) in zip(axes, panels, strict=True):
@@ -129,22 +205,26 @@ def draw_chart(result: dict[str, Any], path: Path) -> None:
     plt.close(figure)
 
 
-def _connection_failure_percent(step: dict[str, Any]) -> float:
+def _failure_percent(step: dict[str, Any]) -> float:
     errors = step["errors"]
-    failures = sum(errors.get(k, 0) for k in ("connection_reset", "connect_timeout", "read_timeout"))
+    failures = sum(errors.get(kind, 0) for kinds in FAILED_REQUESTS.values() for kind in kinds)
     return 100.0 * failures / max(step["requests"], 1)
 
 
 def _mark(axis: Any, result: dict[str, Any]) -> None:
-    for key, style, label in (("last_good", "g--", "last good"), ("first_bad", "r--", "first bad")):
+    for key, colour, label in (
+        ("saturation", "tab:orange", "saturation"),
+        ("first_failure", "tab:red", "first failure"),
+        ("first_resets", "darkred", "resets begin"),
+    ):
         if result[key]:
-            axis.axvline(result[key]["load"], color=style[0], linestyle="--", label=label)
+            axis.axvline(result[key]["load"], color=colour, linestyle="--", label=label)
     if result["prediction"]:
         axis.axvline(result["prediction"]["break"], color="black", linestyle=":", label="predicted break")
 
 
 def summary_lines(result: dict[str, Any], result_path: Path) -> list[str]:
-    """What the CLI prints: the bracket, the failure kind, the knee, the prediction, where the files are."""
+    """What the CLI prints: the three loads with their evidence, recovery, the prediction, the files."""
     unit = result["unit"]
 
     def described(point: dict[str, Any]) -> str:
@@ -154,20 +234,32 @@ def summary_lines(result: dict[str, Any], result_path: Path) -> list[str]:
         return f"{point['load']:,.4g} {unit} (real-world: {real})"
 
     lines = [f"find-break, {result['model']} model, {len(result['steps'])} steps: {result['stop_reason']}"]
-    if result["last_good"]:
-        lines.append(f"  holds      {described(result['last_good'])}")
-    if result["first_bad"]:
-        bad = result["first_bad"]
-        lines.append(f"  breaks at  {described(bad)}")
-        lines.append(f"  failure    {bad['kind']}: {bad['reason']}")
+    saturation = result["saturation"]
+    if saturation:
+        lines.append(f"  saturates  near {described(saturation)}: {saturation['evidence']}")
+    elif result["steps"]:
+        lines.append("  saturates  not seen: throughput still rose with load at the highest step")
+    failure = result["first_failure"]
+    if failure:
+        held = f"; held {described(failure['held'])}" if failure["held"] else ""
+        lines.append(f"  fails at   {described(failure)}: {failure['kind']}: {failure['reason']}{held}")
+    resets = result["first_resets"]
+    if resets:
+        held = f"; none at {described(resets['held'])}" if resets["held"] else ""
+        lines.append(f"  resets at  {described(resets)}: {resets['evidence']}{held}")
+    elif result["resets_looked_up_to"]:
+        cut = f" ({result['reset_search_cut']})" if result["reset_search_cut"] else ""
+        lines.append(f"  resets     none up to {described(result['resets_looked_up_to'])}{cut}")
+    if result["recovery_s"]:
+        lines.append(
+            f"  recovery   up to {result['recovery_s']['longest']:.1f} s to drain after a failing step"
+        )
     if result["inconclusive"]:
         lines.append(f"  stopped    {result['inconclusive']}")
-    if result["knee"]:
-        lines.append(f"  knee       p95 doubles by {described(result['knee'])}")
     prediction = result["prediction"]
     if prediction:
         deviation = prediction["break_deviation"]
         against = f", measured {deviation:+.1%}" if deviation is not None else ""
-        lines.append(f"  predicted  break {prediction['break']:,.4g} {unit}: {prediction['basis']}{against}")
+        lines.append(f"  predicted  resets {prediction['break']:,.4g} {unit}: {prediction['basis']}{against}")
     lines.append(f"  result     {result_path} and {result_path.with_name(CHART_NAME)}")
     return lines

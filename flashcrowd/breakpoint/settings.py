@@ -25,6 +25,7 @@ DEFAULT_START = {"closed": 10.0, "open": 2.0}
 OPEN_WARMUP_SESSIONS = 2  # open model: warm-up lasts at least this many mean sessions
 START_STREAMS = 20  # open model: users of the first step, so bisection can reach a 5 % resolution
 CEILING_FACTOR = 10_000
+OFF = "off"
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,24 @@ class Option:
 
     def render(self, value: Any) -> str:
         """The value as this option's parser reads it back, for forwarding to the Locust process."""
-        return f"{value:g}s" if self.parse is duration else str(value)
+        if value == OFF:
+            return OFF
+        return f"{value:g}s" if getattr(self.parse, "reads", self.parse) is duration else str(value)
+
+
+def or_off(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse``, or the word ``off`` (the criterion is switched off)."""
+
+    def parse_or_off(text: str) -> Any:
+        return OFF if str(text).strip().lower() == OFF else parse(text)
+
+    parse_or_off.reads = parse  # type: ignore[attr-defined]
+    return parse_or_off
+
+
+def _switch(value: Any) -> Any:
+    """An option's value with ``off`` as None."""
+    return None if value == OFF else value
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -56,15 +74,23 @@ OPTIONS: tuple[Option, ...] = (
     Option("--warmup", duration, 3.0, "time at each step's load before measuring (open model: at least "
            "two mean sessions)"),
     Option("--window", duration, 5.0, "measuring window of each step"),
-    Option("--cooldown", duration, 2.0, "time at zero load after a failing step, so the site drains"),
+    Option("--drain-timeout", duration, 30.0, "after a failing step, wait at zero load at most this long "
+           "for the site to answer near its idle latency again"),
     Option("--ceiling", positive, None, "highest load to try (default: 10,000 times --start)"),
-    Option("--min-connection-failures", count, 5, "a step fails on resets, timeouts or refusals only when "
-           "there are at least this many in the window ..."),
-    Option("--max-connection-failure-rate", share, 0.05, "... and they exceed this share of its requests"),
-    Option("--max-5xx-rate", share, None, "fail a step whose HTTP 5xx exceed this share (default: off)"),
-    Option("--max-p95", duration, None, "fail a step whose p95 exceeds this, e.g. 800ms (default: off)"),
-    Option("--min-throughput-gain", share, None, "fail a step whose throughput rose by less than this share "
-           "of the offered load's rise over the last good step, e.g. 50% (default: off)"),
+    Option("--reset-search", positive, 4.0, "after the first failure, look for connection resets up to "
+           "this many times its load (1: do not look further)"),
+    Option("--min-failures", count, 5, "a step fails on failed requests (resets, refusals, timeouts, "
+           "connections closed, 5xx) only when there are at least this many ..."),
+    Option("--max-failure-rate", or_off(share), 0.05, "... and they exceed this share of its requests "
+           "(off: failed requests never fail a step)"),
+    Option("--min-served", or_off(share), 0.9, "open model: fail a step in which fewer than this share of "
+           "the requests sent were answered (the site fell behind; off to disable)"),
+    Option("--max-latency-factor", or_off(positive), 5.0, "fail a step whose p95 exceeds this many times "
+           "the lightest step's (and by at least 100 ms; off to disable)"),
+    Option("--max-p95", or_off(duration), None, "fail a step whose p95 exceeds this, e.g. 800ms "
+           "(default: the scenario's p95 SLO, if it has one)"),
+    Option("--min-throughput-gain", or_off(share), None, "fail a step whose throughput rose by less than "
+           "this share of the offered load's rise over the last good step, e.g. 50% (default: off)"),
     Option("--max-generator-cpu", share, 0.9, "a generator process busier than this (share of one core) "
            "makes a step inconclusive"),
     Option("--arrival-rate-per-user", positive, None, "open model: sessions/s one Locust user starts "
@@ -102,13 +128,13 @@ class StepTiming:
 
     warmup_s: float
     window_s: float
-    cooldown_s: float
+    drain_timeout_s: float
     settle_s: float = 1.0
 
     @property
     def step_s(self) -> float:
-        """The most one step costs, for the time budget."""
-        return self.warmup_s + self.window_s + self.settle_s + self.cooldown_s + 1.0  # + a shape tick
+        """What one step costs, for the time budget (a drain before it is checked once it is over)."""
+        return self.warmup_s + self.window_s + self.settle_s + 1.0  # + a shape tick
 
 
 @dataclass(frozen=True)
@@ -153,7 +179,7 @@ def from_options(options: argparse.Namespace, scenario: Scenario, settle_s: floa
             options.warmup, OPEN_WARMUP_SESSIONS * session_seconds(scenario.journeys, scenario.think_time)
         )
     )
-    timing = StepTiming(warmup, options.window, options.cooldown, settle_s)
+    timing = StepTiming(warmup, options.window, options.drain_timeout, settle_s)
     if options.window < 1:
         raise UsageError(
             f"--window {options.window:g}s: expected at least 1s (figures are kept a second at a time)"
@@ -174,16 +200,31 @@ def from_options(options: argparse.Namespace, scenario: Scenario, settle_s: floa
             budget_s=options.budget,
             step_s=timing.step_s,
             ceiling=max(int(ceiling / per_user), start_users),
+            reset_search=options.reset_search,
         ),
         timing=timing,
         criteria=Criteria(
-            min_connection_failures=options.min_connection_failures,
-            max_connection_failure_rate=options.max_connection_failure_rate,
-            max_5xx_rate=options.max_5xx_rate,
-            max_p95_ms=options.max_p95 * 1000 if options.max_p95 is not None else None,
-            min_throughput_gain=options.min_throughput_gain,
+            min_failures=options.min_failures,
+            max_failure_rate=_switch(options.max_failure_rate),
+            # Closed-model visitors wait for each answer, so what they send is what gets answered.
+            min_served=_switch(options.min_served) if model == "open" else None,
+            max_latency_factor=_switch(options.max_latency_factor),
+            max_p95_ms=_max_p95_ms(options.max_p95, scenario),
+            min_throughput_gain=_switch(options.min_throughput_gain),
         ),
         guard=GeneratorGuard(max_cpu=options.max_generator_cpu),
         max_sessions=int(options.max_sessions),
         predict_profile=options.predict_profile,
     )
+
+
+def _max_p95_ms(option: Any, scenario: Scenario) -> float | None:
+    """--max-p95 in ms; without it, the scenario's tightest p95 SLO, if any."""
+    if option == OFF:
+        return None
+    if option is not None:
+        return option * 1000
+    limits = [
+        slo.threshold for slo in scenario.slos if slo.metric in ("p95_ms", "p95_ok_ms") and slo.op == "<="
+    ]
+    return min(limits, default=None)

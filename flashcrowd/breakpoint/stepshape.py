@@ -1,10 +1,13 @@
 """The Locust load shape that runs the search: each tick holds the current step's load or moves to the next.
 
-A step holds its load for a warm-up, then a measuring window, then waits
-``settle_s`` for the window's figures to reach this process (a master hears from
-its workers every few seconds). It is judged on the recorder's merged window
-and the generator's own counters; the search then names the next load. After a
-failing step the load drops to zero for the cool-down so the site drains.
+Before the first step it measures the idle site's latency (drain.py). A step
+holds its load for a warm-up, then a measuring window, then waits ``settle_s``
+for the window's figures to reach this process (a master hears from its
+workers every few seconds). Requests sent before the step began are not
+counted in it. It is judged on the recorder's merged window and the
+generator's own counters; the search then names the next load. After a failing
+step the load drops to zero until the site has drained, within a bound; a step
+that would start on an undrained site is not run but reported inconclusive.
 Because it only sets Locust's user count, ``--processes`` and master/worker
 runs need nothing else.
 """
@@ -12,13 +15,17 @@ runs need nothing else.
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import gevent
 from locust import LoadTestShape, User
 
 from flashcrowd.breakpoint import guard
-from flashcrowd.breakpoint.criteria import StepMeasure, Verdict
+from flashcrowd.breakpoint.criteria import UNDRAINED, StepMeasure, Verdict
+from flashcrowd.breakpoint.drain import Drained, DrainProbe
 from flashcrowd.breakpoint.prediction import Prediction
 from flashcrowd.breakpoint.probe import GeneratorProbe
 from flashcrowd.breakpoint.result import build_result, write_result
@@ -33,6 +40,7 @@ class _Step:
     users: int
     window_start_s: float
     judge_s: float
+    drain_s: float
     generator_before: dict[str, guard.GeneratorSample] | None = None
 
 
@@ -48,7 +56,7 @@ class BreakShape(LoadTestShape):
         self.result_path: Path | None = None
         self._step: _Step | None = None
         self._tick: tuple[int, float, list[type[User]]] | None = None
-        self._cooling_until: float | None = None
+        self._pause: gevent.Greenlet | None = None  # calibrating or draining at zero load
         self._next_users = 0
 
     def configure(
@@ -57,6 +65,7 @@ class BreakShape(LoadTestShape):
         user_class: type[User],
         recorder: Recorder,
         probe: GeneratorProbe,
+        drain: DrainProbe,
         out_dir: Path,
         prediction: Prediction | None,
     ) -> None:
@@ -65,6 +74,7 @@ class BreakShape(LoadTestShape):
         self.user_class = user_class
         self.recorder = recorder
         self.probe = probe
+        self.drain = drain
         self.out_dir = out_dir
         self.prediction = prediction
 
@@ -72,36 +82,55 @@ class BreakShape(LoadTestShape):
         now = self.get_run_time()
         if self.result_path is not None:
             return None
-        if self._cooling_until is not None:
-            if now < self._cooling_until:
+        if self._pause is not None:
+            if not self._pause.ready():
                 return self._tick
-            self._cooling_until = None
-            return self._begin(self._next_users, now)
+            drained, self._pause = self._pause.value, None
+            return self._after_pause(drained, now)
         step = self._step
         if step is None:
-            return self._next(now)
+            return self._next(now, pause=lambda: self.drain.calibrate())
         if step.generator_before is None and now >= step.window_start_s:
             step.generator_before = self.probe.snapshot()
         if now < step.judge_s:
             return self._tick
-        self._judge(step)
-        return self._next(now)
+        verdict = self._judge(step)
+        return self._next(now, pause=self._wait_until_drained if verdict.failed else None)
 
-    def _next(self, now: float) -> tuple[int, float, list[type[User]]] | None:
+    def _wait_until_drained(self) -> Drained:
+        return self.drain.wait_until_drained(self.settings.timing.drain_timeout_s)
+
+    def _next(
+        self, now: float, pause: Callable[[], object] | None = None
+    ) -> tuple[int, float, list[type[User]]] | None:
         users = self.search.next_load(now)
         if users is None:
             self.finish()
             return None
-        if self._step is not None and users < self._step.users and self.settings.timing.cooldown_s > 0:
-            self._cooling_until, self._next_users = now + self.settings.timing.cooldown_s, users
-            self._step = None
-            return self._hold(0)
-        return self._begin(users, now)
+        if pause is None:
+            return self._begin(users, now, 0.0)
+        self._step, self._next_users = None, users
+        self._pause = gevent.spawn(pause)
+        return self._hold(0)
 
-    def _begin(self, users: int, now: float) -> tuple[int, float, list[type[User]]]:
+    def _after_pause(
+        self, drained: Drained | float | None, now: float
+    ) -> tuple[int, float, list[type[User]]] | None:
+        if not isinstance(drained, Drained):  # the calibration before the first step
+            return self._begin(self._next_users, now, 0.0)
+        if not drained.drained:
+            self._record_undrained(drained)
+            return self._next(now, pause=self._wait_until_drained)
+        if self.search.next_load(now) is None:  # the drain spent the time budget
+            self.finish()
+            return None
+        return self._begin(self._next_users, now, drained.seconds)
+
+    def _begin(self, users: int, now: float, drain_s: float) -> tuple[int, float, list[type[User]]]:
         timing = self.settings.timing
         window_start = now + timing.warmup_s
-        self._step = _Step(users, window_start, window_start + timing.window_s + timing.settle_s)
+        self._step = _Step(users, window_start, window_start + timing.window_s + timing.settle_s, drain_s)
+        self.recorder.count_from(time.time())  # what earlier steps sent is not this step's
         return self._hold(users)
 
     def _hold(self, users: int) -> tuple[int, float, list[type[User]]]:
@@ -113,38 +142,64 @@ class BreakShape(LoadTestShape):
         self.last_target_users = users
         return self._tick
 
-    def _judge(self, step: _Step) -> None:
+    def _judge(self, step: _Step) -> Verdict:
         stats = self.recorder.window(self.settings.timing.window_s)
         generator = guard.window(step.generator_before or {}, self.probe.snapshot())
-        measure = self._measure(step.users, stats, generator)
+        measure = self._measure(step, stats, generator)
         verdict = self.settings.guard.judge(measure) or self.settings.criteria.judge(
-            measure, self._lower_good(step)
+            measure, self._lightest(measure), self._lower_good(step)
         )
-        self.search.record(step.users, verdict)
+        self._record(measure, verdict)
+        return verdict
+
+    def _record_undrained(self, drained: Drained) -> None:
+        last = "failed" if drained.last_ms is None else f"answered in {drained.last_ms:.0f} ms"
+        reason = (
+            f"the site had not drained {drained.seconds:.0f} s after the last step (the last probe {last}; "
+            f"near the idle site's {self.drain.baseline_ms or 0:.0f} ms expected)"
+        )
+        users = self._next_users
+        measure = StepMeasure(
+            users, self.settings.units.offered(users), 0, 0.0, None, None, drain_s=drained.seconds
+        )
+        self._record(measure, Verdict("inconclusive", UNDRAINED, reason))
+
+    def _record(self, measure: StepMeasure, verdict: Verdict) -> None:
+        self.search.record(measure.load, verdict)
         self.measured.append((measure, verdict))
+        drained = f", after {measure.drain_s:.1f} s draining" if measure.drain_s >= 0.5 else ""
         print(
             f"find-break: {measure.offered:g} {self.settings.units.unit}: {verdict.status}"
             + (f" ({verdict.reason})" if verdict.reason else "")
-            + f", {measure.throughput_rps:.1f} req/s, p95 {measure.p95_ms or 0:.0f} ms",
+            + f", {measure.throughput_rps:.1f} req/s, p95 {measure.slowest_p95_ms or 0:.0f} ms{drained}",
             file=sys.stderr,
             flush=True,
         )
 
-    def _measure(self, users: int, stats: WindowStats, generator: guard.GeneratorWindow) -> StepMeasure:
+    def _measure(self, step: _Step, stats: WindowStats, generator: guard.GeneratorWindow) -> StepMeasure:
         units = self.settings.units
-        achieved = generator.arrivals_ratio if units.model == "open" else stats.achieved_users / users
+        achieved = generator.arrivals_ratio if units.model == "open" else stats.achieved_users / step.users
         return StepMeasure(
-            load=users,
-            offered=units.offered(users),
+            load=step.users,
+            offered=units.offered(step.users),
             requests=stats.requests,
             throughput_rps=(stats.requests - sum(stats.failures.values())) / max(stats.seconds, 1),
             p50_ms=stats.p50_ms,
             p95_ms=stats.p95_ms,
             errors=dict(stats.failures),
+            sent=stats.started,
+            seconds=stats.seconds,
+            carried_over=stats.carried_over,
+            p95_ok_ms=stats.p95_ok_ms,
+            drain_s=step.drain_s,
             achieved_ratio=achieved,
             generator_cpu=generator.cpu,
             loop_lag_ms=generator.loop_lag_ms,
         )
+
+    def _lightest(self, measure: StepMeasure) -> StepMeasure:
+        judged = [m for m, v in self.measured if not v.inconclusive and m.requests]
+        return min([*judged, measure], key=lambda m: m.load)
 
     def _lower_good(self, step: _Step) -> StepMeasure | None:
         lower = [m for m, v in self.measured if v.status == "good" and m.load < step.users]

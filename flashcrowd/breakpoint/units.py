@@ -20,6 +20,11 @@ class LoadUnits:
     def unit(self) -> str:
         return "concurrent visitors" if self.model == "closed" else "sessions/s"
 
+    @property
+    def unit_one(self) -> str:
+        """One unit of load, in words."""
+        return "visitor" if self.model == "closed" else "session/s"
+
     def offered(self, users: int) -> float:
         """The load ``users`` Locust users offer, in :attr:`unit`."""
         return users * self.per_user

@@ -21,18 +21,25 @@ from flashcrowd.safety import ALLOW_FLAG, check_target
 
 FIND_BREAK_LOCUSTFILE = LOCUSTFILE.with_name("find_break.py")
 DEFAULT_SCENARIO = "probe-election-night"
-GRACE_S = 60.0  # Locust's start-up, the last step's cool-down, writing the result and reports
+GRACE_S = 60.0  # Locust's start-up, writing the result and reports (plus one drain: see run())
 
 DESCRIPTION = """\
-Double the load until a step fails, then bisect between the last good and the first
-bad step, until they are within --resolution or the --budget is spent. Each step has a
-warm-up, a measuring window and, after a failure, a cool-down. By default a step fails
-on sustained connection failures (resets, timeouts, refusals); add 5xx, p95 or
-throughput criteria with their flags. A step the load generator could not deliver
-(CPU, arrivals behind schedule, missing users, no free ports) is inconclusive, never a
-break. Without --host the bundled target_app is started with --profile, and the
-analytic prediction is set beside the measurement. Prints the answer; writes
-find-break.json and find-break.png into --out.
+Double the load until a step fails, look further up (--reset-search) for connection
+resets, then bisect between the last good and the first bad step for both, until they
+are within --resolution or the --budget is spent. Each step has a warm-up and a
+measuring window; after a failing step the load drops to zero until the site answers
+near its idle latency again (--drain-timeout), and only requests sent in a step count
+in it. A step fails when the site did not serve what it was offered, whatever the way:
+failed requests of any kind (resets, refusals, timeouts, connections closed, 5xx) over
+--max-failure-rate; in the open model, fewer answers than requests sent (--min-served);
+p95 over --max-latency-factor times the lightest step's, or over --max-p95 (default:
+the scenario's p95 SLO). A step the load generator could not deliver (CPU, arrivals
+behind schedule, missing users, no free ports) is inconclusive, never a break.
+
+The answer names three loads: where the site saturated (throughput stopped rising),
+where it first failed and how, and where resets began (or that they never did). Without
+--host the bundled target_app is started with --profile, and the analytic prediction
+is set beside the measurement. Writes find-break.json and find-break.png into --out.
 
 closed model: load = concurrent visitors following the scenario's journeys and think time
 open model:   load = new sessions a second (Poisson), which keep arriving when the site slows
@@ -94,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     )
     with sigterm_unwinds(), target_url(host, profile or "") as url:
         command = _locust_command(args, url, out_dir, profile)
-        limit_s = search.plan.budget_s + GRACE_S
+        limit_s = search.plan.budget_s + search.timing.drain_timeout_s + GRACE_S
         child_code = run_child(command, out_dir, limit_s, show_prefixes=(b"find-break:", b"flashcrowd:"))
     result = _read_result(out_dir)
     if result is None:

@@ -25,7 +25,7 @@ from flashcrowd.report.timeline import TimelineRow
 KIND_COLOURS = dict(
     zip(
         KINDS,
-        ("#d62728", "#9467bd", "#8c564b", "#e377c2", "#ff7f0e", "#bcbd22", "#17becf", "#7f7f7f"),
+        ("#d62728", "#9467bd", "#8c564b", "#e377c2", "#2ca02c", "#ff7f0e", "#bcbd22", "#17becf", "#7f7f7f"),
         strict=True,
     )
 )

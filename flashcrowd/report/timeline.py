@@ -16,6 +16,8 @@ COLUMNS = (
     "target_real_users",
     "achieved_real_users",
     "requests",
+    "started",
+    "carried_over",
     "rps",
     "failures",
     *KINDS,
@@ -44,6 +46,8 @@ class TimelineRow:
     target_real_users: float
     achieved_real_users: float
     requests: int
+    started: int = 0  # requests sent in this second
+    carried_over: int = 0  # ended in this second but started before the current find-break step
     failures: dict[str, int] = field(default_factory=dict)  # by kind
     retries: int = 0
     p50_ms: float | None = None
@@ -70,6 +74,8 @@ class TimelineRow:
             "target_real_users": round(self.target_real_users, 1),
             "achieved_real_users": round(self.achieved_real_users, 1),
             "requests": self.requests,
+            "started": self.started,
+            "carried_over": self.carried_over,
             "rps": self.rps,
             "failures": self.failure_count,
             "retries": self.retries,
