@@ -51,7 +51,7 @@ def test_doubles_then_bisects_to_the_resolution(breaks_at):
 
 @pytest.mark.parametrize(("breaks_at", "resets_from"), [(100, 150), (100, 390), (30, 31)])
 def test_resets_past_the_first_failure_get_their_own_bracket(breaks_at, resets_from):
-    search, loads = run_search(SearchPlan(start=10, budget_s=10_000), breaks_at, resets_from=resets_from)
+    search, _ = run_search(SearchPlan(start=10, budget_s=10_000), breaks_at, resets_from=resets_from)
     assert search.stopped is Stop.RESOLVED
     assert_resolved(search.failure, breaks_at)
     assert_resolved(search.resets, resets_from)
