@@ -27,6 +27,10 @@ KINDS = (
     "other",
 )
 
+# Kinds that count against the site: all but the scenario's own mistakes (4xx) and the load
+# generator's limits (no free ports, too many open files).
+SITE_FAILURES = tuple(kind for kind in KINDS if kind not in ("http_4xx", "client_limit"))
+
 # errno -> (kind, detail). EPIPE means the peer had already reset the socket we were writing to.
 _ERRNO_KINDS: dict[int, tuple[str, str]] = {
     errno.ECONNRESET: ("connection_reset", "connection_reset"),

@@ -290,17 +290,29 @@ def _final_code(child_code: int, summary: dict[str, Any] | None, out_dir: Path) 
     return int(summary.get("exit_code", ExitCode.GENERATOR_FAILURE))
 
 
-def describe_first_reset(outcome: RunOutcome) -> str:
-    """One sentence an SRE can quote: when resets began, at how many real-world (and simulated) users."""
-    first = (outcome.summary or {}).get("first_reset")
-    if not first:
-        return f"No connection resets during {outcome.scenario.name} ({_span(outcome.scenario)})."
-    moment = datetime.fromisoformat(first["real_time"]).astimezone(outcome.scenario.clock.start.tzinfo)
+def describe_break(outcome: RunOutcome) -> list[str]:
+    """Three sentences an SRE can quote, on the scenario's clock: where the site saturated, where it
+    first failed and how, and where connection resets began (or that it never did each)."""
+    moments = (outcome.summary or {}).get("break") or {}
+    span = f"during {outcome.scenario.name} ({_span(outcome.scenario)})"
+    saturation, failure, resets = (moments.get(k) for k in ("saturation", "first_failure", "first_resets"))
+    return [
+        f"The site saturated at {_at(outcome, saturation)}: it served at most "
+        f"{saturation['max_served_rps']:,.1f} requests/s."
+        if saturation
+        else f"The site did not saturate {span}: throughput rose with the load.",
+        f"It first failed at {_at(outcome, failure)}: {failure['kind']}."
+        if failure
+        else f"It never failed {span} (no 3 s in a row with over 5 % of requests failed).",
+        f"Connection resets began at {_at(outcome, resets)}." if resets else f"No connection resets {span}.",
+    ]
+
+
+def _at(outcome: RunOutcome, point: dict[str, Any]) -> str:
+    """'21:38 Eastern on Tue 8 Nov 2016, at 80,400 real-world users (804 simulated)'."""
+    moment = datetime.fromisoformat(point["real_time"]).astimezone(outcome.scenario.clock.start.tzinfo)
     when = f"{moment:%H:%M} {_zone_name(moment)} on {moment:%a} {moment.day} {moment:%b %Y}"
-    return (
-        f"Connection resets began at {when}, at {first['real_users']:,.0f} real-world users "
-        f"({first['sim_users']:,} simulated)."
-    )
+    return f"{when}, at {point['real_users']:,.0f} real-world users ({point['sim_users']:,} simulated)"
 
 
 def _span(scenario: Scenario) -> str:

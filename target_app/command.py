@@ -56,6 +56,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     capacity.add_argument("--overload", choices=OVERLOAD_ACTIONS, help="what a turned-away request gets")
     capacity.add_argument(
+        "--error-after-wait",
+        type=duration,
+        metavar="DURATION",
+        help="answer the application's 500 page to a request that waited longer than this for a worker",
+    )
+    capacity.add_argument(
         "--service", action="append", default=[], metavar="CLASS=DIST",
         help=f"service time of a cost class ({', '.join(COST_CLASSES)}): CLASS={SERVICE_FORMAT}",
     )  # fmt: skip
@@ -106,6 +112,7 @@ def profile_from(args: argparse.Namespace) -> Profile:
         queue=args.queue,
         queue_timeout_s=args.queue_timeout,
         overload=args.overload,
+        error_after_wait_s=args.error_after_wait,
         service=service,
         schedule=schedule,
         seed=args.seed,

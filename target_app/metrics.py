@@ -20,6 +20,7 @@ COUNTERS = {
     "shed_queue_full": "requests turned away because the waiting room was full (any overload action)",
     "shed_queue_timeout": "requests turned away after waiting queue_timeout (any overload action)",
     "errors_5xx": "responses with a 5xx status",
+    "errors_500_after_wait": "500 error pages for requests that waited past error_after_wait_s",
     "bad_requests": "malformed, oversized or unsupported requests answered 4xx before the model",
     "connections": "connections accepted",
 }

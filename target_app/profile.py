@@ -46,8 +46,11 @@ class Profile:
     workers: int  # requests in service at once
     queue: int  # waiting slots in front of the workers
     queue_timeout_s: float  # longest wait before the site gives up on a request
-    overload: str  # reset, 503 or 500
+    overload: str  # reset, 503 or 500: what a request gets when the waiting room is full
     service: dict[str, Distribution]  # per cost class
+    # A request that waited longer than this for a worker is served, then answered with the
+    # application's "500 - Internal server error" page (its work timed out); None: never.
+    error_after_wait_s: float | None = None
     schedule: tuple[CapacityChange, ...] = ()
     seed: int = 0
     idle_timeout_s: float = 15.0  # an idle keep-alive connection is closed after this long
@@ -122,6 +125,8 @@ def _capacity_problem(profile: Profile) -> tuple[str, str] | None:
         return "queue", "expected an integer >= 0"
     if profile.queue_timeout_s <= 0:
         return "queue_timeout_s", "expected seconds > 0"
+    if profile.error_after_wait_s is not None and profile.error_after_wait_s <= 0:
+        return "error_after_wait_s", "expected seconds > 0 (or leave it out: never answer 500 for a wait)"
     if profile.overload not in OVERLOAD_ACTIONS:
         return "overload", f"expected one of {', '.join(OVERLOAD_ACTIONS)}"
     if profile.idle_timeout_s <= 0:
@@ -132,8 +137,8 @@ def _capacity_problem(profile: Profile) -> tuple[str, str] | None:
 class _ProfileReader:
     """Reads one YAML profile, remembering each key's line so errors can point at it."""
 
-    FIELDS = ("site", "workers", "queue", "queue_timeout_s", "overload", "service", "schedule", "seed",
-              "idle_timeout_s")  # fmt: skip
+    FIELDS = ("site", "workers", "queue", "queue_timeout_s", "overload", "error_after_wait_s", "service",
+              "schedule", "seed", "idle_timeout_s")  # fmt: skip
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -171,6 +176,9 @@ class _ProfileReader:
             queue=self._integer(data, "queue"),
             queue_timeout_s=self._number(data, "queue_timeout_s"),
             overload=str(data.get("overload", "reset")),
+            error_after_wait_s=self._number(data, "error_after_wait_s")
+            if "error_after_wait_s" in data
+            else None,
             service=self._service(data["service"]),
             schedule=self._schedule(data.get("schedule") or []),
             seed=self._integer(data, "seed", 0),

@@ -3,7 +3,8 @@
 Each connection is a greenlet. A request is parsed without holding a worker
 (idle keep-alive connections cost nothing), then asks the capacity model for
 one. Overload closes the connection abortively (SO_LINGER 0) so the client
-sees ECONNRESET, or answers 503 / an IIS-style 500, as the profile says.
+sees ECONNRESET, or answers 503 / an IIS-style 500, as the profile says; a
+request that waited past ``error_after_wait_s`` for a worker gets the IIS 500.
 """
 
 from __future__ import annotations
@@ -129,8 +130,10 @@ class TargetServer:
             if admission is not Admission.SERVED:
                 return self._overload(sock, admission)
             end = max(start, time.monotonic() - CATCH_UP_S)
+            limit = self.profile.error_after_wait_s
+            timed_out = limit is not None and start - arrived > limit
             try:
-                end, response = self._work(route, request, end)
+                end, response = self._work(route, request, end, timed_out)
             finally:
                 self.capacity.release(end)
         finally:
@@ -139,15 +142,22 @@ class TargetServer:
         sock.sendall(response.encode(request.keep_alive, extra_headers, request.method != "HEAD"))
         return request.keep_alive
 
-    def _work(self, route: Route, request: Request, start: float) -> tuple[float, Response]:
+    def _work(
+        self, route: Route, request: Request, start: float, timed_out: bool = False
+    ) -> tuple[float, Response]:
         """What a worker does from ``start``: spend the route's service time, then build the response.
 
+        A request that ``timed_out`` waiting for the worker costs its service all the same (the
+        application started it) and gets the IIS error page, as the 2016 site's pages did.
         Returns when the service was due to end (the worker's next start) and the response.
         """
         end = start + self.profile.service[route.cost_class].sample(self._rng)
         delay = end - time.monotonic()
         if delay > 0:
             gevent.sleep(delay)
+        if timed_out:
+            self.metrics.counters["errors_500_after_wait"] += 1
+            return end, OVERLOAD_RESPONSES["500"]
         try:
             return end, route.handler(request)
         except Exception as error:  # a page bug must cost one 500, never the server

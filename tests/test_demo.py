@@ -11,31 +11,42 @@ from pathlib import Path
 
 import pytest
 
-from flashcrowd.runner import RunOutcome, describe_first_reset
+from flashcrowd.runner import RunOutcome, describe_break
 from flashcrowd.scenario import load_scenario
 
 ELECTION_NIGHT = Path(__file__).resolve().parents[1] / "scenarios" / "election-night-2016-11-08.yaml"
 
 
-def test_the_first_reset_is_told_in_real_world_time_and_users():
+def test_saturation_first_failure_and_resets_are_told_in_real_world_time_and_users():
     scenario = load_scenario(ELECTION_NIGHT, duration_s=120)
+
+    def at(hh_mm: str, sim_users: int) -> dict:
+        moment = {"wall_s": 50.0, "real_time": f"2016-11-08T{hh_mm}:00-05:00", "sim_users": sim_users}
+        return {**moment, "real_users": sim_users * 100.0}
+
     summary = {
-        "first_reset": {
-            "wall_s": 52.0,
-            "real_time": "2016-11-08T22:47:00-05:00",
-            "sim_users": 1310,
-            "real_users": 131000.0,
+        "break": {
+            "saturation": {**at("21:40", 880), "max_served_rps": 117.9},
+            "first_failure": {**at("21:52", 930), "kind": "http_5xx"},
+            "first_resets": at("22:47", 1310),
         }
     }
     outcome = RunOutcome(1, Path("out"), summary, scenario, "http://127.0.0.1:1")
-    assert describe_first_reset(outcome) == (
+    assert describe_break(outcome) == [
+        "The site saturated at 21:40 Eastern on Tue 8 Nov 2016, at 88,000 real-world users (880 simulated): "
+        "it served at most 117.9 requests/s.",
+        "It first failed at 21:52 Eastern on Tue 8 Nov 2016, at 93,000 real-world users (930 simulated): "
+        "http_5xx.",
         "Connection resets began at 22:47 Eastern on Tue 8 Nov 2016, "
-        "at 131,000 real-world users (1,310 simulated)."
-    )
-    calm = RunOutcome(0, Path("out"), {"first_reset": None}, scenario, "http://127.0.0.1:1")
-    assert describe_first_reset(calm) == (
-        "No connection resets during election-night-2016-11-08 (Tue 8 Nov 2016 19:00 to 03:00 Eastern)."
-    )
+        "at 131,000 real-world users (1,310 simulated).",
+    ]
+    calm = RunOutcome(0, Path("out"), {"break": None}, scenario, "http://127.0.0.1:1")
+    span = "during election-night-2016-11-08 (Tue 8 Nov 2016 19:00 to 03:00 Eastern)"
+    assert describe_break(calm) == [
+        f"The site did not saturate {span}: throughput rose with the load.",
+        f"It never failed {span} (no 3 s in a row with over 5 % of requests failed).",
+        f"No connection resets {span}.",
+    ]
 
 
 @pytest.mark.load

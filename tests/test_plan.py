@@ -138,4 +138,4 @@ def test_an_unlimited_profile_has_no_knee_and_the_json_stays_strict(capsys):
     plan = json.loads(capsys.readouterr().out, parse_constant=refuse)
     assert plan["capacity"]["knee"]["sim_users"] is None and plan["capacity"]["max_rps"] is None
     assert main(["plan", "ci-smoke", "--profile", "unbounded", "--no-png"]) == 0
-    assert "no knee and no resets" in capsys.readouterr().out
+    assert "no knee, no 500s and no resets" in capsys.readouterr().out

@@ -3,8 +3,11 @@
 Closed model: the workers saturate at N* = c(S+Z)/S visitors (the knee); past it
 every extra visitor waits in the waiting room, so resets begin once the room is
 full, at N* + K (the break). A room the queue timeout cuts short holds only
-what drains within that timeout. Open model: the site serves at most c/S
-requests a second, so sessions break at c / (S x requests per session).
+what drains within that timeout. A profile whose application answers 500 to a
+request that waited over T for a worker does so from N* + T c/S visitors on
+(the queue depth whose wait is T). Open model: the site serves at most c/S
+requests a second, so sessions break at c / (S x requests per session), and
+the queue grows past both limits from there.
 S and Z are means over the scenario's journeys, each page weighed by how often
 visitors ask for it.
 """
@@ -31,8 +34,9 @@ class RequestMix:
 @dataclass(frozen=True)
 class Prediction:
     knee: float  # in the model's unit: visitors (closed) or sessions/s (open)
-    break_: float
+    break_: float  # where resets begin
     basis: str  # the formula with its numbers, for the report
+    first_errors: float | None = None  # where the application's 500s begin (profiles with error_after_wait_s)
 
     def deviation(self, measured: float) -> float:
         """Relative deviation of a measured load from the predicted break."""
@@ -57,19 +61,24 @@ def predict(model: str, scenario: Scenario, profile: Profile) -> Prediction:
     """Knee and break of the bundled target under ``scenario``'s visitors, in the model's unit."""
     mix = request_mix(scenario, profile)
     c, s = profile.workers, mix.mean_service_s
+    errors_wait = profile.error_after_wait_s
     if model == "open":
         sessions = theory.max_throughput(c, s) / mix.requests_per_session
         return Prediction(
             sessions,
             sessions,
             f"c/S/pages = {c}/{s * 1000:.2f} ms/{mix.requests_per_session:.2f} = {sessions:.1f}",
+            sessions if errors_wait is not None else None,
         )
     knee = theory.knee_users(c, s, mix.mean_think_s)
     # A queued request is reset after queue_timeout_s, so the room holds what drains in that time.
     room = min(profile.queue, profile.queue_timeout_s * theory.max_throughput(c, s))
-    return Prediction(
-        knee,
-        knee + room,
+    basis = (
         f"N* + K = {c}({s * 1000:.2f} ms + {mix.mean_think_s:.2f} s)/{s * 1000:.2f} ms + {room:.0f}"
-        f" = {knee:.0f} + {room:.0f}",
+        f" = {knee:.0f} + {room:.0f}"
     )
+    if errors_wait is None:
+        return Prediction(knee, knee + room, basis)
+    depth = min(errors_wait * theory.max_throughput(c, s), room)
+    basis += f"; 500s from N* + T c/S = {knee:.0f} + {errors_wait:g} s x {c / s:.1f}/s = {knee + depth:.0f}"
+    return Prediction(knee, knee + room, basis, knee + depth)

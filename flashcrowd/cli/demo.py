@@ -20,8 +20,9 @@ DESCRIPTION = f"""\
 Start the bundled site on 127.0.0.1 (the ircc-2016 profile), replay the
 {SCENARIO} scenario through Locust, compressed to {DEFAULT_DURATION} of load
 (19:00 to 03:00 Eastern), stop the site, and say whether and when it began
-resetting connections, in real-world time and real-world users, next to
-what the site's queueing model predicts.
+resetting connections, in real-world time and real-world users: where it
+saturated, where it first failed (the application's 500s) and where the
+resets began, next to what the site's queueing model predicts.
 
 The 2016 site broke, and so does this one: the scenario's SLOs are breached
 on purpose. The demo exits 0 once it has measured where the resets began
@@ -61,17 +62,18 @@ def run(args: argparse.Namespace) -> int:
     )
     outcome = execute(prepared)
     print_outcome(outcome)
-    print(predicted_resets(outcome))
+    print(predicted_failures(outcome))
     measured = outcome.exit_code in (ExitCode.OK, ExitCode.SLO_BREACHED)
     return int(ExitCode.OK) if measured else outcome.exit_code
 
 
-def predicted_resets(outcome: RunOutcome) -> str:
-    """Where the bundled profile's queueing model puts the first resets on the same curve."""
+def predicted_failures(outcome: RunOutcome) -> str:
+    """Where the bundled profile's queueing model puts the knee, the first 500s and resets on the curve."""
     profile = load_profile(outcome.scenario.target_profile)
-    first = forecast(outcome.scenario, profile).first_resets
-    when = f", reached at {first.real_time}" if first.real_time else ""
-    return (
-        f"The {profile.name} profile's queueing model (N* + queue, without retries) put them near "
-        f"{first.real_users:,.0f} real-world users{when}."
+    milestones = forecast(outcome.scenario, profile).milestones()
+    told = "; ".join(
+        f"{label} near {crossing.real_users:,.0f} real-world users"
+        + (f" ({crossing.real_time})" if crossing.real_time else "")
+        for label, crossing in milestones
     )
+    return f"The {profile.name} profile's queueing model (without retries) put the {told}."

@@ -7,7 +7,7 @@ import argparse
 from flashcrowd.arguments import port, positive
 from flashcrowd.cli.common import add_command, add_host_options
 from flashcrowd.errors import UsageError
-from flashcrowd.runner import WEB_PORT, RunOptions, RunOutcome, describe_first_reset, run_scenario
+from flashcrowd.runner import WEB_PORT, RunOptions, RunOutcome, describe_break, run_scenario
 
 DESCRIPTION = """\
 Run a scenario through Locust: the load shape follows its curve of concurrent users
@@ -89,10 +89,10 @@ def web_port(args: argparse.Namespace) -> int | None:
 
 
 def print_outcome(outcome: RunOutcome) -> None:
-    """The verdict, the first reset and where the files are, on stdout."""
+    """Saturation, first failure and first reset, the verdict and where the files are, on stdout."""
     summary = outcome.summary or {}
     totals = summary.get("totals", {})
-    print(describe_first_reset(outcome))
+    print("\n".join(describe_break(outcome)))
     print(
         f"{summary.get('verdict', 'no verdict')}: {totals.get('requests', 0):,} requests, "
         f"{totals.get('failures', 0):,} failed ({_kinds(totals.get('failures_by_kind', {}))}), "

@@ -1,7 +1,8 @@
 """Where the bundled target should saturate and start resetting, and when a scenario's curve gets there.
 
 The formulas are the find-break prediction's (closed model: knee N* = c(S+Z)/S,
-resets once the waiting room is full at N* + K); this module adds the
+the application's 500s once requests wait past its limit, resets once the
+waiting room is full at N* + K); this module adds the
 real-world moment at which the scenario's curve first reaches each load.
 """
 
@@ -36,8 +37,14 @@ class CapacityForecast:
     mean_service_s: float  # S over the scenario's request mix
     max_rps: float  # c/S
     knee: Crossing
+    first_errors: Crossing | None  # the application's 500s (None: this profile never sends them)
     first_resets: Crossing
     basis: str  # the formula with its numbers
+
+    def milestones(self) -> list[tuple[str, Crossing]]:
+        """What the site does as load rises, in order: saturate, answer 500, reset."""
+        errors = [("first 500s", self.first_errors)] if self.first_errors is not None else []
+        return [("knee", self.knee), *errors, ("first resets", self.first_resets)]
 
 
 def first_crossing(curve: Curve, threshold: float) -> float | None:
@@ -75,6 +82,9 @@ def forecast(scenario: Scenario, profile: Profile) -> CapacityForecast:
         mean_service_s=mean_service_s,
         max_rps=max_throughput(profile.workers, mean_service_s),
         knee=_crossing(scenario, prediction.knee),
+        first_errors=None
+        if prediction.first_errors is None
+        else _crossing(scenario, prediction.first_errors),
         first_resets=_crossing(scenario, prediction.break_),
         basis=prediction.basis,
     )

@@ -32,10 +32,9 @@ def write_png(plan: Plan, path: Path) -> Path:
     simulated = users_axis.secondary_yaxis("right", functions=(lambda u: u * scale, lambda s: s / scale))
     simulated.set_ylabel(f"simulated users (x{scale:g})")
     if plan.capacity is not None:
-        for crossing, label, colour in (
-            (plan.capacity.knee, "knee", "tab:orange"),
-            (plan.capacity.first_resets, "first resets", "tab:red"),
-        ):
+        colours = {"knee": "tab:orange", "first 500s": "tab:purple", "first resets": "tab:red"}
+        for label, crossing in plan.capacity.milestones():
+            colour = colours[label]
             users_axis.axhline(crossing.real_users, color=colour, linestyle="--", linewidth=1)
             users_axis.annotate(
                 f"{label}: {crossing.sim_users:,.0f} sim", (moments[0], crossing.real_users), color=colour,

@@ -97,8 +97,8 @@ def _capacity_lines(plan: Plan) -> list[str]:
         f"at most {capacity.max_rps:,.0f} requests/s)".replace("at most inf requests/s", "no limit")
     ]
     if math.isinf(capacity.knee.sim_users):
-        return [*lines, "  no knee and no resets: this profile serves without a capacity limit"]
-    for label, crossing in (("knee", capacity.knee), ("first resets", capacity.first_resets)):
+        return [*lines, "  no knee, no 500s and no resets: this profile serves without a capacity limit"]
+    for label, crossing in capacity.milestones():
         when = (
             f"reached at {crossing.real_time}, wall {_wall(crossing.wall_s or 0)}"
             if crossing.real_time
@@ -116,8 +116,7 @@ def as_text(plan: Plan) -> str:
     marks = []
     if plan.capacity is not None:
         marks = [
-            Mark("knee", plan.capacity.knee.real_users),
-            Mark("resets", plan.capacity.first_resets.real_users),
+            Mark(label.split()[-1], crossing.real_users) for label, crossing in plan.capacity.milestones()
         ]
     sections = [
         [

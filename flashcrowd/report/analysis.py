@@ -1,4 +1,5 @@
-"""What the timeline says: where latency turned (the knee) and how closely users tracked the curve.
+"""What the timeline says: where latency turned (the knee), where the site saturated and first
+failed, and how closely users tracked the curve.
 
 The knee: the baseline is the median p95 of the first ``BASELINE_ROWS`` seconds
 in which at least ``MIN_REQUESTS`` requests ended. The knee is the first second
@@ -17,7 +18,9 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from flashcrowd.classify import SITE_FAILURES
 from flashcrowd.report.timeline import TimelineRow
 
 BASELINE_ROWS = 5
@@ -80,3 +83,71 @@ def tracking_error(rows: Sequence[TimelineRow], curve_end_s: float) -> dict[str,
 def _steady(rows: Sequence[TimelineRow]) -> bool:
     targets = [row.target_users for row in rows]
     return max(targets) - min(targets) <= RAMP_TOLERANCE * max(targets)
+
+
+# -- where the site saturated and where it first failed -------------------------------------------
+
+SMOOTH_ROWS = 5  # throughput and users are averaged over this many seconds before comparing
+LIGHT_FACTOR = 1.5  # light load: seconds whose p95 is within this many times the baseline (or +20 ms)
+LEVELLED = 0.9  # saturated: the best throughput is below this share of what light load's rate gives
+FAILURE_SHARE = 0.05  # a second fails when more than this share of its requests failed ...
+FAILURE_ROWS = 3  # ... for this many measured seconds in a row
+
+
+@dataclass(frozen=True)
+class Saturation:
+    """Where throughput stopped rising with load: the row, and the load (simulated users) it stood at."""
+
+    row: TimelineRow
+    sim_users: float
+    max_served_rps: float
+    light_rps_per_user: float
+
+
+def find_saturation(rows: Sequence[TimelineRow]) -> Saturation | None:
+    """The first second at which the visitors reached the load the site could serve at most.
+
+    Light load (p95 near the run's baseline) shows how many answers a second each visitor gets
+    while the site keeps up; the most answers a second the site gave (over SMOOTH_ROWS seconds)
+    over that rate is the load at which it saturated. None when the site never levelled off.
+    """
+    baseline = knee_baseline_ms(rows)
+    measured = _measured(rows)
+    if baseline is None or len(measured) < SMOOTH_ROWS:
+        return None
+    light_limit = max(LIGHT_FACTOR * baseline, baseline + KNEE_MIN_RISE_MS)
+    light = [r for r in measured if r.achieved_users and r.p95_ms <= light_limit]  # type: ignore[operator]
+    users = sum(r.achieved_users for r in light)
+    if not light or users <= 0:
+        return None
+    per_user = sum(_served(r) for r in light) / users
+    windows = [rows[i : i + SMOOTH_ROWS] for i in range(len(rows) - SMOOTH_ROWS + 1)]
+    best = max(windows, key=lambda w: sum(_served(r) for r in w))
+    best_rps = sum(_served(r) for r in best) / SMOOTH_ROWS
+    best_users = sum(r.achieved_users for r in best) / SMOOTH_ROWS
+    if per_user <= 0 or best_rps >= LEVELLED * per_user * best_users:
+        return None
+    load = best_rps / per_user
+    row = next((r for r in rows if r.achieved_users >= load), best[-1])
+    return Saturation(row, load, best_rps, per_user)
+
+
+def find_first_failure(rows: Sequence[TimelineRow]) -> tuple[TimelineRow, str] | None:
+    """The first of FAILURE_ROWS measured seconds in a row in which the site failed over
+    FAILURE_SHARE of the requests, and the kind that failed most in that first second; None if it
+    never did."""
+    streak: list[TimelineRow] = []
+    for row in _measured(rows):
+        streak = [*streak, row] if _site_failures(row) > FAILURE_SHARE * row.requests else []
+        if len(streak) == FAILURE_ROWS:
+            first = streak[0]
+            return first, max(SITE_FAILURES, key=lambda kind: first.failures.get(kind, 0))
+    return None
+
+
+def _served(row: TimelineRow) -> int:
+    return row.requests - row.failure_count
+
+
+def _site_failures(row: TimelineRow) -> int:
+    return sum(row.failures.get(kind, 0) for kind in SITE_FAILURES)

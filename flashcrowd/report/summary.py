@@ -14,7 +14,13 @@ import psutil
 import flashcrowd
 from flashcrowd import latency
 from flashcrowd.errors import ExitCode
-from flashcrowd.report.analysis import find_knee, knee_baseline_ms, tracking_error
+from flashcrowd.report.analysis import (
+    find_first_failure,
+    find_knee,
+    find_saturation,
+    knee_baseline_ms,
+    tracking_error,
+)
 from flashcrowd.report.figures import figure_rows
 from flashcrowd.report.timeline import TimelineRow
 
@@ -44,6 +50,7 @@ def build_summary(recorder: Recorder) -> dict[str, Any]:
         "verdict": VERDICTS[exit_code],
         "stopped_by": recorder.stopped_by,
         "first_reset": None if first_reset is None else moment(recorder, first_reset),
+        "break": break_moments(recorder, first_reset),
         "knee": None if knee is None else moment(recorder, max(0.0, knee.wall_s - 1), knee),
         "knee_baseline_p95_ms": knee_baseline_ms(rows),
         "totals": {
@@ -79,6 +86,26 @@ def build_summary(recorder: Recorder) -> dict[str, Any]:
             "memory_bytes": psutil.virtual_memory().total,
             "platform": platform.platform(),
         },
+    }
+
+
+def break_moments(recorder: Recorder, first_reset_s: float | None) -> dict[str, Any]:
+    """The three moments an SRE asks for: saturation, the first failure (and its kind), the first reset."""
+    rows = recorder.rows
+    saturation = find_saturation(rows)
+    failure = find_first_failure(rows)
+    return {
+        "saturation": None
+        if saturation is None
+        else {
+            **moment(recorder, saturation.row.wall_s - 1, saturation.row),
+            "max_served_rps": round(saturation.max_served_rps, 1),
+            "light_rps_per_user": saturation.light_rps_per_user,
+        },
+        "first_failure": None
+        if failure is None
+        else {**moment(recorder, failure[0].wall_s - 1, failure[0]), "kind": failure[1]},
+        "first_resets": None if first_reset_s is None else moment(recorder, first_reset_s),
     }
 
 
