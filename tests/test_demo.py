@@ -82,7 +82,9 @@ def test_demo_runs_election_night_against_the_bundled_site_and_stops_it(tmp_path
         )
     assert f"Report: {tmp_path / 'report.html'}" in result.stdout
     assert re.search(
-        r"The ircc-2016 profile's queueing model .* put them near [\d,]+ real-world users", result.stdout
+        r"The ircc-2016 profile's queueing model .* put the knee near [\d,]+ real-world users.*; "
+        r"first 500s near [\d,]+ .*; first resets near [\d,]+ real-world users",
+        result.stdout,
     )
     port = int(re.search(r"against http://127\.0\.0\.1:(\d+)", result.stdout).group(1))
     with pytest.raises(ConnectionRefusedError):  # the bundled target was stopped

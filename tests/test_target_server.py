@@ -303,4 +303,5 @@ def test_flashcrowd_target_explain_prints_the_prediction():
     )
     assert result.returncode == 0, result.stderr
     dynamic = next(line for line in result.stdout.splitlines() if line.startswith("dynamic"))
-    assert dynamic.split()[1:5] == ["60.0", "66.7", "1337", "50.0"]
+    # S, c/S, N* = c(S+Z)/S, 500s from N* + T c/S (T = 0.4 s), resets from N* + K (K = 100), the rate
+    assert dynamic.split()[1:7] == ["60.0", "66.7", "1337", "1364", "1437", "50.0"]

@@ -73,10 +73,14 @@ class DrainProbe:
             browser.close()
         return None if page.error is not None else float(outcome["response_time"])  # type: ignore[arg-type]
 
-    def calibrate(self, timeout_s: float = 10.0) -> float | None:
-        """The idle site's median latency (None if it does not answer); sets ``baseline_ms``."""
-        answers = [self.probe_ms(timeout_s) for _ in range(CALIBRATION_PROBES)]
-        measured = [ms for ms in answers if ms is not None]
+    def calibrate(self, timeout_s: float = 5.0) -> float | None:
+        """The idle site's median latency (None if it does not answer); sets ``baseline_ms``.
+
+        A site that fails a probe while idle has no baseline: the first step will say why.
+        """
+        measured: list[float] = []
+        while len(measured) < CALIBRATION_PROBES and (answer := self.probe_ms(timeout_s)) is not None:
+            measured.append(answer)
         self.baseline_ms = statistics.median(measured) if measured else None
         return self.baseline_ms
 

@@ -1,0 +1,94 @@
+"""find-break against real third-party stacks, each started here with its capacity computed from its
+configuration: gunicorn (sync workers), nginx with few worker_connections in front of it, and haproxy
+with a server maxconn and a queue timeout. Each search runs with short steps and is bounded by its
+--budget; the default probe scenario is what a new user gets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from stacks import STACKS, Stack, StackUnavailable
+
+from flashcrowd.paths import resolve_scenario
+from flashcrowd.scenario import load_scenario
+from flashcrowd.scenario.journeys import requests_per_session
+
+pytestmark = pytest.mark.load
+
+PROBE = load_scenario(resolve_scenario("probe-election-night"))
+THINK_S = PROBE.think_time.mean
+# Short steps (these stacks settle within a second), a 10 % resolution and one doubling past the
+# first failure to look for resets: about a minute a search.
+QUICK = ["--warmup", "2s", "--window", "3s", "--resolution", "10%", "--reset-search", "2", "--budget", "150s"]
+START = {"closed": "20", "open": "4"}
+
+
+def open_capacity(stack: Stack) -> float:
+    """Sessions/s the stack serves: c/S over the probe's requests per session (retries aside)."""
+    return stack.capacity_rps / requests_per_session(PROBE.journeys)
+
+
+def search(stack: Stack, model: str, out: Path) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-m", "flashcrowd", "find-break", "--host", stack.url, "--model", model,
+         "--start", START[model], "--seed", "5", *QUICK, "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads((out / "find-break.json").read_text())
+
+
+@pytest.fixture(scope="module", params=list(STACKS))
+def stack(request):
+    try:
+        with STACKS[request.param]() as running:
+            yield running
+    except StackUnavailable as missing:
+        pytest.skip(str(missing))
+
+
+def held(found: dict) -> list[dict]:
+    return [step for step in found["steps"] if step["status"] == "good"]
+
+
+def failed_share(step: dict) -> float:
+    failed = sum(n for kind, n in step["errors"].items() if kind not in ("http_4xx", "client_limit"))
+    return failed / max(step["requests"], 1)
+
+
+OPEN_SEARCHES: dict[tuple[int, ...], dict] = {}  # by the stack's PIDs: one running stack, one entry
+
+
+def test_open_model_holds_no_more_than_the_capacity_and_breaks_near_it(stack, tmp_path):
+    found = OPEN_SEARCHES[stack.pids] = search(stack, "open", tmp_path)
+    capacity = open_capacity(stack)
+    highest_held = max(step["offered"] for step in held(found))
+    assert highest_held <= 1.1 * capacity, f"{stack.name}: held {highest_held} of capacity {capacity:.1f}"
+    failure = found["first_failure"]
+    assert abs(failure["load"] / capacity - 1) <= 0.15, f"{stack.name}: {failure}, capacity {capacity:.1f}"
+
+
+def test_closed_model_saturates_near_n_star_and_holds_only_what_it_served(stack, tmp_path):
+    found = search(stack, "closed", tmp_path)
+    knee = stack.knee_users(THINK_S)
+    saturation = found["saturation"]
+    assert saturation is not None and abs(saturation["load"] / knee - 1) <= 0.15, (
+        f"{stack.name}: saturation {saturation}, N* {knee:.0f}"
+    )
+    lightest_p95 = min(found["steps"], key=lambda step: step["offered"])["p95_ms"]
+    for step in held(found):
+        assert failed_share(step) <= 0.05, f"{stack.name}: held a step with failures: {step}"
+        assert step["p95_ms"] <= 10 * lightest_p95, f"{stack.name}: held a slow step: {step}"
+    assert found["first_failure"] is not None
+
+
+@pytest.mark.parametrize("stack", ["gunicorn"], indirect=True)
+def test_a_second_search_against_the_same_gunicorn_agrees(stack, tmp_path):
+    first = OPEN_SEARCHES.get(stack.pids) or search(stack, "open", tmp_path / "first")
+    second = search(stack, "open", tmp_path / "second")
+    a, b = first["first_failure"]["load"], second["first_failure"]["load"]
+    assert abs(a / b - 1) <= 0.15, f"the first search broke at {a}, the second at {b}"
