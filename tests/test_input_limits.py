@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ def _laughs(levels: int = 9) -> str:
     names = [chr(97 + i) for i in range(levels)]
     lines = [f"x-a: &a [{', '.join(['lol'] * 9)}]"]
     lines += [
-        f"x-{name}: &{name} [{', '.join([f'*{before}'] * 9)}]" for before, name in zip(names, names[1:])
+        f"x-{name}: &{name} [{', '.join([f'*{before}'] * 9)}]" for before, name in itertools.pairwise(names)
     ]
     return "\n".join(lines)
 
