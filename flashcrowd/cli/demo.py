@@ -9,7 +9,7 @@ from flashcrowd.arguments import positive
 from flashcrowd.cli.common import add_command
 from flashcrowd.cli.run import print_outcome
 from flashcrowd.errors import ExitCode
-from flashcrowd.planning.capacity import forecast
+from flashcrowd.planning.capacity import Crossing, forecast
 from flashcrowd.runner import RunOptions, RunOutcome, execute, prepare_run
 from target_app.profile import load_profile
 
@@ -67,11 +67,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def predicted_resets(outcome: RunOutcome) -> str:
-    """Where the bundled profile's queueing model puts the first resets on the same curve."""
+    """Where the bundled profile's queueing models put the first resets on the same curve, without
+    retries (N* + K) and counting the scenario's retries."""
     profile = load_profile(outcome.scenario.target_profile)
-    first = forecast(outcome.scenario, profile).first_resets
-    when = f", reached at {first.real_time}" if first.real_time else ""
+    capacity = forecast(outcome.scenario, profile)
+    first, retrying = capacity.first_resets, capacity.first_resets_with_retries
     return (
-        f"The {profile.name} profile's queueing model (N* + queue, without retries) put them near "
-        f"{first.real_users:,.0f} real-world users{when}."
+        f"The {profile.name} profile's queueing model (counting retries) put them near "
+        f"{retrying.real_users:,.0f} real-world users{_when(retrying)}; without retries (N* + queue) "
+        f"near {first.real_users:,.0f}{_when(first)}."
     )
+
+
+def _when(crossing: Crossing) -> str:
+    return f", reached at {crossing.real_time}" if crossing.real_time else ""

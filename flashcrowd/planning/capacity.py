@@ -11,6 +11,7 @@ import itertools
 from dataclasses import dataclass
 
 from flashcrowd.breakpoint.prediction import predict, request_mix
+from flashcrowd.planning.retries import predict_with_retries
 from flashcrowd.scenario.model import Curve, Scenario
 from flashcrowd.scenario.quantities import format_moment
 from target_app.profile import Profile
@@ -36,8 +37,10 @@ class CapacityForecast:
     mean_service_s: float  # S over the scenario's request mix
     max_rps: float  # c/S
     knee: Crossing
-    first_resets: Crossing
+    first_resets: Crossing  # the closed model, N* + K, without retries
+    first_resets_with_retries: Crossing  # random arrivals and the scenario's retries (planning.retries)
     basis: str  # the formula with its numbers
+    retry_basis: str
 
 
 def first_crossing(curve: Curve, threshold: float) -> float | None:
@@ -66,6 +69,7 @@ def _crossing(scenario: Scenario, sim_users: float) -> Crossing:
 def forecast(scenario: Scenario, profile: Profile) -> CapacityForecast:
     """Knee and first resets of ``profile`` under the scenario's visitors, placed on its curve."""
     prediction = predict("closed", scenario, profile)
+    with_retries = predict_with_retries(scenario, profile)
     mean_service_s = request_mix(scenario, profile).mean_service_s
     return CapacityForecast(
         profile=profile.name,
@@ -76,5 +80,7 @@ def forecast(scenario: Scenario, profile: Profile) -> CapacityForecast:
         max_rps=max_throughput(profile.workers, mean_service_s),
         knee=_crossing(scenario, prediction.knee),
         first_resets=_crossing(scenario, prediction.break_),
+        first_resets_with_retries=_crossing(scenario, with_retries.users),
         basis=prediction.basis,
+        retry_basis=with_retries.basis,
     )

@@ -125,7 +125,12 @@ def _capacity_lines(plan: Plan) -> list[str]:
     ]
     if math.isinf(capacity.knee.sim_users):
         return [*lines, "  no knee and no resets: this profile serves without a capacity limit"]
-    for label, crossing in (("knee", capacity.knee), ("first resets", capacity.first_resets)):
+    rows = (
+        ("knee", capacity.knee),
+        ("first resets", capacity.first_resets),
+        ("with retries", capacity.first_resets_with_retries),
+    )
+    for label, crossing in rows:
         when = (
             f"reached at {crossing.real_time}, wall {_wall(crossing.wall_s or 0)}"
             if crossing.real_time
@@ -133,7 +138,8 @@ def _capacity_lines(plan: Plan) -> list[str]:
         )
         users = f"{crossing.sim_users:>9,.0f} simulated = {crossing.real_users:>11,.0f} real users"
         lines.append(f"  {label:13} {users}, {when}")
-    lines.append(f"  from {capacity.basis}")
+    lines.append(f"  first resets from {capacity.basis} (mean queue; no failures before, so no retries)")
+    lines.append(f"  with retries from {capacity.retry_basis}")
     return lines
 
 
