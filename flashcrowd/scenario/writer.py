@@ -16,6 +16,9 @@ from flashcrowd.errors import UsageError
 from flashcrowd.scenario.loader import load_scenario
 from flashcrowd.scenario.model import Scenario
 
+PEAK_SIM_USERS = (
+    1000  # a written scenario's default scale keeps its run's peak near this many simulated users
+)
 HEADER = "# yaml-language-server: $schema={schema}\n# Written by `{command}`.\n"
 
 
@@ -51,3 +54,15 @@ def single_origin_mix(shares: dict[str, float], at: str) -> list[dict[str, Any]]
     largest = max(rounded, key=lambda name: rounded[name])
     rounded[largest] = round(rounded[largest] + 1 - sum(rounded.values()), 4)
     return [{"at": at, "shares": rounded}]
+
+
+def default_scale(peak_real_users: float) -> float:
+    """Simulated users per real one that puts the peak near PEAK_SIM_USERS (at most 1), to 2 digits."""
+    if peak_real_users <= PEAK_SIM_USERS:
+        return 1.0
+    return float(f"{PEAK_SIM_USERS / peak_real_users:.2g}")
+
+
+def compress_for(real_span_s: float, wall_s: float) -> float:
+    """The clock's compress that plays ``real_span_s`` of the curve in ``wall_s`` (3 digits)."""
+    return float(f"{real_span_s / wall_s:.3g}")

@@ -17,10 +17,9 @@ from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.flash import DEFAULT_DECAY, FlashCrowd
 from flashcrowd.scenario.quantities import format_duration, parse_datetime
 from flashcrowd.scenario.source import ScenarioSource
-from flashcrowd.scenario.writer import single_origin_mix, write_scenario
+from flashcrowd.scenario.writer import compress_for, default_scale, single_origin_mix, write_scenario
 
 DEFAULT_LIKE = "election-night-2016-11-08"
-PEAK_SIM_USERS = 1000  # the default scale keeps the run's peak near this many simulated users
 COPIED = ("think_time", "on_error", "journeys", "slos", "target", "seed")
 
 DESCRIPTION = """\
@@ -81,7 +80,7 @@ def flash_data(args: argparse.Namespace, like: Path) -> dict[str, Any]:
     phases = model.phases()
     session_s = template.session_duration_s
     per_user = 1.0 if args.unit == "concurrent_users" else session_s / 3600
-    scale = min(1.0, float(f"{PEAK_SIM_USERS / (model.peak * per_user):.2g}"))
+    scale = default_scale(model.peak * per_user)
     shares = template.origins.shares_at(template.users.peak.at_s)
     name = args.name or Path(args.output).stem
     command = f"flashcrowd scenario flash --baseline {args.baseline:g} --shock {args.shock:g}"
@@ -98,7 +97,7 @@ def flash_data(args: argparse.Namespace, like: Path) -> dict[str, Any]:
         "clock": {
             "start": _clock_start(args),
             "timezone": args.timezone,
-            "compress": float(f"{model.end_s / args.duration:.3g}"),
+            "compress": compress_for(model.end_s, args.duration),
         },
         "scale": scale,
         "load": {
