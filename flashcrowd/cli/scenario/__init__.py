@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from flashcrowd.cli.common import add_command
-from flashcrowd.cli.scenario import flash, from_log
+from flashcrowd.cli.scenario import flash, from_har, from_log
 
-WAYS = (flash, from_log)
+WAYS = (flash, from_log, from_har)
 
 EXAMPLES = """\
   flashcrowd scenario flash --baseline 8000 --shock 20 --start "2025-03-11 09:00" --output launch.yaml
