@@ -60,8 +60,11 @@ def _lines(stream: BinaryIO) -> Iterator[bytes]:
         yield line
 
 
-def read_lines(paths: list[Path], progress: bool = True) -> Iterator[LogLine]:
-    """Every line of every file in order; a damaged gzip ends that file with one UsageError line."""
+def read_lines(
+    paths: list[Path], on_damaged: Callable[[str, str], None], progress: bool = True
+) -> Iterator[LogLine]:
+    """Every line of every file in order. A damaged gzip stream (a log cut while it was written) ends
+    that file: ``on_damaged("file:line", what)`` is told, and the next file is read."""
     total = sum(path.stat().st_size for path in paths if path.is_file())
     bar = tqdm(total=total, unit="B", unit_scale=True, desc="from-log", disable=not progress, leave=False)
     try:
@@ -78,9 +81,7 @@ def read_lines(paths: list[Path], progress: bool = True) -> Iterator[LogLine]:
                                 bar.update(position - reported)
                                 reported = position
                 except (OSError, EOFError, zlib.error) as error:
-                    raise UsageError(
-                        f"{path}: line {number + 1}: expected a readable gzip stream ({error})"
-                    ) from None
+                    on_damaged(f"{path}:{number + 1}", f"the gzip stream is damaged here ({error})")
                 bar.update(path.stat().st_size - reported)
     finally:
         bar.close()

@@ -57,7 +57,10 @@ def read_logs(paths: list[Path], log_format: str, gap_s: float, progress: bool =
     ordered = sorted(paths, key=lambda path: first_time(path, parse))
     reading = LogReading(ordered)
     sessions = Sessionizer(gap_s, reading.tally.add)
-    for line in read_lines(ordered, progress):
+    def damaged(where: str, what: str) -> None:
+        _malformed(reading, where, what, "", always_shown=True)
+
+    for line in read_lines(ordered, damaged, progress):
         reading.lines += 1
         hit = parse(line.text)
         if isinstance(hit, str):
@@ -81,9 +84,9 @@ def read_logs(paths: list[Path], log_format: str, gap_s: float, progress: bool =
     return reading
 
 
-def _malformed(reading: LogReading, where: str, reason: str, text: str) -> None:
+def _malformed(reading: LogReading, where: str, reason: str, text: str, always_shown: bool = False) -> None:
     reading.malformed += 1
     reading.reasons[reason] += 1
-    if len(reading.examples) < EXAMPLES_KEPT:
+    if len(reading.examples) < EXAMPLES_KEPT or always_shown:
         shown = text if len(text) <= 80 else text[:77] + "..."
-        reading.examples.append(f"{where}: {reason}: {shown!r}")
+        reading.examples.append(f"{where}: {reason}" + (f": {shown!r}" if shown else ""))
