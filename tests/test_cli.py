@@ -31,7 +31,19 @@ def test_help_lists_every_command():
 
 
 @pytest.mark.parametrize(
-    "command", ["demo", "run", "plan", "scenario", "target", "find-break", "smoke", "scenario flash"]
+    "command",
+    [
+        "demo",
+        "run",
+        "plan",
+        "scenario",
+        "target",
+        "find-break",
+        "smoke",
+        "scenario flash",
+        "scenario from-log",
+        "scenario from-har",
+    ],
 )
 def test_each_subcommand_has_help_with_examples(command):
     result = run_cli(*command.split(), "--help")

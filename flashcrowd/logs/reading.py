@@ -57,6 +57,7 @@ def read_logs(paths: list[Path], log_format: str, gap_s: float, progress: bool =
     ordered = sorted(paths, key=lambda path: first_time(path, parse))
     reading = LogReading(ordered)
     sessions = Sessionizer(gap_s, reading.tally.add)
+
     def damaged(where: str, what: str) -> None:
         _malformed(reading, where, what, "", always_shown=True)
 

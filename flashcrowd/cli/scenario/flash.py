@@ -52,15 +52,15 @@ def register(ways: argparse._SubParsersAction) -> None:
     parser.add_argument("--shock", type=_shock, required=True, help="shock level S = peak / baseline, > 1")
     parser.add_argument("--start", required=True, help='when the ramp-up begins, e.g. "2025-03-11 09:00"')
     parser.add_argument("--timezone", default="UTC", help="IANA time zone of --start")
-    parser.add_argument("--time-unit", type=positive_duration, default=3600.0, help="the phases' time unit")
+    parser.add_argument("--time-unit", type=positive_duration, default="1h", help="the phases' time unit")
     parser.add_argument("--decay", type=positive, default=DEFAULT_DECAY, help="ramp-down in ramp-ups")
     parser.add_argument(
         "--unit", choices=("concurrent_users", "sessions_per_hour"), default="concurrent_users",
         help="the unit of --baseline and of the curve",
     )  # fmt: skip
-    parser.add_argument("--lead", type=positive_duration, default=3600.0, help="baseline before the ramp-up")
+    parser.add_argument("--lead", type=positive_duration, default="1h", help="baseline before the ramp-up")
     parser.add_argument(
-        "--duration", type=positive_duration, default=1200.0, help="wall-clock length of a run"
+        "--duration", type=positive_duration, default="20min", help="wall-clock length of a run"
     )
     parser.add_argument("--like", default=DEFAULT_LIKE, help="scenario whose visitors and origins to copy")
     parser.add_argument("--name", help="the scenario's name (default: the output file's stem)")

@@ -34,7 +34,7 @@ def register(ways: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--users", type=positive, default=10.0, help="concurrent users in the scenario")
     parser.add_argument(
-        "--length", type=positive_duration, default=600.0, help="real-world length of the curve"
+        "--length", type=positive_duration, default="10min", help="real-world length of the curve"
     )
     parser.add_argument("--name", help="the scenario's name (default: the output file's stem)")
     parser.set_defaults(func=run)

@@ -42,9 +42,9 @@ def register(ways: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--output", "-o", required=True, metavar="FILE.yaml", help="where to write the scenario"
     )
-    parser.add_argument("--format", default="auto", help=f"log format: {FORMAT_HELP}")
+    parser.add_argument("--format", default="auto", help="log format: " + FORMAT_HELP.replace("%", "%%"))
     parser.add_argument(
-        "--gap", type=positive_duration, default=1800.0, help="inactivity that ends a session"
+        "--gap", type=positive_duration, default="30min", help="inactivity that ends a session"
     )
     parser.add_argument(
         "--unit", choices=("sessions_per_hour", "concurrent_users"), default="sessions_per_hour",
@@ -53,7 +53,7 @@ def register(ways: argparse._SubParsersAction) -> None:
     parser.add_argument("--timezone", help="IANA time zone of the clock (default: from the log's UTC offset)")
     parser.add_argument("--journeys", type=count, default=8, help="at most this many journeys")
     parser.add_argument(
-        "--duration", type=positive_duration, default=1200.0, help="wall-clock length of a run"
+        "--duration", type=positive_duration, default="20min", help="wall-clock length of a run"
     )
     parser.add_argument("--name", help="the scenario's name (default: the output file's stem)")
     parser.add_argument(
