@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +134,17 @@ def test_nginx_and_apache_format_strings_parse_their_lines():
         assert hit.at == 1478664001.0 and hit.utc_offset_s == -18000
     common = line_parser("common")('1.2.3.4 - - [08/Nov/2016:23:00:01 -0500] "GET / HTTP/1.0" 200 12')
     assert not isinstance(common, str) and common.agent == ""
+
+
+def test_a_maxmind_file_that_cannot_be_read_is_one_line(evening, tmp_path):
+    path, _ = evening
+    bad = tmp_path / "GeoLite2-Country.mmdb"
+    bad.write_bytes(b"not a maxmind database")
+    command = [sys.executable, "-m", "flashcrowd", "scenario", "from-log", str(path),
+               "-o", str(tmp_path / "x.yaml"), "--geoip-db", str(bad), "--no-progress"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)  # a process of its own: env
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert (
+        result.stderr.count("\n") == 1
+        and "GeoLite2-Country.mmdb: expected a readable MaxMind" in result.stderr
+    )

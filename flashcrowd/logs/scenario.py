@@ -102,8 +102,9 @@ def _hours(reading: LogReading, zone: ZoneInfo, start: float, end: float) -> lis
 def _figures(reading: LogReading, zone: ZoneInfo, start: float, end: float, seed: str,
              shares: dict[str, float]) -> list[dict[str, Any]]:  # fmt: skip
     tally = reading.tally
+    lines = f"{reading.lines:,} log lines ({reading.malformed:,} malformed)"
     figures = [{
-        "id": "L1", "source": seed, "text": f"{tally.sessions:,} sessions in the log",
+        "id": "L1", "source": seed, "text": f"{tally.sessions:,} sessions in {lines}",
         "value": tally.sessions, "measure": {"kind": "sessions", "from": "+0s", "to": f"+{end - start:.0f}s"},
     }]  # fmt: skip
     hours = _hours(reading, zone, start, end)
