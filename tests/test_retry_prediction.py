@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from flashcrowd.breakpoint.prediction import predict
 from flashcrowd.cli import main
 from flashcrowd.paths import SCENARIOS_DIR
 from flashcrowd.planning.retries import predict_with_retries
@@ -37,6 +38,9 @@ def test_election_night_resets_begin_before_the_mean_queue_fills_the_room():
     # The demo measured the first resets at 84,100 real users; N* + K says 98,161.
     assert prediction.users / scenario.scale == pytest.approx(84_100, rel=0.10)
     assert prediction.users <= prediction.users_without_retries
+    # The same load for an open model, just under the site's c/S in sessions a second.
+    open_break = predict("open", scenario, profile).break_
+    assert 0.9 * open_break < prediction.sessions_per_s < open_break
 
 
 def test_errors_before_resets_make_retries_bring_the_resets_forward():

@@ -35,8 +35,10 @@ PRECISION_USERS = 0.5
 class RetryPrediction:
     """Simulated users at which resets begin, counting retries and without them (same model)."""
 
-    users: float  # resets begin here, retries counted
+    users: float  # resets begin here, retries counted (closed model: visitors on the site)
     users_without_retries: float  # the same model with on_error ignored
+    sessions_per_s: float  # the same load as new sessions a second (open model, find-break's other unit)
+    sessions_per_s_without_retries: float
     failure: float  # share of tries failing at ``users``
     attempts_per_request: float  # tries per request at ``users``: how much the retries inflate the load
     basis: str  # the model with its numbers
@@ -68,12 +70,13 @@ def predict_with_retries(
     (a profile that answers "500 - Internal server error" before it resets); None when it has no such
     setting, so failures are resets only (a request that waits ``queue_timeout_s`` is reset, which
     shortens the room as in the closed model). Compare ``users`` with ``users_without_retries`` to see
-    what the retries cost; both are simulated users (divide by ``scenario.scale`` for real ones).
+    what the retries cost; both are simulated users (divide by ``scenario.scale`` for real ones);
+    ``sessions_per_s`` is the same load for an open model (arrivals that do not wait for the site).
     """
     mix = request_mix(scenario, profile)
     c, s = profile.workers, mix.mean_service_s
     if s <= 0:
-        return RetryPrediction(math.inf, math.inf, 0.0, 1.0, "no service time: no limit")
+        return RetryPrediction(math.inf, math.inf, math.inf, math.inf, 0.0, 1.0, "no service time: no limit")
     drain = theory.max_throughput(c, s)
     room = int(min(profile.queue, profile.queue_timeout_s * drain))
     capacity = c + room
@@ -90,7 +93,9 @@ def predict_with_retries(
         return theory.retry_load(users / cycle_s, c, s, capacity, error_from, 0.0, 0)
 
     users = _first_resets(resets_begin_per_s, with_retries)
+    users_without = _first_resets(resets_begin_per_s, without)
     there = with_retries(users)
+    per_session = cycle_s * mix.requests_per_session  # visitors x this = sessions a second
     basis = (
         f"M/M/c/K, c = {c}, K = {c} + {room}, errors from {error_from} in the system, "
         f"{users:.0f} users offer {users / cycle_s:.1f} tries/s (Z + S = {cycle_s:.2f} s), retries "
@@ -98,7 +103,9 @@ def predict_with_retries(
     )
     return RetryPrediction(
         users=users,
-        users_without_retries=_first_resets(resets_begin_per_s, without),
+        users_without_retries=users_without,
+        sessions_per_s=users / per_session,
+        sessions_per_s_without_retries=users_without / per_session,
         failure=there.failure,
         attempts_per_request=there.arrival_rate / there.offered_rate if there.offered_rate else 1.0,
         basis=basis,
