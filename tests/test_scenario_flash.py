@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from flashcrowd.cli import main
+from flashcrowd.cli.scenario.flash import median_load
 from flashcrowd.paths import SCENARIOS_DIR
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.figures import check_figures
@@ -85,3 +86,18 @@ def test_a_shock_below_one_is_a_usage_error(tmp_path: Path, capsys):
     argv = ["scenario", "flash", "--baseline", "10", "--shock", "0.9", "--start", "2025-01-01 00:00",
             "--output", str(tmp_path / "x.yaml")]  # fmt: skip
     assert_one_line_error(capsys, argv, 2, "--shock", "> 1")
+
+
+def test_the_baseline_can_be_another_scenarios_median_load(tmp_path: Path, capsys):
+    ordinary = SCENARIOS_DIR / "baseline-2016-11-01.yaml"
+    output = tmp_path / "surge.yaml"
+    argv = ["scenario", "flash", "--baseline-from", str(ordinary), "--shock", "5",
+            "--start", "2025-01-01 12:00", "--output", str(output)]  # fmt: skip
+    assert main(argv) == 0
+    source, surge = load_scenario(ordinary), load_scenario(output)
+    assert surge.flash is not None and surge.flash.baseline == pytest.approx(
+        median_load(source, "concurrent_users")
+    )
+    assert min(k.value for k in source.users.keyframes) <= surge.flash.baseline <= source.users.peak.value
+    assert [j.name for j in surge.journeys] == [j.name for j in source.journeys]  # its visitors, too
+    assert "--baseline-from baseline-2016-11-01.yaml" in surge.figures[0].source

@@ -15,6 +15,7 @@ from flashcrowd.errors import UsageError
 from flashcrowd.paths import resolve_scenario
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.flash import DEFAULT_DECAY, FlashCrowd
+from flashcrowd.scenario.model import Scenario
 from flashcrowd.scenario.quantities import format_duration, parse_datetime
 from flashcrowd.scenario.source import ScenarioSource
 from flashcrowd.scenario.writer import compress_for, default_scale, single_origin_mix, write_scenario
@@ -26,14 +27,20 @@ DESCRIPTION = """\
 Write a scenario whose curve is a flash crowd: the baseline until --start, then a
 surge of shock level S = peak / baseline with the phases of Ari et al. (2003):
 ramp-up = time unit / log10(1+S), sustained = time unit x log10(1+S), ramp-down =
-decay x ramp-up. Visitors (journeys, think time, retries, SLOs, target) and the
-origin shares at its peak come from --like."""
+decay x ramp-up. The baseline is a number (--baseline) or the median load of a
+scenario (--baseline-from), e.g. one that `scenario from-log` wrote from an
+ordinary day's logs. Visitors (journeys, think time, retries, SLOs, target) and
+the origin shares at its peak come from --like (default: --baseline-from's
+scenario, else election-night-2016-11-08)."""
 
 EXAMPLES = """\
   flashcrowd scenario flash --baseline 17000 --shock 11.8 --start "2016-11-08 21:38" \\
       --timezone America/Toronto --time-unit 1.5h --output election.yaml
   flashcrowd scenario flash --baseline 8000 --shock 20 --unit sessions_per_hour \\
-      --start "2025-03-11 09:00" --like my-site.yaml --output launch.yaml"""
+      --start "2025-03-11 09:00" --like my-site.yaml --output launch.yaml
+  flashcrowd scenario from-log access.log -o ordinary-day.yaml
+  flashcrowd scenario flash --baseline-from ordinary-day.yaml --shock 20 --start "2025-03-11 09:00" \\
+      -o launch.yaml"""
 
 
 def _shock(text: str) -> float:
@@ -46,8 +53,10 @@ def _shock(text: str) -> float:
 def register(ways: argparse._SubParsersAction) -> None:
     parser = add_command(ways, "flash", "a flash-crowd curve from a baseline and a shock level", DESCRIPTION,
                          EXAMPLES)  # fmt: skip
-    parser.add_argument(
-        "--baseline", type=positive, required=True, help="the load before the surge, in --unit"
+    baseline = parser.add_mutually_exclusive_group(required=True)
+    baseline.add_argument("--baseline", type=positive, help="the load before the surge, in --unit")
+    baseline.add_argument(
+        "--baseline-from", metavar="SCENARIO", help="take the baseline as this scenario's median load"
     )
     parser.add_argument("--shock", type=_shock, required=True, help="shock level S = peak / baseline, > 1")
     parser.add_argument("--start", required=True, help='when the ramp-up begins, e.g. "2025-03-11 09:00"')
@@ -62,7 +71,7 @@ def register(ways: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--duration", type=positive_duration, default="20min", help="wall-clock length of a run"
     )
-    parser.add_argument("--like", default=DEFAULT_LIKE, help="scenario whose visitors and origins to copy")
+    parser.add_argument("--like", help="scenario whose visitors and origins to copy (see above)")
     parser.add_argument("--name", help="the scenario's name (default: the output file's stem)")
     parser.add_argument("--output", "-o", required=True, metavar="FILE.yaml", help="where to write it")
     parser.set_defaults(func=run)
@@ -83,7 +92,8 @@ def flash_data(args: argparse.Namespace, like: Path) -> dict[str, Any]:
     scale = default_scale(model.peak * per_user)
     shares = template.origins.shares_at(template.users.peak.at_s)
     name = args.name or Path(args.output).stem
-    command = f"flashcrowd scenario flash --baseline {args.baseline:g} --shock {args.shock:g}"
+    given = f"--baseline-from {Path(args.baseline_from).name}" if args.baseline_from else "--baseline"
+    command = f"flashcrowd scenario flash {given} {args.baseline:g} --shock {args.shock:g}"
     return {
         "flashcrowd": 2,
         "name": name,
@@ -140,6 +150,14 @@ def _figures(model: FlashCrowd, unit: str, peak_s: float, command: str) -> list[
     ]
 
 
+def median_load(scenario: Scenario, unit: str) -> float:
+    """The scenario's median load over its span, sampled each real minute, in ``unit``."""
+    span = scenario.clock.duration_s
+    users = sorted(scenario.real_users_at(t) for t in range(0, max(int(span), 1), 60))
+    middle = users[len(users) // 2]
+    return middle if unit == "concurrent_users" else middle * 3600 / scenario.session_duration_s
+
+
 def _clock_start(args: argparse.Namespace) -> str:
     """--start less --lead, as a moment in --timezone."""
     try:
@@ -160,9 +178,15 @@ def _clock_start(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
-    scenario = write_scenario(
-        flash_data(args, resolve_scenario(args.like)), output, "flashcrowd scenario flash"
-    )
+    if args.baseline_from:
+        source = resolve_scenario(args.baseline_from)
+        args.baseline = float(f"{median_load(load_scenario(source), args.unit):.4g}")
+        if args.baseline <= 0:
+            raise UsageError(
+                f"--baseline-from {args.baseline_from}: expected a scenario whose median load is > 0"
+            )
+    like = resolve_scenario(args.like or args.baseline_from or DEFAULT_LIKE)
+    scenario = write_scenario(flash_data(args, like), output, "flashcrowd scenario flash")
     unit = args.unit.replace("_", " ")
     print(
         f"Wrote {output}: a flash crowd of {args.baseline * args.shock:,.0f} {unit} at its peak "
