@@ -9,7 +9,6 @@ Locust's statistics and the recorder count them apart.
 
 from __future__ import annotations
 
-import ipaddress
 import random
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +20,7 @@ from flashcrowd.http_client import Browser
 from flashcrowd.loadshape import TICK_S
 from flashcrowd.locust_options import RunContext, run_context
 from flashcrowd.scenario.model import Journey, Scenario, Step
-from target_app.geo import OTHER, PREFIXES
+from target_app.geo import address_in
 
 RETRY_SUFFIX = " (retry)"
 
@@ -30,13 +29,6 @@ def pick_origin(shares: dict[str, float], rng: random.Random) -> str:
     """An origin drawn by its share (the shares need not sum to one)."""
     names = list(shares)
     return rng.choices(names, weights=[max(shares[n], 0.0) for n in names])[0]
-
-
-def address_in(origin: str, rng: random.Random) -> str:
-    """A random IPv4 address from the bundled prefixes of ``origin`` (unknown origins count as "other")."""
-    prefixes = PREFIXES.get(origin) or PREFIXES.get(origin.upper()) or PREFIXES[OTHER]
-    network = ipaddress.ip_network(rng.choice([p for p in prefixes if ":" not in p]))
-    return str(network[rng.randrange(1, network.num_addresses - 1)])
 
 
 def pick_journey(journeys: tuple[Journey, ...], rng: random.Random) -> Journey:
@@ -54,9 +46,10 @@ def visit(
     ``real_now_s`` is where the curve stands (origins shift during the night);
     ``make_browser(headers)`` opens the visitor's browser with its X-Forwarded-For.
     """
-    origin = pick_origin(scenario.origins.shares_at(real_now_s), rng)
+    shares = scenario.origins.shares_at(real_now_s)
+    origin = pick_origin(shares, rng)
     journey = pick_journey(scenario.journeys, rng)
-    browser = make_browser({"X-Forwarded-For": address_in(origin, rng)})
+    browser = make_browser({"X-Forwarded-For": address_in(origin, rng, exclude=shares)})
     context: dict[str, Any] = {"journey": journey.name, "origin": origin, "retry": 0}
     try:
         for step in journey.steps:

@@ -16,6 +16,7 @@ import yaml
 
 from flashcrowd.errors import ConfigError, UsageError
 from flashcrowd.scenario.model import Distribution
+from target_app.yaml_limits import expansion_problem
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 PROFILE_NAMES: tuple[str, ...] = tuple(sorted(p.stem for p in PROFILES_DIR.glob("*.yaml")))
@@ -161,6 +162,10 @@ class _ProfileReader:
             ) from None
         if not isinstance(root, yaml.MappingNode):
             raise ConfigError(self.path, 1, "profile", "expected a mapping of settings")
+        too_big = expansion_problem(root)
+        if too_big is not None:
+            key, line, expected = too_big
+            raise ConfigError(self.path, line, key, expected)
         self._record_lines(root, "")
         data = yaml.safe_load(self.path.read_text())
         unknown = [key for key in data if key not in self.FIELDS]

@@ -35,12 +35,15 @@ class MMcK:
     utilisation: float  # share of workers busy on average
 
 
-def mmck(arrival_rate: float, workers: int, mean_service_s: float, capacity: int) -> MMcK:
-    """M/M/c/K with ``capacity`` = K = workers + waiting room (K >= c >= 1)."""
+def mmck_states(arrival_rate: float, workers: int, mean_service_s: float, capacity: int) -> list[float]:
+    """M/M/c/K: the probability of each number of requests in the system, 0 to ``capacity`` (= K >= c >= 1).
+
+    With Poisson arrivals, an arrival finds n requests with probability p[n] (PASTA).
+    """
     if workers < 1 or capacity < workers:
         raise ValueError(f"need capacity >= workers >= 1, got workers={workers}, capacity={capacity}")
     if arrival_rate <= 0 or mean_service_s <= 0:
-        return MMcK(0.0, 0.0, max(mean_service_s, 0.0), max(arrival_rate, 0.0), 0.0)
+        return [1.0] + [0.0] * capacity
     offered = arrival_rate * mean_service_s  # a = lambda * S, in erlangs
     # Unnormalised log p_n: a^n/n! up to c, then a^c/c! * (a/c)^(n-c); logs keep large K finite.
     log_terms = []
@@ -52,7 +55,14 @@ def mmck(arrival_rate: float, workers: int, mean_service_s: float, capacity: int
     peak = max(log_terms)
     weights = [math.exp(t - peak) for t in log_terms]
     total = sum(weights)
-    probabilities = [w / total for w in weights]
+    return [w / total for w in weights]
+
+
+def mmck(arrival_rate: float, workers: int, mean_service_s: float, capacity: int) -> MMcK:
+    """M/M/c/K with ``capacity`` = K = workers + waiting room (K >= c >= 1)."""
+    probabilities = mmck_states(arrival_rate, workers, mean_service_s, capacity)
+    if arrival_rate <= 0 or mean_service_s <= 0:
+        return MMcK(0.0, 0.0, max(mean_service_s, 0.0), max(arrival_rate, 0.0), 0.0)
     blocking = probabilities[-1]
     in_system = sum(n * p for n, p in enumerate(probabilities))
     in_service = sum(min(n, workers) * p for n, p in enumerate(probabilities))
@@ -64,3 +74,48 @@ def mmck(arrival_rate: float, workers: int, mean_service_s: float, capacity: int
         throughput=throughput,
         utilisation=in_service / workers,
     )
+
+
+def attempts_per_request(failure: float, retry_probability: float, max_retries: int) -> float:
+    """Tries a request costs when each try fails with ``failure`` and a failed one is retried with
+    ``retry_probability``, at most ``max_retries`` times: 1 + pf + (pf)^2 + ... + (pf)^m."""
+    ratio = failure * retry_probability
+    return sum(ratio**k for k in range(max_retries + 1))
+
+
+@dataclass(frozen=True)
+class RetryLoad:
+    """The steady state of an M/M/c/K site whose failures are retried."""
+
+    offered_rate: float  # first tries a second
+    arrival_rate: float  # tries a second, retries included
+    failure: float  # share of tries that fail (an error or a reset)
+    resets_per_s: float  # tries a second that find the whole room taken
+
+
+def retry_load(
+    first_tries_rate: float,
+    workers: int,
+    mean_service_s: float,
+    capacity: int,
+    error_from: int,
+    retry_probability: float,
+    max_retries: int,
+) -> RetryLoad:
+    """Tries and failures when failures are retried: the least fixed point of failure = F(failure).
+
+    A try that finds ``capacity`` requests in the system is reset; one that finds ``error_from`` or
+    more (but room) waits too long and gets an error; both count as failures and are retried, which
+    adds tries, which adds failures. Iterating from no failures climbs to the lowest self-consistent
+    state, the one a rising load meets first; past the load where that state vanishes it jumps (a
+    retry storm).
+    """
+    failure = 0.0
+    for _ in range(1000):
+        rate = first_tries_rate * attempts_per_request(failure, retry_probability, max_retries)
+        states = mmck_states(rate, workers, mean_service_s, capacity)
+        following = min(1.0, sum(states[error_from:]))
+        if abs(following - failure) < 1e-12:
+            break
+        failure = following
+    return RetryLoad(first_tries_rate, rate, failure, rate * states[-1])

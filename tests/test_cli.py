@@ -25,14 +25,28 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_every_command():
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("demo", "run", "plan", "target", "find-break", "smoke"):
+    for command in ("demo", "run", "plan", "scenario", "target", "find-break", "smoke"):
         assert command in result.stdout
-    assert len(COMMANDS) == 6
+    assert len(COMMANDS) == 7
 
 
-@pytest.mark.parametrize("command", ["demo", "run", "plan", "target", "find-break", "smoke"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "demo",
+        "run",
+        "plan",
+        "scenario",
+        "target",
+        "find-break",
+        "smoke",
+        "scenario flash",
+        "scenario from-log",
+        "scenario from-har",
+    ],
+)
 def test_each_subcommand_has_help_with_examples(command):
-    result = run_cli(command, "--help")
+    result = run_cli(*command.split(), "--help")
     assert result.returncode == 0, result.stderr
     assert "examples:" in result.stdout
 

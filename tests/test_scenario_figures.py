@@ -15,6 +15,7 @@ from flashcrowd.scenario.model import Curve, Keyframe
 CITED = {
     "baseline-2016-11-01": {"F3", "F4"},
     "election-night-2016-11-08": {"F1", "F2", "F3"},
+    "election-night-flash-2016-11-08": {"F1", "F2", "F3"},
     "day-after-2016-11-09": {"F6", "F7"},
     "storm-week-2016-11-08-16": {"F5", "F6", "F8", "F9"},
     "nz-now-2016": {"N1", "N2"},

@@ -19,7 +19,7 @@ from flashcrowd.scenario.figures import check_figures
 from flashcrowd.scenario.journeys import session_seconds
 from flashcrowd.scenario.littles_law import sessions_between
 from flashcrowd.scenario.source import ScenarioSource
-from flashcrowd.scenario.validate import scenario_schema
+from flashcrowd.scenario.validate import FORMAT_VERSION, scenario_schema
 
 BROKEN = sorted((Path(__file__).parent / "broken_scenarios").glob("*.yaml"))
 VALID = (
@@ -162,7 +162,7 @@ def test_sessions_per_day_keep_each_days_total(tmp_path):
 def test_schema_is_draft_2020_12_with_a_versioned_id_and_accepts_every_bundled_scenario():
     schema = scenario_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
-    assert schema["$schema"].endswith("2020-12/schema") and schema["$id"].endswith(":1")
+    assert schema["$schema"].endswith("2020-12/schema") and schema["$id"].endswith(f":{FORMAT_VERSION}")
     validator = jsonschema.Draft202012Validator(schema)
     for name in bundled_scenarios():
         data = ScenarioSource.read(SCENARIOS_DIR / f"{name}.yaml").data

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
 from flashcrowd.errors import ConfigError, UsageError
-from target_app.geo import PREFIXES, country_of
+from target_app.geo import address_in, country_of
 from target_app.http import Request
 from target_app.profile import PROFILE_NAMES, load_profile, with_overrides
 from target_app.site import cost_class, site_for
@@ -142,15 +143,14 @@ def test_nz_now_cost_classes():
     assert cost_class("POST", "/register", site="nz-now") == "heavy"
 
 
-def test_country_of_reads_the_bundled_prefixes():
-    import ipaddress
-
-    for country, prefixes in PREFIXES.items():
-        for prefix in prefixes:
-            network = ipaddress.ip_network(prefix)
-            assert country_of(str(network[1])) == country
-            assert country_of(str(network[-2])) == country
+def test_country_of_reads_the_geoip_database():
+    assert country_of("8.8.8.8") == "US"
+    assert country_of(" 2001:4860:4860::8888 ") == "US"
+    rng = random.Random(4)
+    for country in ("CA", "GB", "NZ"):
+        assert country_of(address_in(country, rng)) == country
     assert country_of("127.0.0.1") == "other"
+    assert country_of("198.18.0.1") == "other"  # benchmarking range: no country
     assert country_of("not an address") == "other"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -13,6 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+
+from target_app.geo import address_in
 
 pytestmark = pytest.mark.load
 
@@ -197,11 +200,12 @@ def test_idle_keep_alive_connections_hold_no_worker(target_factory):
 
 def test_analytics_count_sessions_by_forwarded_country(target_factory):
     target = target_factory("ci-small")
-    for address in ("198.18.3.4", "198.18.9.9", "198.18.200.1", "203.0.113.7"):  # US, US, CA, other
+    # US, US, CA (from the GeoIP database) and a benchmarking address, which has no country.
+    for address in ("8.8.8.8", "8.8.4.4", address_in("CA", random.Random(1)), "198.18.0.7"):
         requests.get(target.url + "/english/index.asp", headers={"X-Forwarded-For": f"{address}, 10.0.0.1"})
     with requests.Session() as session:  # a visitor keeping the cookie is one session
         for _ in range(3):
-            session.get(target.url + "/english/index.asp", headers={"X-Forwarded-For": "198.18.0.1"})
+            session.get(target.url + "/english/index.asp", headers={"X-Forwarded-For": "8.8.8.8"})
     counted = requests.get(target.url + "/__flashcrowd/analytics.json", timeout=5).json()
     assert counted["sessions_by_country"] == {"US": 3, "CA": 1, "other": 1}
     assert counted["requests_by_country"]["US"] == 5

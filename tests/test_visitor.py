@@ -32,11 +32,13 @@ def _browser_factory(url: str, events: Events, **settings):
     return lambda headers: Browser(url, events, headers=headers, **settings)
 
 
-def test_addresses_come_from_the_origins_prefixes():
+def test_addresses_come_from_the_origins_countries_in_the_geoip_database():
     rng = random.Random(1)
-    for origin in ("US", "CA", "other"):
+    for origin in ("US", "CA", "NZ"):
         assert {country_of(address_in(origin, rng)) for _ in range(50)} == {origin}
-    assert country_of(address_in("Atlantis", rng)) == "other"
+    others = {country_of(address_in("other", rng, exclude={"US": 0.5, "CA": 0.5})) for _ in range(50)}
+    assert others and not others & {"US", "CA", "other"}
+    assert country_of(address_in("Atlantis", rng, exclude=("US",))) not in {"US", "other"}
 
 
 def test_origins_are_drawn_by_their_share_at_the_curves_time():

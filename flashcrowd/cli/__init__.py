@@ -12,16 +12,17 @@ import sys
 from collections.abc import Sequence
 
 from flashcrowd import __version__
-from flashcrowd.cli import demo, find_break, plan, run, smoke, target
+from flashcrowd.cli import demo, find_break, plan, run, scenario, smoke, target
 from flashcrowd.cli.common import OneLineErrorParser
 from flashcrowd.errors import ExitCode, FlashcrowdError, Terminated
 
-COMMANDS = (demo, run, plan, target, find_break, smoke)
+COMMANDS = (demo, run, plan, scenario, target, find_break, smoke)
 
 EPILOG = """\
 examples:
   flashcrowd demo                                   # election night against the bundled site
   flashcrowd plan election-night-2016-11-08         # what a scenario models, without load
+  flashcrowd scenario from-log access.log.gz -o my-site.yaml   # a scenario from your own logs
   flashcrowd run scenarios/ci-smoke.yaml            # run a scenario (starts the bundled site)
   flashcrowd find-break --profile ci-small          # where the bundled site starts resetting
   flashcrowd smoke --host http://127.0.0.1:8080     # CI gate on the ci-smoke SLOs

@@ -9,7 +9,7 @@ from flashcrowd.arguments import positive
 from flashcrowd.cli.common import add_command
 from flashcrowd.cli.run import print_outcome
 from flashcrowd.errors import ExitCode
-from flashcrowd.planning.capacity import forecast
+from flashcrowd.planning.capacity import Crossing, forecast
 from flashcrowd.runner import RunOptions, RunOutcome, execute, prepare_run
 from target_app.profile import load_profile
 
@@ -68,12 +68,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def predicted_failures(outcome: RunOutcome) -> str:
-    """Where the bundled profile's queueing model puts the knee, the first 500s and resets on the curve."""
+    """Where the bundled profile's queueing models put the knee, the first 500s and the first resets on
+    the same curve, the resets without retries (N* + K) and counting the scenario's retries."""
     profile = load_profile(outcome.scenario.target_profile)
-    milestones = forecast(outcome.scenario, profile).milestones()
+    capacity = forecast(outcome.scenario, profile)
     told = "; ".join(
-        f"{label} near {crossing.real_users:,.0f} real-world users"
-        + (f" ({crossing.real_time})" if crossing.real_time else "")
-        for label, crossing in milestones
+        f"{label} near {crossing.real_users:,.0f} real-world users{_when(crossing)}"
+        for label, crossing in capacity.milestones()
     )
-    return f"The {profile.name} profile's queueing model (without retries) put the {told}."
+    return f"The {profile.name} profile's queueing model put the {told}."
+
+
+def _when(crossing: Crossing) -> str:
+    return f" ({crossing.real_time})" if crossing.real_time else ""

@@ -12,6 +12,7 @@ import itertools
 from dataclasses import dataclass
 
 from flashcrowd.breakpoint.prediction import predict, request_mix
+from flashcrowd.planning.retries import predict_with_retries
 from flashcrowd.scenario.model import Curve, Scenario
 from flashcrowd.scenario.quantities import format_moment
 from target_app.profile import Profile
@@ -38,13 +39,21 @@ class CapacityForecast:
     max_rps: float  # c/S
     knee: Crossing
     first_errors: Crossing | None  # the application's 500s (None: this profile never sends them)
-    first_resets: Crossing
+    first_resets: Crossing  # the closed model, N* + K, without retries
+    first_resets_with_retries: Crossing  # random arrivals and the scenario's retries (planning.retries)
     basis: str  # the formula with its numbers
+    retry_basis: str
 
     def milestones(self) -> list[tuple[str, Crossing]]:
-        """What the site does as load rises, in order: saturate, answer 500, reset."""
+        """What the site does as load rises, in order: saturate, answer 500, reset (without, then with
+        the scenario's retries)."""
         errors = [("first 500s", self.first_errors)] if self.first_errors is not None else []
-        return [("knee", self.knee), *errors, ("first resets", self.first_resets)]
+        return [
+            ("knee", self.knee),
+            *errors,
+            ("first resets", self.first_resets),
+            ("resets with retries", self.first_resets_with_retries),
+        ]
 
 
 def first_crossing(curve: Curve, threshold: float) -> float | None:
@@ -73,6 +82,7 @@ def _crossing(scenario: Scenario, sim_users: float) -> Crossing:
 def forecast(scenario: Scenario, profile: Profile) -> CapacityForecast:
     """Knee and first resets of ``profile`` under the scenario's visitors, placed on its curve."""
     prediction = predict("closed", scenario, profile)
+    with_retries = predict_with_retries(scenario, profile, error_after_wait_s=profile.error_after_wait_s)
     mean_service_s = request_mix(scenario, profile).mean_service_s
     return CapacityForecast(
         profile=profile.name,
@@ -86,5 +96,7 @@ def forecast(scenario: Scenario, profile: Profile) -> CapacityForecast:
         if prediction.first_errors is None
         else _crossing(scenario, prediction.first_errors),
         first_resets=_crossing(scenario, prediction.break_),
+        first_resets_with_retries=_crossing(scenario, with_retries.users),
         basis=prediction.basis,
+        retry_basis=with_retries.basis,
     )

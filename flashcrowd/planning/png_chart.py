@@ -32,7 +32,12 @@ def write_png(plan: Plan, path: Path) -> Path:
     simulated = users_axis.secondary_yaxis("right", functions=(lambda u: u * scale, lambda s: s / scale))
     simulated.set_ylabel(f"simulated users (x{scale:g})")
     if plan.capacity is not None:
-        colours = {"knee": "tab:orange", "first 500s": "tab:purple", "first resets": "tab:red"}
+        colours = {
+            "knee": "tab:orange",
+            "first 500s": "tab:purple",
+            "first resets": "tab:red",
+            "resets with retries": "darkred",
+        }
         for label, crossing in plan.capacity.milestones():
             colour = colours[label]
             users_axis.axhline(crossing.real_users, color=colour, linestyle="--", linewidth=1)

@@ -10,7 +10,7 @@ from typing import Any
 from flashcrowd.planning.plan import Plan
 from flashcrowd.planning.terminal_chart import Mark, draw
 from flashcrowd.scenario.figures import FigureCheck
-from flashcrowd.scenario.quantities import format_duration
+from flashcrowd.scenario.quantities import format_duration, format_moment
 
 MAX_IMPLIED_ROWS = 12
 
@@ -71,6 +71,33 @@ def _implied_table(plan: Plan) -> list[str]:
     return lines
 
 
+def _flash_lines(plan: Plan) -> list[str]:
+    scenario = plan.scenario
+    flash = scenario.flash
+    if flash is None:
+        return []
+    unit = scenario.load.unit.replace("_", " ")
+    log_s = math.log10(1 + flash.shock)
+    rules = {
+        "ramp-up": f"time unit / log10(1+S) = {format_duration(flash.time_unit_s)} / {log_s:.3f}",
+        "sustained": f"time unit x log10(1+S) = {format_duration(flash.time_unit_s)} x {log_s:.3f}",
+        "ramp-down": f"decay x ramp-up = {flash.decay:g} x {format_duration(flash.ramp_up_s)}",
+    }
+    lines = [
+        f"Flash crowd (Ari et al. 2003): baseline {flash.baseline:,.0f} {unit}, shock S = {flash.shock:g}, "
+        f"peak {flash.peak:,.0f}; time unit {format_duration(flash.time_unit_s)}, decay {flash.decay:g} "
+        f"({scenario.clock.start:%Z})"
+    ]
+    for phase in flash.phases():
+        start, end = (format_moment(scenario.clock.start, s)[:16] for s in (phase.start_s, phase.end_s))
+        span = f"{start} to {end}"
+        lines.append(
+            f"  {phase.name:10} {span:36} {format_duration(phase.end_s - phase.start_s):>9}  "
+            f"{phase.from_value:,.0f} -> {phase.to_value:,.0f}  ({rules[phase.name]})"
+        )
+    return lines
+
+
 def _run_lines(plan: Plan) -> list[str]:
     run, clock = plan.run, plan.scenario.clock
     lines = [
@@ -105,8 +132,9 @@ def _capacity_lines(plan: Plan) -> list[str]:
             else "never reached by this curve"
         )
         users = f"{crossing.sim_users:>9,.0f} simulated = {crossing.real_users:>11,.0f} real users"
-        lines.append(f"  {label:13} {users}, {when}")
-    lines.append(f"  from {capacity.basis}")
+        lines.append(f"  {label:19} {users}, {when}")
+    lines.append(f"  first resets from {capacity.basis} (mean queue; no failures before, so no retries)")
+    lines.append(f"  with retries from {capacity.retry_basis}")
     return lines
 
 
@@ -124,6 +152,7 @@ def as_text(plan: Plan) -> str:
             *textwrap.wrap(scenario.description, 100, initial_indent="  ", subsequent_indent="  "),
         ],
         ["Concurrent real-world users (left) and simulated users (right)", draw(scenario, marks)],
+        _flash_lines(plan),
         _figures_table(plan),
         _implied_table(plan),
         ["Warnings", *(f"  ! {w}" for w in plan.warnings)] if plan.warnings else [],
@@ -142,6 +171,17 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list):
         return [_finite(item) for item in value]
     return value
+
+
+def _flash_json(plan: Plan) -> dict[str, Any] | None:
+    flash = plan.scenario.flash
+    if flash is None:
+        return None
+    return {
+        **dataclasses.asdict(flash),
+        "peak": flash.peak,
+        "phases": [dataclasses.asdict(phase) for phase in flash.phases()],
+    }
 
 
 def as_json(plan: Plan) -> dict[str, Any]:
@@ -174,6 +214,7 @@ def as_json(plan: Plan) -> dict[str, Any]:
                 }
                 for check in plan.figures
             ],
+            "flash": _flash_json(plan),
             "implied": [dataclasses.asdict(implied) for implied in plan.implied],
             "warnings": plan.warnings,
             "run": dataclasses.asdict(plan.run),

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flashcrowd.errors import UsageError
 from flashcrowd.scenario.figures import build_figures
+from flashcrowd.scenario.flash import DEFAULT_DECAY, FlashCrowd
 from flashcrowd.scenario.journeys import (
     build_distribution,
     build_journeys,
@@ -39,6 +40,7 @@ from flashcrowd.scenario.units import UNITS
 from flashcrowd.scenario.validate import check_against_schema
 
 SHARE_TOLERANCE = 0.001
+FLASH_VERSION = 2  # the format version that added load.flash
 
 
 def load_scenario(
@@ -59,7 +61,12 @@ def load_scenario(
     check_against_schema(source)
     data = source.data
     start = _clock_start(data["clock"], source)
-    written = _written_curve(data["load"], start, source)
+    flash = _flash(data, start, source)
+    written = (
+        Curve(data["load"]["unit"], flash.keyframes())
+        if flash
+        else _written_curve(data["load"], start, source)
+    )
     UNITS[written.unit].check(data["load"], source)
     think_time = build_distribution(data["think_time"], source, ("think_time",))
     journeys = build_journeys(data["journeys"], source)
@@ -97,6 +104,7 @@ def load_scenario(
         sources=sources,
         session_stated=session_stated,
         hourly_profile=profile,
+        flash=flash,
     )
 
 
@@ -117,6 +125,34 @@ def _clock_start(clock: dict[str, Any], source: ScenarioSource) -> datetime:
         return parse_datetime(clock["start"], zone)
     except ValueError:
         raise source.error(("clock", "start"), 'expected a date and time, e.g. "2016-11-08 19:00"') from None
+
+
+def _flash(data: dict[str, Any], start: datetime, source: ScenarioSource) -> FlashCrowd | None:
+    """The flash-crowd model if the curve is written as one (format 2), else None; exactly one of
+    ``keyframes`` and ``flash`` is written."""
+    load = data["load"]
+    if ("flash" in load) == ("keyframes" in load):
+        which = "both" if "flash" in load else "neither"
+        raise source.error(("load",), f"expected keyframes or flash, not {which}")
+    if "flash" not in load:
+        return None
+    spec = load["flash"]
+    if data["flashcrowd"] < FLASH_VERSION:
+        raise source.error(
+            ("flashcrowd",), f"expected {FLASH_VERSION} for a curve written as load.flash (format 2 added it)"
+        )
+    start_s = _moment(spec["start"], start, source, ("load", "flash", "start"))
+    _check_order(start_s, 0.0, True, source, ("load", "flash", "start"))
+    time_unit_s = parse_duration(spec["time_unit"])
+    if time_unit_s <= 0:
+        raise source.error(("load", "flash", "time_unit"), "expected a duration > 0")
+    return FlashCrowd(
+        float(spec["baseline"]),
+        float(spec["shock"]),
+        start_s,
+        time_unit_s,
+        float(spec.get("decay", DEFAULT_DECAY)),
+    )
 
 
 def _moment(text: str, start: datetime, source: ScenarioSource, path: PathKey) -> float:

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flashcrowd.scenario.flash import FlashCrowd
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,7 @@ class Scenario:
     sources: tuple[Source, ...] = ()
     session_stated: bool = False  # True: session_duration_s was written; False: computed from the journeys
     hourly_profile: tuple[float, ...] = ()  # sessions_per_day only: the day's shares by local hour
+    flash: FlashCrowd | None = None  # the flash-crowd model the curve was made from, if it was
     extra: dict[str, object] = field(default_factory=dict)
 
     def real_users_at(self, real_s: float) -> float:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import yaml
 
 from flashcrowd.errors import ConfigError
+from target_app.yaml_limits import expansion_problem
 
 PathKey = Sequence[str | int]
 
@@ -65,6 +66,10 @@ class ScenarioSource:
         loader = ScenarioYamlLoader(text)
         try:
             root = loader.get_single_node()
+            too_big = expansion_problem(root) if root is not None else None
+            if too_big is not None:
+                key, line, expected = too_big
+                raise ConfigError(path, line, key, expected)
             data = loader.construct_document(root) if root is not None else None
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark

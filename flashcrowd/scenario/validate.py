@@ -18,7 +18,7 @@ from jsonschema.exceptions import ValidationError, relevance
 from flashcrowd.errors import ConfigError
 from flashcrowd.scenario.source import ScenarioSource
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # version 1 files are read unchanged; 2 added load.flash
 
 
 @cache

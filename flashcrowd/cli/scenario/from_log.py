@@ -1,0 +1,90 @@
+"""``flashcrowd scenario from-log``: a scenario from nginx or Apache access logs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from flashcrowd.arguments import count, positive_duration
+from flashcrowd.cli.common import add_command
+from flashcrowd.errors import UsageError
+from flashcrowd.logs.formats import FORMAT_HELP
+from flashcrowd.logs.reading import read_logs
+from flashcrowd.logs.scenario import LogOptions, scenario_from_log
+from flashcrowd.scenario.writer import write_scenario
+from target_app.geo import DATABASE_ENV, GeoIPError
+
+DESCRIPTION = """\
+Read access logs (nginx or Apache; Combined or Common, or your own log format;
+plain or gzip; rotated files in any order) in one streaming pass and write a
+scenario: sessions by client address and user agent until idle for --gap, their
+arrivals as a curve, the most frequent page sequences as journeys (stylesheets,
+scripts and images folded into each journey's assets), a think time fitted from
+the gaps between pages, and origins by country through the GeoIP database the
+bundled site and the visitors use. The log is cited as the scenario's figures.
+Malformed lines are counted and the first few shown; they never stop the reading."""
+
+EXAMPLES = """\
+  flashcrowd scenario from-log /var/log/nginx/access.log* --output my-site.yaml
+  flashcrowd scenario from-log access.log.gz --unit concurrent_users --gap 15min -o launch.yaml
+  flashcrowd scenario from-log app.log -o app.yaml \\
+      --format '$remote_addr [$time_local] "$request" $status "$http_user_agent"'
+  flashcrowd scenario from-log access.log --geoip-db GeoLite2-Country.mmdb -o my-site.yaml"""
+
+
+def register(ways: argparse._SubParsersAction) -> None:
+    parser = add_command(
+        ways, "from-log", "a scenario from nginx or Apache access logs", DESCRIPTION, EXAMPLES
+    )
+    parser.add_argument("logs", nargs="+", metavar="LOG", help="access log files, plain or gzip")
+    parser.add_argument(
+        "--output", "-o", required=True, metavar="FILE.yaml", help="where to write the scenario"
+    )
+    parser.add_argument("--format", default="auto", help="log format: " + FORMAT_HELP.replace("%", "%%"))
+    parser.add_argument(
+        "--gap", type=positive_duration, default="30min", help="inactivity that ends a session"
+    )
+    parser.add_argument(
+        "--unit", choices=("sessions_per_hour", "concurrent_users"), default="sessions_per_hour",
+        help="the curve's unit (concurrent users through Little's law)",
+    )  # fmt: skip
+    parser.add_argument("--timezone", help="IANA time zone of the clock (default: from the log's UTC offset)")
+    parser.add_argument("--journeys", type=count, default=8, help="at most this many journeys")
+    parser.add_argument(
+        "--duration", type=positive_duration, default="20min", help="wall-clock length of a run"
+    )
+    parser.add_argument("--name", help="the scenario's name (default: the output file's stem)")
+    parser.add_argument(
+        "--geoip-db", metavar="FILE.mmdb", help=f"a MaxMind database instead (sets {DATABASE_ENV})"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.geoip_db:
+        os.environ[DATABASE_ENV] = args.geoip_db
+    paths = [Path(log) for log in args.logs]
+    output = Path(args.output)
+    try:
+        reading = read_logs(paths, args.format, args.gap, progress=not args.no_progress)
+        options = LogOptions(
+            args.name or output.stem, args.unit, args.timezone, args.duration, max(args.journeys, 1)
+        )
+        data = scenario_from_log(reading, options)
+    except GeoIPError as error:
+        raise UsageError(f"--geoip-db: {error}") from None
+    scenario = write_scenario(data, output, "flashcrowd scenario from-log")
+    report = reading.malformed_report()
+    if report:
+        print(report, file=sys.stderr)
+    tally = reading.tally
+    print(
+        f"Wrote {output}: {tally.sessions:,} sessions from {reading.hits:,} requests in "
+        f"{reading.lines:,} lines ({reading.malformed:,} malformed), {len(scenario.journeys)} journeys, "
+        f"think time {scenario.think_time.kind} mean {scenario.think_time.mean:.1f} s; "
+        f"see it with `flashcrowd plan {output}`"
+    )
+    return 0

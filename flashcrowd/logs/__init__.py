@@ -1,0 +1,1 @@
+"""``flashcrowd scenario from-log``: access logs read in one streaming pass and written as a scenario."""
