@@ -113,6 +113,8 @@ def _set_up(environment: Environment) -> None:
     run_recorder = recorder.attach(
         environment, context.scenario, out_dir, stop_on_breach=bool(options.stop_on_breach)
     )
+    if getattr(options, "site_analytics", False):
+        run_recorder.site_url = environment.host
     if runs_shape:
         watch_workers(environment, run_recorder)  # on a master: say when a worker is lost, mark the gap
         end_shape_on_sigterm(environment, run_recorder)

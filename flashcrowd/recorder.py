@@ -28,6 +28,7 @@ from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 from flashcrowd import latency
 from flashcrowd.classify import failure_detail, failure_kind
 from flashcrowd.errors import ExitCode
+from flashcrowd.pages import PageTallies
 from flashcrowd.progress import progress_line
 from flashcrowd.report.timeline import TimelineCsv, TimelineRow
 from flashcrowd.scenario.model import Scenario
@@ -36,6 +37,7 @@ from flashcrowd.slo import SloVerdict
 logger = logging.getLogger(__name__)
 
 REPORT_KEY = "flashcrowd"  # our part of a worker's report to the master
+PAGES_KEY = "flashcrowd_pages"  # the per-page tallies in that report
 # A row waits this long for late events: none locally; on a master, until every
 # worker has sent the report that holds that second.
 LOCAL_LAG_S = 0
@@ -186,10 +188,12 @@ class Recorder:
         self.lag_s = MASTER_LAG_S if self.role == "master" else LOCAL_LAG_S
         self.rows: list[TimelineRow] = []
         self.totals = SecondTally()
+        self.pages = PageTallies()  # run totals per page
         self.verdicts = [SloVerdict(slo) for slo in scenario.slos]
         self.gaps: list[Gap] = []
         self.late_requests = 0  # reached the master after their second's row was written
         self.stopped_by: dict[str, object] | None = None  # the breach that stopped the run early
+        self.site_url: str | None = None  # the bundled target, whose analytics are read at the end
         self.started_at: float | None = None  # epoch seconds at which the shape's clock started
         self.finished = False
         self._pending: dict[int, SecondTally] = {}
@@ -218,15 +222,15 @@ class Recorder:
         response_time: float,
         exception: BaseException | None = None,
         context: Mapping[str, object] | None = None,
+        request_type: str = "",
+        name: str = "",
         **_: object,
     ) -> None:
         now = time.time()
-        self._absorb_event(
-            latency.measured_latency_ms(response_time or 0.0, context, now),
-            exception,
-            bool(context and context.get("retry")),
-            now,
-        )
+        latency_ms = latency.measured_latency_ms(response_time or 0.0, context, now)
+        retry = bool(context and context.get("retry"))
+        self._absorb_event(latency_ms, exception, retry, now)
+        self.pages.add(request_type, name, latency_ms, exception, retry, now)
 
     def _absorb_event(
         self, latency_ms: float, exception: BaseException | None, retry: bool, at: float
@@ -254,6 +258,7 @@ class Recorder:
         """Worker: hand every tally so far to the report Locust is about to send, then forget them."""
         pending, self._pending = self._pending, {}
         data[REPORT_KEY] = {str(second): tally.to_wire() for second, tally in pending.items()}
+        data[PAGES_KEY] = self.pages.drain_wire()
 
     def _receive(self, client_id: str, data: dict[str, Any]) -> None:
         """Master: merge a worker's tallies into the seconds they belong to."""
@@ -263,6 +268,7 @@ class Recorder:
                 self._absorb_late(tally)
             else:
                 self._tally_for(second).merge(tally)
+        self.pages.merge_wire(data.get(PAGES_KEY, []))
 
     # -- the timeline -----------------------------------------------------------------------
 
@@ -373,6 +379,11 @@ class Recorder:
             target_users=sum(row.target_users for row in rows) / count if count else 0.0,
             achieved_users=sum(row.achieved_users for row in rows) / count if count else 0.0,
         )
+
+    @property
+    def row_histograms(self) -> list[str]:
+        """The encoded histograms of the last rows (up to ``RETAIN_S``), aligned with ``rows``' end."""
+        return list(self._histograms)
 
     def mark_gap(self, start_wall_s: float, end_wall_s: float | None, reason: str) -> None:
         """Note a stretch whose measurements are incomplete; ``end_wall_s`` None while it lasts.

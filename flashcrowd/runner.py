@@ -113,7 +113,8 @@ def execute(run: PreparedRun) -> RunOutcome:
         )
     with sigterm_unwinds(), target_url(run.host, run.profile or "") as url:
         deadline_s = scenario.clock.wall_duration_s + GRACE_S + (WEB_AUTOQUIT_S if options.web_port else 0)
-        exit_code = run_child(_locust_command(options, scenario, url, out_dir), out_dir, deadline_s)
+        command = _locust_command(options, scenario, url, out_dir, bundled_target=run.host is None)
+        exit_code = run_child(command, out_dir, deadline_s)
     summary = read_summary(out_dir)
     return RunOutcome(_final_code(exit_code, summary, out_dir), out_dir, summary, scenario, url)
 
@@ -188,7 +189,9 @@ def _check_port_free(port: int) -> None:
             ) from None
 
 
-def _locust_command(options: RunOptions, scenario: Scenario, url: str, out_dir: Path) -> list[str]:
+def _locust_command(
+    options: RunOptions, scenario: Scenario, url: str, out_dir: Path, *, bundled_target: bool = False
+) -> list[str]:
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", url]
     command += ["--scenario", str(Path(resolve_scenario(options.scenario)).resolve()), "--out", str(out_dir)]
     command += ["--logfile", str(out_dir / "locust.log"), "--only-summary"]
@@ -211,6 +214,8 @@ def _locust_command(options: RunOptions, scenario: Scenario, url: str, out_dir: 
         command.append("--stop-on-breach")
     if options.allow_remote_target:
         command.append(ALLOW_FLAG)
+    if bundled_target:
+        command.append("--site-analytics")  # read the site's own view before it is stopped
     return command + options.locust_args
 
 

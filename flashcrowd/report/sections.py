@@ -1,0 +1,68 @@
+"""The report's sections beyond the timeline charts: capacity against load, and the site's own view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flashcrowd.report.capacity import capacity_svg, markers_from_summary, points_from_summary
+from flashcrowd.report.tables import html_table
+
+
+def capacity_section(summary: dict[str, Any]) -> str:
+    """The capacity chart (``id="chart-capacity"``), or a line saying why there is none."""
+    points = points_from_summary(summary.get("capacity") or [])
+    if not points:
+        return "<p>No second with users running: nothing to draw against load.</p>"
+    svg = capacity_svg(points, markers_from_summary(summary))
+    return f'<figure id="chart-capacity">{svg}</figure>'
+
+
+def site_section(summary: dict[str, Any]) -> str:
+    """What the bundled site recorded beside what the visitors sent (``id="site-view"``)."""
+    site = summary.get("site")
+    if not site:
+        return "<p>Not read: the target is not the bundled site, or it did not answer.</p>"
+    totals = summary["totals"]["failures_by_kind"]
+    sent = html_table(
+        ("", "the site sent", "the visitors saw"),
+        [
+            ("connection resets", f"{site['resets']:,}", f"{totals.get('connection_reset', 0):,}"),
+            ("5xx responses", f"{site['errors_5xx']:,}", f"{totals.get('http_5xx', 0):,}"),
+            ("requests", f"{site['requests']:,}", f"{summary['totals']['requests']:,}"),
+        ],
+    )
+    shares = site.get("session_share_by_country") or {}
+    countries = html_table(
+        ("country", "sessions", "share of sessions", "requests"),
+        [
+            (
+                country,
+                f"{count:,}",
+                f"{shares.get(country, 0):.1%}",
+                f"{site['requests_by_country'].get(country, 0):,}",
+            )
+            for country, count in (site.get("sessions_by_country") or {}).items()
+        ],
+    )
+    checks = html_table(
+        ("figure", "origin", "moment", "sessions", "the site recorded", "the scenario sent"),
+        [
+            (
+                check["figure"],
+                check["origin"],
+                f"{check['real_time']} (±{check['window_s']:g} s of the run)",
+                f"{check['sessions']:,}",
+                _share(check["site_share"]),
+                _share(check["scenario_share"]),
+            )
+            for check in site.get("origin_checks", [])
+        ],
+    )
+    return (
+        f'<div id="site-view">{sent}<p>Sessions by country, as the site counted them:</p>{countries}'
+        f"<p>Origin shares the scenario cites, at their moments:</p>{checks}</div>"
+    )
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
