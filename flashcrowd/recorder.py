@@ -32,12 +32,14 @@ from flashcrowd.pages import PageTallies
 from flashcrowd.progress import progress_line
 from flashcrowd.report.timeline import TimelineCsv, TimelineRow
 from flashcrowd.scenario.model import Scenario
+from flashcrowd.sessions_sent import SessionsSent
 from flashcrowd.slo import SloVerdict
 
 logger = logging.getLogger(__name__)
 
 REPORT_KEY = "flashcrowd"  # our part of a worker's report to the master
 PAGES_KEY = "flashcrowd_pages"  # the per-page tallies in that report
+SESSIONS_KEY = "flashcrowd_sessions"  # the sessions visitors started, by origin and second
 # A row waits this long for late events: none locally; on a master, until every
 # worker has sent the report that holds that second.
 LOCAL_LAG_S = 0
@@ -189,6 +191,7 @@ class Recorder:
         self.rows: list[TimelineRow] = []
         self.totals = SecondTally()
         self.pages = PageTallies()  # run totals per page
+        self.sessions_sent = SessionsSent()  # by origin and epoch second
         self.verdicts = [SloVerdict(slo) for slo in scenario.slos]
         self.gaps: list[Gap] = []
         self.late_requests = 0  # reached the master after their second's row was written
@@ -231,6 +234,7 @@ class Recorder:
         retry = bool(context and context.get("retry"))
         self._absorb_event(latency_ms, exception, retry, now)
         self.pages.add(request_type, name, latency_ms, exception, retry, now)
+        self.sessions_sent.note(context, now)
 
     def _absorb_event(
         self, latency_ms: float, exception: BaseException | None, retry: bool, at: float
@@ -259,6 +263,7 @@ class Recorder:
         pending, self._pending = self._pending, {}
         data[REPORT_KEY] = {str(second): tally.to_wire() for second, tally in pending.items()}
         data[PAGES_KEY] = self.pages.drain_wire()
+        data[SESSIONS_KEY] = self.sessions_sent.drain_wire()
 
     def _receive(self, client_id: str, data: dict[str, Any]) -> None:
         """Master: merge a worker's tallies into the seconds they belong to."""
@@ -269,6 +274,7 @@ class Recorder:
             else:
                 self._tally_for(second).merge(tally)
         self.pages.merge_wire(data.get(PAGES_KEY, []))
+        self.sessions_sent.merge_wire(data.get(SESSIONS_KEY, {}))
 
     # -- the timeline -----------------------------------------------------------------------
 

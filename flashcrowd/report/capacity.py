@@ -26,7 +26,13 @@ from flashcrowd.report.timeline import TimelineRow
 
 MAX_POINTS = 30  # more distinct loads than this are binned into this many equal widths
 LOAD_LABEL = "concurrent users (real-world equivalent)"
-MARKER_COLOURS = {"saturation": "#ff7f0e", "first failure": "#9467bd", "first resets": "#d62728"}
+MARKER_COLOURS = {  # the p95 line is orange: a marker must not be
+    "saturation": "#8c564b",
+    "knee": "#8c564b",
+    "first failure": "#9467bd",
+    "first resets": "#d62728",
+    "first reset": "#d62728",
+}
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ def pages_table(pages: Sequence[dict[str, Any]]) -> str:
 
     def failures(page: dict[str, Any]) -> str:
         kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(page["failures_by_kind"].items()))
-        return f"{page['failures']:,}" + (f" ({kinds})" if kinds else "")
+        return kinds or "0"
 
     def first(page: dict[str, Any]) -> str:
         failure = page["first_failure"]

@@ -22,46 +22,65 @@ def site_section(summary: dict[str, Any]) -> str:
     site = summary.get("site")
     if not site:
         return "<p>Not read: the target is not the bundled site, or it did not answer.</p>"
-    totals = summary["totals"]["failures_by_kind"]
-    sent = html_table(
+    return (
+        f'<div id="site-view">{_sent_table(summary, site)}{_country_table(site)}{_origin_table(site)}</div>'
+    )
+
+
+def _sent_table(summary: dict[str, Any], site: dict[str, Any]) -> str:
+    seen = summary["totals"]["failures_by_kind"]
+    return html_table(
         ("", "the site sent", "the visitors saw"),
         [
-            ("connection resets", f"{site['resets']:,}", f"{totals.get('connection_reset', 0):,}"),
-            ("5xx responses", f"{site['errors_5xx']:,}", f"{totals.get('http_5xx', 0):,}"),
+            ("connection resets", f"{site['resets']:,}", f"{seen.get('connection_reset', 0):,}"),
+            ("5xx responses", f"{site['errors_5xx']:,}", f"{seen.get('http_5xx', 0):,}"),
             ("requests", f"{site['requests']:,}", f"{summary['totals']['requests']:,}"),
         ],
     )
+
+
+def _country_table(site: dict[str, Any]) -> str:
     shares = site.get("session_share_by_country") or {}
-    countries = html_table(
-        ("country", "sessions", "share of sessions", "requests"),
-        [
-            (
-                country,
-                f"{count:,}",
-                f"{shares.get(country, 0):.1%}",
-                f"{site['requests_by_country'].get(country, 0):,}",
-            )
-            for country, count in (site.get("sessions_by_country") or {}).items()
-        ],
+    sent = site.get("sessions_sent_by_country") or {}
+    rows = [
+        (
+            country,
+            f"{count:,}",
+            f"{shares.get(country, 0):.1%}",
+            f"{sent.get(country, 0):,}",
+            f"{site['requests_by_country'].get(country, 0):,}",
+        )
+        for country, count in (site.get("sessions_by_country") or {}).items()
+    ]
+    header = ("country", "sessions the site counted", "share", "sessions the visitors began", "requests")
+    return "<p>Sessions by country:</p>" + html_table(header, rows)
+
+
+def _origin_table(site: dict[str, Any]) -> str:
+    rows = [
+        (
+            check["figure"],
+            check["origin"],
+            f"{check['real_time']} (±{check['window_s']:g} s of the run)",
+            f"{check['sessions']:,}",
+            _share(check["site_share"]),
+            _share(check["sent_share"]),
+            _share(check["scenario_share"]),
+        )
+        for check in site.get("origin_checks", [])
+    ]
+    if not rows:
+        return ""
+    header = (
+        "figure",
+        "origin",
+        "moment",
+        "sessions",
+        "the site recorded",
+        "the visitors sent",
+        "scenario mix",
     )
-    checks = html_table(
-        ("figure", "origin", "moment", "sessions", "the site recorded", "the scenario sent"),
-        [
-            (
-                check["figure"],
-                check["origin"],
-                f"{check['real_time']} (±{check['window_s']:g} s of the run)",
-                f"{check['sessions']:,}",
-                _share(check["site_share"]),
-                _share(check["scenario_share"]),
-            )
-            for check in site.get("origin_checks", [])
-        ],
-    )
-    return (
-        f'<div id="site-view">{sent}<p>Sessions by country, as the site counted them:</p>{countries}'
-        f"<p>Origin shares the scenario cites, at their moments:</p>{checks}</div>"
-    )
+    return "<p>Origin shares the scenario cites, at their moments:</p>" + html_table(header, rows)
 
 
 def _share(value: float | None) -> str:

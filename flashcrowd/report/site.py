@@ -2,9 +2,10 @@
 
 target_app counts sessions and requests by country, and the resets and 5xx responses
 it sent, per epoch second (``/__flashcrowd/analytics.json``). Here those seconds are
-put on the run's clock, and for each documented origin share (F2 "about half from US
-addresses" at the peak, F4 at the baseline) the share of sessions the site recorded
-around that moment is set beside the share the scenario sent over the same seconds.
+put on the run's clock beside the sessions the visitors started (``flashcrowd.sessions_sent``),
+and for each documented origin share (F2 "about half from US addresses" at the peak,
+F4 at the baseline) the share of sessions the site recorded around that moment is set
+beside the share the visitors sent and the scenario's own mix over the same seconds.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import logging
 import urllib.request
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flashcrowd.scenario.model import Figure, Scenario
@@ -22,7 +23,10 @@ logger = logging.getLogger(__name__)
 
 ANALYTICS_PATH = "/__flashcrowd/analytics.json"
 FETCH_TIMEOUT_S = 10.0
-SHARE_WINDOW_S = 5.0  # wall seconds either side of a figure's moment whose sessions count towards its share
+# Sessions that count towards a figure's share: those of the seconds nearest its moment, the window
+# widened a second at a time (up to MAX_WINDOW_S either side) until it holds MIN_SESSIONS.
+MIN_SESSIONS = 200
+MAX_WINDOW_S = 5
 
 
 def fetch_analytics(base_url: str) -> dict[str, Any] | None:
@@ -35,19 +39,27 @@ def fetch_analytics(base_url: str) -> dict[str, Any] | None:
         return None
 
 
-def site_view(analytics: dict[str, Any], started_at: float, scenario: Scenario) -> dict[str, Any]:
-    """The summary's ``site``: the site's totals, its seconds on the run's clock, and origin checks."""
+def site_view(
+    analytics: dict[str, Any], started_at: float, scenario: Scenario, sent: Mapping[int, Mapping[str, int]]
+) -> dict[str, Any]:
+    """The summary's ``site``: the site's totals, its seconds on the run's clock, and origin checks.
+
+    ``sent``: the sessions the visitors started, by epoch second and origin.
+    """
+    recorded = {int(second["second"]): second for second in analytics.get("by_second", [])}
+    empty = {"sessions": {}, "requests": {}, "resets": 0, "errors_5xx": 0}
     timeline = [
         {
-            "wall_s": round(second["second"] + 1 - started_at, 3),  # a second stands at its end
-            "sessions": second["sessions"],
-            "requests": second["requests"],
-            "resets": second["resets"],
-            "errors_5xx": second["errors_5xx"],
+            "wall_s": round(epoch + 1 - started_at, 3),  # a second stands at its end
+            **{key: recorded.get(epoch, empty)[key] for key in empty},
+            "sessions_sent": dict(sent.get(epoch, {})),
         }
-        for second in analytics.get("by_second", [])
-        if second["second"] + 1 > started_at
+        for epoch in sorted(set(recorded) | set(sent))
+        if epoch + 1 > started_at
     ]
+    sent_total: Counter[str] = Counter()
+    for counts in sent.values():
+        sent_total.update(counts)
     view = {
         key: analytics.get(key)
         for key in (
@@ -60,6 +72,7 @@ def site_view(analytics: dict[str, Any], started_at: float, scenario: Scenario) 
             "errors_5xx",
         )
     }
+    view["sessions_sent_by_country"] = dict(sent_total.most_common())
     view["timeline"] = timeline
     view["origin_checks"] = [
         origin_check(scenario, figure, timeline)
@@ -72,31 +85,48 @@ def site_view(analytics: dict[str, Any], started_at: float, scenario: Scenario) 
 def origin_check(scenario: Scenario, figure: Figure, timeline: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """For one origin-share figure: the site's recorded share around its moment, and the scenario's.
 
-    Both count the sessions that started within ``SHARE_WINDOW_S`` wall seconds of the moment;
-    the scenario's share is its own origin mix at each of those seconds, weighted by the
-    sessions the site saw start then. Shares are None when the run had no session there.
+    All count the sessions that started in the seconds nearest the moment (see ``MIN_SESSIONS``):
+    the site's, the visitors' (what they sent), and the scenario's own origin mix at each of
+    those seconds weighted by the sessions the site saw start then. Visitors whose first page
+    failed and who reload later still carry the origin drawn when they arrived, so on a fast-
+    compressed curve whose mix is shifting the first two can lag the third. None: no session.
     """
     origin = str(figure.measure["origin"])
     wall_s = scenario.clock.wall_seconds(float(figure.measure["at_s"]))  # type: ignore[arg-type]
-    near = [s for s in timeline if abs(s["wall_s"] - 0.5 - wall_s) <= SHARE_WINDOW_S]
+    window_s, near = _nearest_seconds(timeline, wall_s)
     sessions: Counter[str] = Counter()
+    sent: Counter[str] = Counter()
     expected = 0.0
     for second in near:
         count = sum(second["sessions"].values())
         sessions.update(second["sessions"])
+        sent.update(second["sessions_sent"])
         real_s = scenario.clock.real_seconds(second["wall_s"] - 0.5)
         expected += count * scenario.origins.shares_at(real_s).get(origin, 0.0)
-    total = sum(sessions.values())
+    total, sent_total = sum(sessions.values()), sum(sent.values())
     return {
         "figure": figure.id,
         "origin": origin,
         "wall_s": round(wall_s, 3),
         "real_time": scenario.clock.real_time(wall_s).isoformat(timespec="seconds"),
-        "window_s": SHARE_WINDOW_S,
+        "window_s": window_s,
         "sessions": total,
+        "sessions_sent": sent_total,
         "site_share": sessions[origin] / total if total else None,
+        "sent_share": sent[origin] / sent_total if sent_total else None,
         "scenario_share": expected / total if total else None,
     }
+
+
+def _nearest_seconds(timeline: Sequence[dict[str, Any]], wall_s: float) -> tuple[float, list[dict[str, Any]]]:
+    """The seconds within ``window_s`` of ``wall_s``, the window as narrow as ``MIN_SESSIONS`` allows."""
+    near: list[dict[str, Any]] = []
+    for half in range(1, MAX_WINDOW_S + 1):
+        window_s = half - 0.5
+        near = [second for second in timeline if abs(second["wall_s"] - 0.5 - wall_s) <= window_s]
+        if sum(sum(second["sessions"].values()) for second in near) >= MIN_SESSIONS:
+            break
+    return window_s, near
 
 
 def site_share_of(site: dict[str, Any] | None, figure_id: str) -> float | None:

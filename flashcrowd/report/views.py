@@ -22,7 +22,9 @@ def read_site(recorder: Recorder) -> dict[str, Any] | None:
     if not recorder.site_url or recorder.started_at is None:
         return None
     analytics = fetch_analytics(recorder.site_url)
-    return None if analytics is None else site_view(analytics, recorder.started_at, recorder.scenario)
+    if analytics is None:
+        return None
+    return site_view(analytics, recorder.started_at, recorder.scenario, recorder.sessions_sent.seconds)
 
 
 def run_views(recorder: Recorder, duration_s: float, site: dict[str, Any] | None) -> dict[str, Any]:
