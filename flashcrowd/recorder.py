@@ -28,6 +28,7 @@ from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 from flashcrowd import latency
 from flashcrowd.classify import failure_detail, failure_kind
 from flashcrowd.errors import ExitCode
+from flashcrowd.live_metrics import LiveMetrics
 from flashcrowd.pages import PageTallies
 from flashcrowd.progress import progress_line
 from flashcrowd.report.timeline import TimelineCsv, TimelineRow
@@ -197,6 +198,7 @@ class Recorder:
         self.late_requests = 0  # reached the master after their second's row was written
         self.stopped_by: dict[str, object] | None = None  # the breach that stopped the run early
         self.site_url: str | None = None  # the bundled target, whose analytics are read at the end
+        self.live: LiveMetrics | None = None  # Prometheus figures, updated with every row
         self.started_at: float | None = None  # epoch seconds at which the shape's clock started
         self.finished = False
         self._pending: dict[int, SecondTally] = {}
@@ -341,6 +343,8 @@ class Recorder:
         self._ok_histograms.append(latency.encode(tally.ok_histogram))
         self.totals.merge(tally)
         self._csv.append(row)
+        if self.live is not None:
+            self.live.update(row)
         self._judge_slos(row)
         if self.progress_every_s and len(self.rows) % max(1, round(self.progress_every_s)) == 0:
             self._print_progress(row)
