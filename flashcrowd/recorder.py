@@ -229,6 +229,7 @@ class Recorder:
         context: Mapping[str, object] | None = None,
         request_type: str = "",
         name: str = "",
+        start_time: float | None = None,
         **_: object,
     ) -> None:
         now = time.time()
@@ -236,7 +237,7 @@ class Recorder:
         retry = bool(context and context.get("retry"))
         self._absorb_event(latency_ms, exception, retry, now)
         self.pages.add(request_type, name, latency_ms, exception, retry, now)
-        self.sessions_sent.note(context, now)
+        self.sessions_sent.note(context, start_time or now)  # when it was sent, as the site counts it
 
     def _absorb_event(
         self, latency_ms: float, exception: BaseException | None, retry: bool, at: float

@@ -2,8 +2,9 @@
 
 A request event whose ``context["first_page"]`` is set is an attempt at a session's
 first page, made without the site's visitor cookie: the bundled site counts each as a
-new session from its X-Forwarded-For country. Tallied per epoch second (a few origins
-a second, so cheap), shipped from workers with their reports and merged on the master.
+new session from its X-Forwarded-For country. Tallied by the epoch second the request
+was sent in (a few origins a second, so cheap), shipped from workers with their reports
+and merged on the master.
 """
 
 from __future__ import annotations

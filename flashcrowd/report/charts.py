@@ -77,7 +77,7 @@ def build_charts(rows: Sequence[TimelineRow]) -> list[Chart]:
             "requests/s",
             (
                 Series("rps", [row.rps for row in rows], "#1f77b4"),
-                Series("retries", [float(row.retries) for row in rows], "#9467bd", dashed=True),
+                Series("retries", [float(row.retries) for row in rows], "#17becf", dashed=True),
             ),
         ),
         Chart(
