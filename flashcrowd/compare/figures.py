@@ -184,26 +184,20 @@ def _breaks(baseline: dict[str, Any], current: dict[str, Any], tol: Tolerances) 
             continue
         base, now = base_points.get(key), now_points.get(key)
         figures.append(_break_load(label, base, now, tol))
-        figures.append(
-            Figure(
-                "break",
-                f"{label} at (real-world time)",
-                "time",
-                base["real_time"] if base else None,
-                now["real_time"] if now else None,
-                judged=False,
+        for key_in_point, what, unit in (
+            ("real_time", "real-world time", "time"),
+            ("wall_s", "s into the run", "s"),
+        ):
+            figures.append(
+                Figure(
+                    "break",
+                    f"{label} at ({what})",
+                    unit,
+                    base[key_in_point] if base else None,
+                    now[key_in_point] if now else None,
+                    judged=False,
+                )
             )
-        )
-        figures.append(
-            Figure(
-                "break",
-                f"{label} at (s into the run)",
-                "s",
-                base["wall_s"] if base else None,
-                now["wall_s"] if now else None,
-                judged=False,
-            )
-        )
     return figures
 
 

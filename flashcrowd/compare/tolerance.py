@@ -27,42 +27,48 @@ class Tolerances:
 DEFAULTS = Tolerances()
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The tolerance flags, defaults shown in --help."""
-    group = parser.add_argument_group("tolerances (a figure regresses beyond them)")
-    group.add_argument(
-        "--p95-tolerance", type=ratio, default=DEFAULTS.p95_relative, help="relative rise of a p95, e.g. 50%%"
-    )
-    group.add_argument(
+METAVARS = {ratio: "CHANGE", duration: "DURATION", share: "SHARE", count: "N"}
+# flag, argparse type, default, help (defaults shown by --help)
+FLAGS = (
+    ("--p95-tolerance", ratio, DEFAULTS.p95_relative, "relative rise of a p95, e.g. 50%%"),
+    (
         "--p95-floor",
-        type=duration,
-        default=DEFAULTS.p95_floor_ms / 1000,
-        help="...and absolute rise in seconds or with a unit, e.g. 25ms",
-    )
-    group.add_argument(
+        duration,
+        DEFAULTS.p95_floor_ms / 1000,
+        "...and its absolute rise, s or with a unit: 25ms",
+    ),
+    (
         "--error-rate-tolerance",
-        type=share,
-        default=DEFAULTS.error_rate_points,
-        help="rise of an error rate in percentage points, e.g. 1%%",
-    )
-    group.add_argument(
+        share,
+        DEFAULTS.error_rate_points,
+        "rise of an error rate in points, e.g. 1%%",
+    ),
+    (
         "--throughput-tolerance",
-        type=share,
-        default=DEFAULTS.throughput_relative,
-        help="relative fall of throughput at equal load, e.g. 20%%",
-    )
-    group.add_argument(
+        share,
+        DEFAULTS.throughput_relative,
+        "fall of throughput at equal load, e.g. 20%%",
+    ),
+    (
         "--load-tolerance",
-        type=share,
-        default=DEFAULTS.load_relative,
-        help="relative fall of the load at saturation, first failure or first reset, e.g. 10%%",
-    )
-    group.add_argument(
+        share,
+        DEFAULTS.load_relative,
+        "fall of the saturation/failure/reset load, e.g. 10%%",
+    ),
+    (
         "--min-page-requests",
-        type=count,
-        default=DEFAULTS.min_page_requests,
-        help="judge a page only if it had this many requests in both runs",
-    )
+        count,
+        DEFAULTS.min_page_requests,
+        "judge a page only with this many requests in both",
+    ),
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The tolerance flags."""
+    group = parser.add_argument_group("tolerances (a figure regresses beyond them)")
+    for flag, kind, default, help_text in FLAGS:
+        group.add_argument(flag, type=kind, default=default, metavar=METAVARS[kind], help=help_text)
 
 
 def from_args(args: argparse.Namespace) -> Tolerances:
