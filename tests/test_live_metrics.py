@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
+import re
+from pathlib import Path
 
 import pytest
 from cli_helpers import assert_one_line_error
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from run_helpers import SMOKE
 
 from flashcrowd.classify import KINDS
+from flashcrowd.live_metrics import LiveMetrics
+from flashcrowd.report.timeline import TimelineRow
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -69,3 +75,13 @@ def test_a_busy_or_unknown_prometheus_port_is_refused_in_one_line(tmp_path, caps
         assert_one_line_error(capsys, argv, 2, "--prometheus-port", "not free")
     argv = ["run", SMOKE, "--out", str(tmp_path), "--prometheus-port", "0"]
     assert_one_line_error(capsys, argv, 2, "--prometheus-port 0")
+
+
+def test_the_grafana_dashboard_reads_only_metrics_the_run_serves():
+    metrics = LiveMetrics("ci-smoke")
+    metrics.update(TimelineRow(1.0, "2016-11-08T23:00:01-05:00", 2.0, 2, 2.0, 2.0, requests=3, retries=1))
+    served = {name for name, _ in samples(generate_latest(metrics.registry).decode())}
+    dashboard = json.loads((Path(__file__).parents[1] / "docs" / "grafana-dashboard.json").read_text())
+    exprs = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    used = {name for expr in exprs for name in re.findall(r"\bflashcrowd_[a-z_]+\b", expr)}
+    assert used and used <= served, used - served
