@@ -79,15 +79,15 @@ def terminal(figures: Sequence[Figure], baseline: str, current: str) -> str:
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.3rem .6rem;text-align:left}
-th{background:#f4f4f4}.bad{color:#d62728;font-weight:600}.ok{color:#2ca02c}"""
+th{background:#f4f4f4}.bad{color:#d62728;font-weight:600}.ok{color:#2ca02c}.na{color:#888}"""
 
 
 def html_page(figures: Sequence[Figure], baseline: str, current: str) -> str:
     """One self-contained HTML page: the verdict and the table, regressions in red."""
 
     def verdict(figure: Figure) -> str:
-        text = escape(verdict_text(figure))
-        return f'<span class="bad">{text}</span>' if figure.regressed else f'<span class="ok">{text}</span>'
+        css = "bad" if figure.regressed else "ok" if figure.judged else "na"
+        return f'<span class="{css}">{escape(verdict_text(figure))}</span>'
 
     rows = [
         (f.name, value_text(f, f.baseline), value_text(f, f.current), f.change, verdict(f)) for f in figures
