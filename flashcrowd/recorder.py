@@ -2,7 +2,9 @@
 
 ``attach(environment, scenario, out_dir)`` on ``events.init`` of every Locust
 process. A worker only tallies its requests per epoch second (HDR histogram,
-failures by kind, retries) and ships them with each report to the master. The
+failures by kind, retries), per page (run totals, ``flashcrowd.pages``) and the
+sessions its visitors began (``flashcrowd.sessions_sent``), and ships them with
+each report to the master. The
 local runner or the master merges the tallies, appends one timeline row a second
 to ``timeline.csv``, judges the scenario's SLOs over sliding windows, prints a
 progress line, and at ``quitting`` writes summary.json, junit.xml and report.html.

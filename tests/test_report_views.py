@@ -3,7 +3,9 @@
 The issue asks for the demo's report; the demo replays election night in 2 minutes.
 A 30 s replay of the same scenario at scale 0.004 (808 simulated users at the peak)
 shows the same features - the site breaks, visitors retry, the origins shift to the
-US - in a quarter of the time, so these tests use it.
+US - in a quarter of the time, so these tests use it. The site's capacity is pinned here
+(the ircc-2016 profile as these tests were written), so a retuned bundled profile does not
+move the break out of the run.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import matplotlib.image
 import pytest
 from run_helpers import ELECTION_NIGHT, run
 
+from flashcrowd.classify import KINDS
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = (
     "--headless",
@@ -30,10 +34,33 @@ CHROMIUM_FLAGS = (
 )
 
 
+SITE_2016 = """\
+site: ircc
+workers: 4
+queue: 100
+queue_timeout_s: 20
+overload: reset
+service: {static: "exponential:0.002", dynamic: "exponential:0.060", heavy: "exponential:0.250"}
+seed: 2016
+"""
+
+
 @pytest.fixture(scope="module")
 def election_night(tmp_path_factory):
     out = tmp_path_factory.mktemp("election-night")
-    run(ELECTION_NIGHT, "--duration", "30s", "--scale", "0.004", out=out, timeout_s=120)
+    profile = out / "site-2016.yaml"
+    profile.write_text(SITE_2016)
+    run(
+        ELECTION_NIGHT,
+        "--duration",
+        "30s",
+        "--scale",
+        "0.004",
+        "--profile",
+        str(profile),
+        out=out,
+        timeout_s=120,
+    )
     return out, json.loads((out / "summary.json").read_text())
 
 
@@ -49,8 +76,9 @@ def test_pages_add_up_to_the_totals_and_name_the_first_to_fail(election_night):
     for page in pages:
         assert page["p50_ms"] <= page["p95_ms"] <= page["p99_ms"] <= page["max_ms"]
     first = summary["first_failed_page"]
-    assert first["kind"] == "connection_reset"
-    assert first["wall_s"] == pytest.approx(summary["first_reset"]["wall_s"], abs=0.01)
+    assert first["kind"] in KINDS
+    assert first["wall_s"] == min(page["first_failure"]["wall_s"] for page in pages if page["first_failure"])
+    assert first["wall_s"] <= summary["first_reset"]["wall_s"] + 0.01
     with (out / "pages.csv").open() as file:
         rows = {(row["method"], row["name"]): row for row in csv.DictReader(file)}
     assert {(page["method"], page["name"]) for page in pages} == set(rows)
