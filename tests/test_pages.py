@@ -10,7 +10,13 @@ from recorder_helpers import nearest_rank, scenario, started_recorder
 
 from flashcrowd.pages import PageTallies
 from flashcrowd.recorder import PAGES_KEY, SESSIONS_KEY
-from flashcrowd.report.capacity import CapacityPoint, LoadMarker, capacity_svg, write_capacity_png
+from flashcrowd.report.capacity import (
+    CapacityPoint,
+    LoadMarker,
+    capacity_svg,
+    markers_from_summary,
+    write_capacity_png,
+)
 from flashcrowd.report.pages import first_failed_page, page_rows
 from flashcrowd.sessions_sent import SessionsSent
 
@@ -59,3 +65,34 @@ def test_the_capacity_chart_takes_plain_points_and_marker_loads(tmp_path):
     png = tmp_path / "capacity.png"
     write_capacity_png(points, markers, png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_capacity_markers_come_from_break_when_present_else_from_the_timeline():
+    moment = {"wall_s": 10.0, "real_time": "2016-11-08T22:00:00-05:00", "users": 900, "real_users": 90_000}
+    summary = {
+        "knee": {**moment, "real_users": 60_000},
+        "first_failed_page": {
+            **moment,
+            "wall_s": 5.0,
+            "real_users": 70_000,
+            "name": "home",
+            "kind": "read_timeout",
+        },
+        "first_reset": moment,
+    }
+    assert [(m.label, m.load) for m in markers_from_summary(summary)] == [
+        ("knee", 60_000),
+        ("first failure", 70_000),
+        ("first reset", 90_000),
+    ]
+    summary["first_failed_page"]["wall_s"] = 10.0  # the first failure was the first reset: one line
+    assert [m.label for m in markers_from_summary(summary)] == ["knee", "first reset"]
+    summary["break"] = {
+        "saturation": {**moment, "real_users": 80_000},
+        "first_failure": None,
+        "first_resets": moment,
+    }
+    assert [(m.label, m.load) for m in markers_from_summary(summary)] == [
+        ("saturation", 80_000),
+        ("first resets", 90_000),
+    ]

@@ -90,7 +90,8 @@ def points_from_summary(capacity: Sequence[dict[str, Any]]) -> list[CapacityPoin
 
 
 def markers_from_summary(summary: dict[str, Any]) -> list[LoadMarker]:
-    """Saturation, first failure and first resets from ``break`` if present, else the knee and first reset."""
+    """Saturation, first failure and first resets from ``break`` if present; else the knee, the first
+    failure (unless it is the first reset) and the first reset, from the timeline."""
     found = summary.get("break")
     if isinstance(found, dict):
         names = (
@@ -103,8 +104,13 @@ def markers_from_summary(summary: dict[str, Any]) -> list[LoadMarker]:
             for key, label in names
             if isinstance(found.get(key), dict) and found[key].get("real_users") is not None
         ]
-    names = (("knee", "knee"), ("first_reset", "first reset"))
-    return [LoadMarker(label, float(summary[key]["real_users"])) for key, label in names if summary.get(key)]
+    markers = [LoadMarker("knee", float(summary["knee"]["real_users"]))] if summary.get("knee") else []
+    failure, reset = summary.get("first_failed_page"), summary.get("first_reset")
+    if failure and "real_users" in failure and not (reset and abs(reset["wall_s"] - failure["wall_s"]) < 1):
+        markers.append(LoadMarker("first failure", float(failure["real_users"])))
+    if reset:
+        markers.append(LoadMarker("first reset", float(reset["real_users"])))
+    return markers
 
 
 def capacity_svg(

@@ -27,13 +27,23 @@ def read_site(recorder: Recorder) -> dict[str, Any] | None:
     return site_view(analytics, recorder.started_at, recorder.scenario, recorder.sessions_sent.seconds)
 
 
+def _with_users(recorder: Recorder, moment: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``moment`` with the users running then (``users``, ``real_users``), for the capacity chart."""
+    from flashcrowd.report.summary import row_at  # summary.py imports this module
+
+    row = None if moment is None else row_at(recorder.rows, moment["wall_s"])
+    if moment is None or row is None:
+        return moment
+    return {**moment, "users": row.achieved_users, "real_users": row.achieved_real_users}
+
+
 def run_views(recorder: Recorder, duration_s: float, site: dict[str, Any] | None) -> dict[str, Any]:
     """The keys this module's docstring lists, for ``build_summary``."""
     pages = page_rows(recorder, duration_s)
     return {
         "started_at": recorder.started_at,
         "pages": pages,
-        "first_failed_page": first_failed_page(pages),
+        "first_failed_page": _with_users(recorder, first_failed_page(pages)),
         "capacity": run_capacity_points(recorder.rows, recorder.row_histograms),
         "site": site,
     }
