@@ -4,10 +4,10 @@
 process. A worker only tallies its requests per epoch second (HDR histogram,
 failures by kind, retries), per page (run totals, ``flashcrowd.pages``) and the
 sessions its visitors began (``flashcrowd.sessions_sent``), and ships them with
-each report to the master. The
-local runner or the master merges the tallies, appends one timeline row a second
-to ``timeline.csv``, judges the scenario's SLOs over sliding windows, prints a
-progress line, and at ``quitting`` writes summary.json, junit.xml and report.html.
+each report to the master. The local runner or the master merges the tallies,
+appends one timeline row a second to ``timeline.csv``, judges the scenario's SLOs
+over sliding windows, prints a progress line, and at ``quitting`` writes
+summary.json, junit.xml, pages.csv and report.html.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gevent
 from hdrh.histogram import HdrHistogram
@@ -30,13 +30,15 @@ from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 from flashcrowd import latency
 from flashcrowd.classify import failure_detail, failure_kind
 from flashcrowd.errors import ExitCode
-from flashcrowd.live_metrics import LiveMetrics
 from flashcrowd.pages import PageTallies
 from flashcrowd.progress import progress_line
 from flashcrowd.report.timeline import TimelineCsv, TimelineRow
 from flashcrowd.scenario.model import Scenario
 from flashcrowd.sessions_sent import SessionsSent
 from flashcrowd.slo import SloVerdict
+
+if TYPE_CHECKING:
+    from flashcrowd.live_metrics import LiveMetrics
 
 logger = logging.getLogger(__name__)
 
