@@ -145,7 +145,9 @@ def test_the_report_in_chromium_shows_pages_capacity_retries_and_the_sites_view(
     assert float(f2.group(1)) == pytest.approx(
         100 * summary["site"]["origin_checks"][0]["site_share"], abs=0.06
     )
-    assert '<div id="site-view">' in dom
+    assert '<div id="site-view">' in dom and re.search(r'<figure id="chart-site-shares"><svg', dom)
+    shares = next(chart for chart in data["charts"] if chart["id"] == "site-shares")["series"]
+    assert set(shares) == {"the site counted", "the visitors began", "the scenario's mix"}
 
     shot = tmp_path / "report.png"
     _chromium(f"--screenshot={shot}", "--window-size=1100,3000", url, profile=tmp_path / "profile")

@@ -17,7 +17,7 @@ from typing import Any
 from flashcrowd.report.capacity import markers_from_summary
 from flashcrowd.report.charts import Marker, build_charts, render_svg
 from flashcrowd.report.pages import pages_table
-from flashcrowd.report.sections import capacity_section, site_section
+from flashcrowd.report.sections import capacity_section, site_section, site_share_chart
 from flashcrowd.report.tables import html_table as _table
 from flashcrowd.report.timeline import TimelineRow
 
@@ -54,10 +54,12 @@ def render_html(summary: dict[str, Any], rows: Sequence[TimelineRow]) -> str:
         for gap in summary["gaps"]
     ]
     charts = build_charts(rows)
+    share_chart = site_share_chart(summary, rows)
+    share_svg = render_svg(share_chart, rows, markers, gaps, wall_to_time) if share_chart and rows else ""
     data = {
         "summary": summary,
         "timeline": [row.as_record() for row in rows],
-        "charts": [chart.data() for chart in charts],
+        "charts": [chart.data() for chart in (*charts, *([share_chart] if share_chart else []))],
         "markers": [
             {"label": m.label, "wall_s": m.wall_s, "real_time": wall_to_time(m.wall_s).isoformat()}
             for m in markers
@@ -97,7 +99,7 @@ exit code {summary["exit_code"]}{_stopped(summary)}</p>
 <h2>Documented figures and this run</h2>
 {_figure_table(scenario["figures"])}
 <h2>The site's own view</h2>
-{site_section(summary)}
+{site_section(summary, share_svg)}
 <h2>Failures by detail</h2>
 {_table(("detail", "count"), sorted(summary["totals"]["failures_by_detail"].items()))}
 <h2>Gaps in the measurements</h2>

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flashcrowd.report.capacity import capacity_svg, markers_from_summary, points_from_summary
+from flashcrowd.report.charts import Chart, Series
 from flashcrowd.report.tables import html_table
+from flashcrowd.report.timeline import TimelineRow
 
 
 def capacity_section(summary: dict[str, Any]) -> str:
@@ -17,14 +20,37 @@ def capacity_section(summary: dict[str, Any]) -> str:
     return f'<figure id="chart-capacity">{svg}</figure>'
 
 
-def site_section(summary: dict[str, Any]) -> str:
+def site_share_chart(summary: dict[str, Any], rows: Sequence[TimelineRow]) -> Chart | None:
+    """One origin's share of new sessions over time (``site.share_timeline``), on the timeline's rows."""
+    site = summary.get("site") or {}
+    if not site.get("share_timeline"):
+        return None
+    by_wall_s = {entry["wall_s"]: entry for entry in site["share_timeline"]}
+
+    def series(key: str) -> list[float | None]:
+        values = [by_wall_s.get(row.wall_s, {}).get(key) for row in rows]
+        return [None if value is None else 100 * value for value in values]
+
+    return Chart(
+        "site-shares",
+        f"{site['share_origin']} share of new sessions over the last 5 s",
+        "% of sessions",
+        (
+            Series("the site counted", series("site_share"), "#1f77b4"),
+            Series("the visitors began", series("sent_share"), "#ff7f0e", dashed=True),
+            Series("the scenario's mix", series("scenario_share"), "#7f7f7f", dashed=True),
+        ),
+    )
+
+
+def site_section(summary: dict[str, Any], share_svg: str = "") -> str:
     """What the bundled site recorded beside what the visitors sent (``id="site-view"``)."""
     site = summary.get("site")
     if not site:
         return "<p>Not read: the target is not the bundled site, or it did not answer.</p>"
-    return (
-        f'<div id="site-view">{_sent_table(summary, site)}{_country_table(site)}{_origin_table(site)}</div>'
-    )
+    chart = f'<figure id="chart-site-shares">{share_svg}</figure>' if share_svg else ""
+    tables = f"{_sent_table(summary, site)}{_country_table(site)}{_origin_table(site)}"
+    return f'<div id="site-view">{tables}{chart}</div>'
 
 
 def _sent_table(summary: dict[str, Any], site: dict[str, Any]) -> str:

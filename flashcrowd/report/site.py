@@ -27,6 +27,7 @@ FETCH_TIMEOUT_S = 10.0
 # widened a second at a time (up to MAX_WINDOW_S either side) until it holds MIN_SESSIONS.
 MIN_SESSIONS = 200
 MAX_WINDOW_S = 5
+SHARE_ROLLING_S = 5  # the share over time is over the last this many seconds
 
 
 def fetch_analytics(base_url: str) -> dict[str, Any] | None:
@@ -79,7 +80,64 @@ def site_view(
         for figure in scenario.figures
         if figure.measure.get("kind") == "origin_share"
     ]
+    cited = [check["origin"] for check in view["origin_checks"]]
+    biggest = list(view.get("sessions_by_country") or {})[:1]
+    view["share_origin"] = (cited or biggest or [None])[0]
+    view["share_timeline"] = share_timeline(scenario, timeline, view["share_origin"])
     return view
+
+
+def share_timeline(
+    scenario: Scenario, timeline: Sequence[dict[str, Any]], origin: str | None
+) -> list[dict[str, Any]]:
+    """Each second's share of ``origin`` among the sessions begun in the last ``SHARE_ROLLING_S``
+    seconds: as the site counted them, as the visitors began them, and in the scenario's mix."""
+    if origin is None:
+        return []
+    shares = []
+    for index, second in enumerate(timeline):
+        recent = [
+            earlier
+            for earlier in timeline[max(0, index - SHARE_ROLLING_S + 1) : index + 1]
+            if second["wall_s"] - earlier["wall_s"] < SHARE_ROLLING_S
+        ]
+        site, sent = _summed(recent)
+        shares.append(
+            {
+                "wall_s": second["wall_s"],
+                "site_share": _share_of(site, origin),
+                "sent_share": _share_of(sent, origin),
+                "scenario_share": _scenario_share(scenario, recent, origin),
+            }
+        )
+    return shares
+
+
+def _summed(seconds: Sequence[dict[str, Any]]) -> tuple[Counter[str], Counter[str]]:
+    """Sessions by country over ``seconds``: as the site counted them, and as the visitors began them."""
+    site: Counter[str] = Counter()
+    sent: Counter[str] = Counter()
+    for second in seconds:
+        site.update(second["sessions"])
+        sent.update(second["sessions_sent"])
+    return site, sent
+
+
+def _scenario_share(scenario: Scenario, seconds: Sequence[dict[str, Any]], origin: str) -> float | None:
+    """The scenario's mix over ``seconds``: its share of ``origin`` in each, weighted by the sessions the
+    site saw begin then (None if none did)."""
+    weighted = total = 0.0
+    for second in seconds:
+        count = sum(second["sessions"].values())
+        real_s = scenario.clock.real_seconds(second["wall_s"] - 0.5)
+        weighted += count * scenario.origins.shares_at(real_s).get(origin, 0.0)
+        total += count
+    return weighted / total if total else None
+
+
+def _share_of(counts: Counter[str], origin: str) -> float | None:
+    total = sum(counts.values())
+    return counts[origin] / total if total else None
 
 
 def origin_check(scenario: Scenario, figure: Figure, timeline: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -94,27 +152,18 @@ def origin_check(scenario: Scenario, figure: Figure, timeline: Sequence[dict[str
     origin = str(figure.measure["origin"])
     wall_s = scenario.clock.wall_seconds(float(figure.measure["at_s"]))  # type: ignore[arg-type]
     window_s, near = _nearest_seconds(timeline, wall_s)
-    sessions: Counter[str] = Counter()
-    sent: Counter[str] = Counter()
-    expected = 0.0
-    for second in near:
-        count = sum(second["sessions"].values())
-        sessions.update(second["sessions"])
-        sent.update(second["sessions_sent"])
-        real_s = scenario.clock.real_seconds(second["wall_s"] - 0.5)
-        expected += count * scenario.origins.shares_at(real_s).get(origin, 0.0)
-    total, sent_total = sum(sessions.values()), sum(sent.values())
+    sessions, sent = _summed(near)
     return {
         "figure": figure.id,
         "origin": origin,
         "wall_s": round(wall_s, 3),
         "real_time": scenario.clock.real_time(wall_s).isoformat(timespec="seconds"),
         "window_s": window_s,
-        "sessions": total,
-        "sessions_sent": sent_total,
-        "site_share": sessions[origin] / total if total else None,
-        "sent_share": sent[origin] / sent_total if sent_total else None,
-        "scenario_share": expected / total if total else None,
+        "sessions": sum(sessions.values()),
+        "sessions_sent": sum(sent.values()),
+        "site_share": _share_of(sessions, origin),
+        "sent_share": _share_of(sent, origin),
+        "scenario_share": _scenario_share(scenario, near, origin),
     }
 
 
