@@ -85,12 +85,13 @@ def run(args: argparse.Namespace) -> int:
     outcome = execute(prepared)
     print_outcome(outcome)
     print(f"JUnit: {outcome.out_dir / 'junit.xml'}")
-    if not args.baseline or outcome.exit_code:
+    if not args.baseline or outcome.summary is None:
         return outcome.exit_code
-    return compare_runs(
+    compared = compare_runs(  # also after a breach: the artifacts then say what else got worse
         args.baseline,
         outcome.out_dir,
         tolerance.from_args(args),
         html=outcome.out_dir / "compare.html",
         junit=outcome.out_dir / "compare-junit.xml",
     )
+    return outcome.exit_code or compared
