@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -142,3 +143,26 @@ def test_the_same_summary_is_never_a_regression(tmp_path, capsys):
     assert {"GET home p95", "GET home error rate", "GET rare p95 (too few requests to judge)"} <= {
         f.name for f in figures
     }
+
+
+@pytest.mark.load
+def test_smoke_with_a_baseline_compares_in_the_same_step(
+    smoke_run_with_metrics, slow_smoke_run, tmp_path, capsys, monkeypatch
+):
+    """The pipeline's one step: a smoke run (here the slow run's files) judged against a baseline."""
+    from flashcrowd.cli import smoke
+    from flashcrowd.runner import RunOutcome, read_summary
+
+    baseline, _ = smoke_run_with_metrics
+    current = tmp_path / "smoke"
+    shutil.copytree(slow_smoke_run, current)
+
+    def finished_run(prepared):
+        return RunOutcome(0, current, read_summary(current), prepared.scenario, "http://127.0.0.1:1")
+
+    monkeypatch.setattr(smoke, "execute", finished_run)
+    code = main(["smoke", "--out", str(current), "--baseline", str(baseline)])
+
+    assert code == 1 and "compare: REGRESSED" in capsys.readouterr().out
+    assert "REGRESSED" in (current / "compare.html").read_text()
+    assert ET.parse(current / "compare-junit.xml").getroot().get("failures") != "0"
