@@ -1,4 +1,4 @@
-"""Shared fixtures: every process a test starts is stopped by PID when the test ends."""
+"""Shared fixtures: every process a test starts is stopped by PID when the test ends; shared short runs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import locust  # noqa: F401  # isort: skip
 
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -26,3 +27,29 @@ def target_factory() -> Iterator[Callable[..., TargetProcess]]:
     yield start
     for target in started:
         target.stop()
+
+
+# Three short ci-smoke runs, shared by the compare and live-metrics tests (about 15 s each).
+@pytest.fixture(scope="session")
+def smoke_run_with_metrics(tmp_path_factory) -> tuple[Path, list[str]]:
+    """A 12 s ci-smoke run on the ci-small profile, and the Prometheus scrapes taken while it ran."""
+    from run_helpers import SHORT_SMOKE, SMOKE, free_port, run_scraping
+
+    return run_scraping(SMOKE, *SHORT_SMOKE, out=tmp_path_factory.mktemp("smoke-a"), port=free_port())
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory) -> Path:
+    """Another 12 s ci-smoke run on the same profile: what noise looks like."""
+    from run_helpers import SHORT_SMOKE, SMOKE, run
+
+    return run(SMOKE, *SHORT_SMOKE, out=tmp_path_factory.mktemp("smoke-b"))
+
+
+@pytest.fixture(scope="session")
+def slow_smoke_run(tmp_path_factory) -> Path:
+    """The same run against a profile whose service times are four times longer."""
+    from run_helpers import SHORT_SMOKE, SMOKE, run, slower_profile
+
+    profile = slower_profile(tmp_path_factory.mktemp("slow-profile"), 4)
+    return run(SMOKE, *SHORT_SMOKE, "--profile", str(profile), out=tmp_path_factory.mktemp("smoke-slow"))
