@@ -151,6 +151,7 @@ class WindowStats:
     p95_ok_ms: float | None
     p99_ok_ms: float | None
     max_ms: float | None
+    mean_ms: float | None
     target_users: float
     achieved_users: float
 
@@ -439,6 +440,7 @@ class Recorder:
             p95_ok_ms=ok_quantiles.get(95.0),
             p99_ok_ms=ok_quantiles.get(99.0),
             max_ms=latency.max_ms(merged),
+            mean_ms=latency.mean_ms(merged),
             target_users=sum(row.target_users for row in rows) / count if count else 0.0,
             achieved_users=sum(row.achieved_users for row in rows) / count if count else 0.0,
         )

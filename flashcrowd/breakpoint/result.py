@@ -24,7 +24,6 @@ from flashcrowd.breakpoint.units import LoadUnits
 RESULT_NAME = "find-break.json"
 CHART_NAME = "find-break.png"
 KNEE_FACTOR = 2.0  # the knee: the first load whose p95 is this many times the p95 at the lowest load
-LIGHT_FACTOR = 1.5  # light load: steps whose p95 is within this many times the lightest step's (or +20 ms)
 LEVELLED = 0.9  # saturated: the best step served less than this share of what light load's rate gives
 STOP_TEXT = {
     "resolved": "resolved to the requested resolution",
@@ -130,20 +129,24 @@ def _light_rate_per_unit(
 ) -> float:
     """Requests a second one unit of load brings when the site keeps up.
 
-    Open model: what the good steps sent per session/s (arrivals do not wait for the site, so every
-    step that held says it). Closed model: what the light steps (p95 near the lightest's) got served
-    per visitor, before waiting for the site slowed visitors down.
+    Open model: what the steps that held sent per session/s (arrivals do not wait for the site).
+    Closed model: 1 / (R + Z), with R the lightest step's mean response time and Z the visitors'
+    time between requests, from Little's law over every step that held (N = X (R + Z) at each), so
+    that each step's requests count, not only the few of the lightest steps.
     """
+    held = [m for m, v in measured if v.status == "good" and m.requests and m.seconds]
     if units.model == "open":
-        held = [m for m, v in measured if v.status == "good" and m.sent] or judged
+        held = [m for m in held if m.sent] or judged
         return sum(m.sent_rps for m in held) / sum(m.offered for m in held)
-    lightest_p95 = min(judged, key=lambda m: m.offered).slowest_p95_ms or 0.0
-    light = [
-        m
-        for m in judged
-        if (m.slowest_p95_ms or 0.0) <= max(LIGHT_FACTOR * lightest_p95, lightest_p95 + 20.0)
-    ]
-    return sum(m.throughput_rps for m in light) / sum(m.offered for m in light)
+    timed = [m for m in held if m.mean_ms is not None]
+    if not timed:
+        lightest = min(judged, key=lambda m: m.offered)
+        return lightest.throughput_rps / lightest.offered
+    rate = sum(m.ended_rps for m in timed)
+    visitors = sum(m.offered * min(m.achieved_ratio, 1.0) for m in timed)
+    think_s = (visitors - sum(m.ended_rps * m.mean_ms / 1000 for m in timed)) / rate  # type: ignore[operator]
+    lightest = min(timed, key=lambda m: m.offered)
+    return 1 / (lightest.mean_ms / 1000 + think_s)  # type: ignore[operator]
 
 
 def _reset_evidence(step: StepMeasure | None) -> str:
