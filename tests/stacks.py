@@ -42,6 +42,7 @@ APP_DIR = Path(__file__).resolve().parent  # where stack_app.py is
 START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 5.0
 INSTALL_HINT = ".ci/run installs it with apt-get"
+SBIN = "/usr/local/sbin:/usr/sbin:/sbin"  # where Debian puts nginx and haproxy, off a user's PATH
 
 
 class StackError(RuntimeError):
@@ -221,14 +222,15 @@ def _front_end(
     ``template`` is formatted with ``root`` (its temporary directory), ``port``
     and ``values``; ``flags`` with ``root``, ``conf`` (the file) and ``log``.
     """
-    if shutil.which(program) is None:
+    executable = shutil.which(program) or shutil.which(program, path=SBIN)
+    if executable is None:
         raise StackUnavailable(f"{program} not installed: {INSTALL_HINT}")
     with tempfile.TemporaryDirectory(prefix=f"flashcrowd-{program}-") as root:
         port = free_port()
         (Path(root) / "tmp").mkdir()
         conf, log = Path(root) / f"{program}.conf", Path(root) / f"{program}.log"
         conf.write_text(template.format(root=root, port=port, **values), encoding="utf-8")
-        command = [program, *(flag.format(root=root, conf=conf, log=log) for flag in flags)]
+        command = [executable, *(flag.format(root=root, conf=conf, log=log) for flag in flags)]
         with _running(command, log) as process:
             url = f"http://127.0.0.1:{port}"
             _wait_until_served(url, process, log)

@@ -8,6 +8,7 @@ for a few seconds, on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import time
 from collections import Counter
@@ -115,3 +116,10 @@ def test_nginx_past_worker_connections_closes_connections_without_a_response(sta
     assert tally.failures["empty_response"] + tally.failures["connection_reset"] > tally.served, tally
     assert set(tally.failures) <= {"empty_response", "connection_reset"}, tally
     assert tally.rps == pytest.approx(stack.capacity_rps, rel=TOLERANCE), tally
+
+
+def test_a_missing_program_skips_the_test_with_its_reason(start_stack, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda *args, **kwargs: None)
+
+    with pytest.raises(pytest.skip.Exception, match=r"haproxy not installed: \.ci/run installs it"):
+        start_stack(haproxy_stack)
