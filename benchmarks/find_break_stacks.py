@@ -14,6 +14,7 @@ shows what the stack serves when nothing but it limits the rate.
 
     python benchmarks/find_break_stacks.py [--scenario probe-election-night] [--budget 180]
         [--stacks gunicorn nginx+gunicorn haproxy+gunicorn] [--models closed open] [--out DIR]
+        [--flashcrowd PATH] [-- FIND_BREAK_OPTION ...]   e.g. -- --max-5xx-rate 0.05
 
 Needs nginx and haproxy (apt-get install nginx haproxy) for their stacks and wrk
 for the baseline; what is missing is skipped with a note. Only 127.0.0.1 is
@@ -66,14 +67,14 @@ def capacity(stack: Stack, model: str, scenario_name: str) -> float:
     return stack.capacity_rps / pages
 
 
-def find_break(url: str, model: str, out: Path, scenario: str, budget_s: float) -> dict[str, Any] | None:
+def find_break(url: str, model: str, out: Path, args: argparse.Namespace) -> dict[str, Any] | None:
     """Run find-break against ``url``; its find-break.json, or None (its output's tail is printed)."""
-    command = [str(FLASHCROWD), "find-break", "--host", url, "--model", model, "--out", str(out)]
-    command += ["--scenario", scenario, "--budget", f"{budget_s:g}"]
+    command = [str(args.flashcrowd), "find-break", "--host", url, "--model", model, "--out", str(out)]
+    command += ["--scenario", args.scenario, "--budget", f"{args.budget:g}", *args.find_break_options]
     with (out.parent / f"{out.name}.log").open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            process.wait(budget_s + 120)
+            process.wait(args.budget + 120)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
@@ -120,13 +121,19 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scenario", default="probe-election-night")
+    parser.add_argument(
+        "--flashcrowd", type=Path, default=FLASHCROWD, help="the flashcrowd to run (this venv's)"
+    )
     parser.add_argument("--budget", type=float, default=180.0, help="find-break's --budget per run, seconds")
     parser.add_argument("--stacks", nargs="+", choices=list(STACKS), default=list(STACKS))
     parser.add_argument("--models", nargs="+", choices=list(UNITS), default=list(UNITS))
     parser.add_argument(
         "--out", type=Path, default=Path(f"flashcrowd-results/find-break-stacks-{time.time():.0f}")
     )
+    parser.add_argument("find_break_options", nargs=argparse.REMAINDER, help="after --: passed to find-break")
     args = parser.parse_args()
+    if args.find_break_options[:1] == ["--"]:
+        args.find_break_options = args.find_break_options[1:]
     args.out.mkdir(parents=True, exist_ok=True)
     runs: list[tuple[Stack, str, dict[str, Any] | None]] = []
     baselines: dict[str, float | None] = {}
@@ -139,9 +146,7 @@ def main() -> int:
                 baselines[name] = wrk_rps(stack.url)
                 for model in args.models:
                     print(f"{name}: find-break --model {model} (budget {args.budget:g} s)", flush=True)
-                    result = find_break(
-                        stack.url, model, args.out / f"{name}-{model}", args.scenario, args.budget
-                    )
+                    result = find_break(stack.url, model, args.out / f"{name}-{model}", args)
                     runs.append((stack, model, result))
         except StackError as error:
             print(f"{name}: skipped: {error}")
@@ -155,7 +160,8 @@ def main() -> int:
         "failure",
         *extra,
     ]
-    print(f"\nfind-break --scenario {args.scenario} --budget {args.budget:g}; (x) = ratio to capacity")
+    options = " ".join([f"--scenario {args.scenario} --budget {args.budget:g}", *args.find_break_options])
+    print(f"\nfind-break {options}; (x) = ratio to capacity")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for stack, model, result in runs:
