@@ -18,8 +18,8 @@ shows what the stack serves when nothing but it limits the rate.
 
 Needs nginx and haproxy (apt-get install nginx haproxy) for their stacks and wrk
 for the baseline; what is missing is skipped with a note. Only 127.0.0.1 is
-loaded; each find-break run is killed (its process group, by PID) if it outlives
-its budget by two minutes.
+loaded; each run gets a fresh stack, and each find-break is stopped by PID if
+it outlives its budget by two minutes or the benchmark is interrupted.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from flashcrowd.errors import Terminated
 from flashcrowd.paths import resolve_scenario
+from flashcrowd.runner import sigterm_unwinds
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.journeys import requests_per_session, session_seconds
 
@@ -76,14 +78,26 @@ def find_break(url: str, model: str, out: Path, args: argparse.Namespace) -> dic
         try:
             process.wait(args.budget + 120)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            _stop(process)
+        except BaseException:  # Ctrl-C or SIGTERM: not in our session, so it is stopped here
+            _stop(process)
+            raise
     result = out / "find-break.json"
     if not result.exists():
         tail = (out.parent / f"{out.name}.log").read_text(errors="replace").splitlines()[-5:]
         print(f"  find-break {model} exited {process.returncode} without a result:", *tail, sep="\n    ")
         return None
     return json.loads(result.read_text())
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (find-break then stops its Locust by PID), SIGKILL to its process group after 15 s."""
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def load_of(value: Any) -> float | None:
@@ -137,19 +151,21 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     runs: list[tuple[Stack, str, dict[str, Any] | None]] = []
     baselines: dict[str, float | None] = {}
-    for name in args.stacks:
-        try:
-            with STACKS[name]() as stack:
-                print(
-                    f"{name}: {stack.url}, capacity {stack.capacity_rps:g} req/s; overload: {stack.overload}"
-                )
-                baselines[name] = wrk_rps(stack.url)
+    with sigterm_unwinds():
+        for name in args.stacks:
+            try:
+                with STACKS[name]() as stack:
+                    print(f"{name}: capacity {stack.capacity_rps:g} req/s; overload: {stack.overload}")
+                    baselines[name] = wrk_rps(stack.url)
                 for model in args.models:
-                    print(f"{name}: find-break --model {model} (budget {args.budget:g} s)", flush=True)
-                    result = find_break(stack.url, model, args.out / f"{name}-{model}", args)
-                    runs.append((stack, model, result))
-        except StackError as error:
-            print(f"{name}: skipped: {error}")
+                    # A fresh stack each run: what a run leaves queued (gunicorn's backlog drains at
+                    # c/S, dead connections included) must not greet the next one.
+                    with STACKS[name]() as stack:
+                        print(f"{name}: find-break --model {model} (budget {args.budget:g} s)", flush=True)
+                        result = find_break(stack.url, model, args.out / f"{name}-{model}", args)
+                        runs.append((stack, model, result))
+            except StackError as error:
+                print(f"{name}: skipped: {error}")
     extra = [name for name in NEW_FIELDS if any(name in (result or {}) for _, _, result in runs)]
     header = [
         "stack",
@@ -174,4 +190,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (KeyboardInterrupt, Terminated):
+        print("interrupted: the stacks and find-break it started are stopped")
+        sys.exit(130)
