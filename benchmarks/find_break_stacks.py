@@ -3,8 +3,9 @@
 For each stack of ``tests/stacks.py`` (gunicorn with 4 sync workers whose every
 page holds a worker 50 ms, alone, behind nginx, behind haproxy) and each model,
 runs ``flashcrowd find-break --host STACK_URL --model M --out DIR`` and prints,
-beside the capacity computed from the configuration, the highest load judged
-holding, the break, and their ratios to that capacity:
+beside the capacity computed from the configuration, the load where p95 had
+doubled (find-break's knee), the highest load judged holding, the break, and
+their ratios to that capacity:
 
 - closed: N* = c(S+Z)/S visitors, Z the scenario's mean think time per page;
 - open: c/S requests a second / the scenario's requests per session, in sessions/s.
@@ -123,6 +124,7 @@ def row(
         stack.name,
         model,
         f"{computed:.1f} {UNITS[model]}",
+        cell(result.get("knee")),
         cell(result.get("last_good")),
         cell(first_bad),
         str(first_bad.get("kind") or result.get("stop_reason") or "no result"),
@@ -171,6 +173,7 @@ def main() -> int:
         "stack",
         "model",
         "capacity (config)",
+        "p95 doubles (knee)",
         "holds (last_good)",
         "breaks (first_bad)",
         "failure",
