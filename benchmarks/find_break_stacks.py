@@ -127,7 +127,7 @@ def row(
         cell(result.get("knee")),
         cell(result.get("last_good")),
         cell(first_bad),
-        str(first_bad.get("kind") or result.get("stop_reason") or "no result"),
+        first_bad.get("kind") or (f"none, stopped: {result.get('stopped')}" if result else "no result"),
         *(cell(result.get(name)) for name in extra),
     ]
 

@@ -62,7 +62,8 @@ class Stack:
     workers: int  # c: requests served at once
     service_s: float  # S: every page holds a worker this long
     overload: str  # what a client sees past capacity, in words
-    max_waiting: int | None  # requests that can wait beyond the c in service before clients fail
+    # K: requests that can wait beyond the c in service before clients fail (None: until they time out)
+    max_waiting: int | None
     pids: tuple[int, ...]  # every process started, front end first
 
     @property
@@ -75,7 +76,11 @@ class Stack:
         return self.workers * (self.service_s + think_s) / self.service_s
 
     def break_users(self, think_s: float) -> float | None:
-        """Closed model: N* + K visitors fill the K waiting places (None: only timeouts bound it)."""
+        """Closed model: N* + K visitors fill the K waiting places (None: only timeouts bound it).
+
+        A fluid limit: visitors who are turned away and retry or leave thin the
+        crowd, so failures become sustained somewhat above it (benchmarks/README.md).
+        """
         return None if self.max_waiting is None else self.knee_users(think_s) + self.max_waiting
 
 

@@ -87,35 +87,40 @@ def test_capacity_from_configuration_is_what_the_stack_serves(start_stack, name)
 
 
 def test_gunicorn_past_capacity_makes_clients_wait_then_time_out(start_stack):
-    stack = start_stack(gunicorn_stack, workers=2)  # 40 req/s: 120 clients would wait 3 s each
+    stack = start_stack(gunicorn_stack, workers=2)  # 40 req/s: 120 clients wait 3 s each in the backlog
 
-    tally = closed_loop(stack.url, clients=120, timeout_s=1.0)
+    patient = closed_loop(stack.url, clients=120, timeout_s=10.0)
+    hasty = closed_loop(stack.url, clients=120, timeout_s=1.0)
 
-    assert tally.failures["read_timeout"] > 0, tally
-    assert set(tally.failures) == {"read_timeout"}, tally
-    assert statistics.median(tally.latencies_ms) > 5 * stack.service_s * 1000, tally
-
-
-def test_haproxy_past_capacity_answers_503(start_stack):
-    stack = start_stack(haproxy_stack, timeout_queue_s=0.5)  # 80 req/s drain 40 queued within the timeout
-
-    tally = closed_loop(stack.url, clients=200)
-
-    assert tally.failures["http_503"] > tally.served, tally
-    assert set(tally.failures) == {"http_503"}, tally
-    assert tally.rps == pytest.approx(stack.capacity_rps, rel=TOLERANCE), tally
+    assert not patient.failures, patient
+    assert statistics.median(patient.latencies_ms) > 10 * stack.service_s * 1000, patient
+    assert patient.rps == pytest.approx(stack.capacity_rps, rel=TOLERANCE), patient
+    # the workers still serve the requests of clients who gave up: those in time are few
+    assert hasty.failures["read_timeout"] > hasty.served, hasty
+    assert set(hasty.failures) == {"read_timeout"}, hasty
 
 
-def test_nginx_past_worker_connections_closes_connections_without_a_response(start_stack):
-    stack = start_stack(nginx_stack, worker_connections=64)  # about 31 requests in flight
+@pytest.mark.parametrize(
+    ("launcher", "options", "failures"),
+    [
+        # 80 req/s drain 40 queued requests within the queue timeout
+        (haproxy_stack, {"timeout_queue_s": 0.5}, {"http_503"}),
+        # about 31 requests in flight; nginx then accepts, finds no free connection ("64
+        # worker_connections are not enough") and closes: a FIN, or a RST if the request had come
+        (nginx_stack, {"worker_connections": 64}, {"empty_response", "connection_reset"}),
+    ],
+    ids=["haproxy", "nginx"],
+)
+def test_a_front_end_fails_as_documented_past_its_waiting_places(start_stack, launcher, options, failures):
+    stack = start_stack(launcher, **options)
 
-    tally = closed_loop(stack.url, clients=150)
+    within = closed_loop(stack.url, clients=stack.workers + stack.max_waiting * 3 // 4)
+    beyond = closed_loop(stack.url, clients=stack.workers + stack.max_waiting * 4)
 
-    # nginx accepts, finds no free connection ("64 worker_connections are not enough") and closes:
-    # a FIN, or a RST when the request was already in its buffer
-    assert tally.failures["empty_response"] + tally.failures["connection_reset"] > tally.served, tally
-    assert set(tally.failures) <= {"empty_response", "connection_reset"}, tally
-    assert tally.rps == pytest.approx(stack.capacity_rps, rel=TOLERANCE), tally
+    assert not within.failures, within
+    assert sum(beyond.failures.values()) > beyond.served, beyond
+    assert set(beyond.failures) <= failures, beyond
+    assert beyond.rps == pytest.approx(stack.capacity_rps, rel=TOLERANCE), beyond
 
 
 def test_a_missing_program_skips_the_test_with_its_reason(start_stack, monkeypatch):
