@@ -6,7 +6,8 @@ c / S requests a second, and a closed population with think time Z saturates
 them at N* = c(S+Z)/S. What differs is what a client sees past that:
 
 - ``gunicorn_stack``: the kernel's accept queue (``--backlog``) holds the waiting
-  connections, so clients wait, then time out;
+  connections, so clients wait, then time out; once it is full, the kernel drops
+  handshakes (connect timeouts) and resets connections it had dropped;
 - ``nginx_stack``: nginx (``worker_processes 1``) holds the waiting requests, each
   using two of its ``worker_connections`` (client and upstream); when they run out
   it closes new connections without a response;
@@ -108,7 +109,10 @@ def gunicorn_stack(workers: int = 4, service_ms: float = 50, backlog: int = 2048
                 url=url,
                 workers=workers,
                 service_s=service_ms / 1000,
-                overload=f"long waits in the listen backlog ({backlog}), then clients' read/connect timeouts",
+                overload=(
+                    f"long waits in the listen backlog ({backlog}), then clients' read timeouts; "
+                    "once it is full, connect timeouts and resets"
+                ),
                 max_waiting=None,
                 pids=(gunicorn.pid,),
             )
