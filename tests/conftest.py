@@ -6,10 +6,13 @@ from __future__ import annotations
 # imported requests (and so ssl) before that would make the patch recurse. Patch first, here.
 import locust  # noqa: F401  # isort: skip
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
+from stacks import Stack, StackUnavailable
 
 from flashcrowd.target_process import TargetProcess, start_target
 
@@ -53,3 +56,20 @@ def slow_smoke_run(tmp_path_factory) -> Path:
 
     profile = slower_profile(tmp_path_factory.mktemp("slow-profile"), 4)
     return run(SMOKE, *SHORT_SMOKE, "--profile", str(profile), out=tmp_path_factory.mktemp("smoke-slow"))
+
+
+@pytest.fixture
+def start_stack() -> Iterator[Callable[..., Stack]]:
+    """Start real stacks (a launcher from ``stacks`` and its options); all are stopped after the test.
+
+    A program the stack needs that is not installed skips the test, with the reason.
+    """
+    with contextlib.ExitStack() as started:
+
+        def start(launcher: Callable[..., contextlib.AbstractContextManager[Stack]], **options: Any) -> Stack:
+            try:
+                return started.enter_context(launcher(**options))
+            except StackUnavailable as missing:
+                pytest.skip(str(missing))
+
+        yield start
