@@ -23,6 +23,7 @@ from flashcrowd.breakpoint.units import LoadUnits
 
 RESULT_NAME = "find-break.json"
 CHART_NAME = "find-break.png"
+CAPACITY_CHART_NAME = "capacity.png"  # the same capacity chart as a run's report
 KNEE_FACTOR = 2.0  # the knee: the first load whose p95 is this many times the p95 at the lowest load
 LEVELLED = 0.9  # saturated: the best step served less than this share of what light load's rate gives
 STOP_TEXT = {
@@ -174,7 +175,26 @@ def write_result(result: dict[str, Any], out_dir: Path) -> Path:
     path = out_dir / RESULT_NAME
     path.write_text(json.dumps(result, indent=2) + "\n")
     draw_chart(result, out_dir / CHART_NAME)
+    draw_capacity_chart(result, out_dir / CAPACITY_CHART_NAME)
     return path
+
+
+def draw_capacity_chart(result: dict[str, Any], path: Path) -> None:
+    """Throughput and p95 against the offered load, with the three loads marked (report/capacity.py)."""
+    from flashcrowd.report.capacity import CapacityPoint, LoadMarker, write_capacity_png
+
+    steps = sorted((s for s in result["steps"] if s["status"] != "inconclusive"), key=lambda s: s["offered"])
+    points = [CapacityPoint(s["offered"], s["throughput_rps"], s["p95_ms"]) for s in steps]
+    markers = [
+        LoadMarker(label, result[key]["load"])
+        for key, label in (
+            ("saturation", "saturation"),
+            ("first_failure", "first failure"),
+            ("first_resets", "resets begin"),
+        )
+        if result[key]
+    ]
+    write_capacity_png(points, markers, path, load_label=f"offered load ({result['unit']})")
 
 
 def draw_chart(result: dict[str, Any], path: Path) -> None:
@@ -264,5 +284,6 @@ def summary_lines(result: dict[str, Any], result_path: Path) -> list[str]:
         deviation = prediction["break_deviation"]
         against = f", measured {deviation:+.1%}" if deviation is not None else ""
         lines.append(f"  predicted  resets {prediction['break']:,.4g} {unit}: {prediction['basis']}{against}")
-    lines.append(f"  result     {result_path} and {result_path.with_name(CHART_NAME)}")
+    charts = f"{result_path.with_name(CHART_NAME)}, {result_path.with_name(CAPACITY_CHART_NAME)}"
+    lines.append(f"  result     {result_path}, {charts}")
     return lines
