@@ -101,16 +101,18 @@ def _saturation(measured: list[tuple[StepMeasure, Verdict]], units: LoadUnits) -
     """Where throughput stopped rising with load: the most the site served, over what light load got per unit.
 
     The two asymptotes of operational analysis meet there: throughput = load x (throughput per unit of
-    load at light load), and throughput = its maximum. None until a step has served measurably less
-    than light load's rate would give (the site never levelled off) or fewer than two steps.
+
+
+
     """
     judged = [m for m, v in measured if not v.inconclusive and m.requests and m.slowest_p95_ms is not None]
     if len(judged) < 2:
         return None
     per_unit = _light_rate_per_unit(measured, judged, units)
     peak = max(judged, key=lambda m: m.throughput_rps)
-    if per_unit <= 0 or peak.throughput_rps >= LEVELLED * per_unit * peak.offered:
-        return None
+    heaviest = max(judged, key=lambda m: m.offered)
+    if per_unit <= 0 or heaviest.throughput_rps >= LEVELLED * per_unit * heaviest.offered:
+        return None  # the heaviest step still got what light load's rate gives: not saturated
     load = peak.throughput_rps / per_unit
     return {
         "load": load,
