@@ -101,9 +101,8 @@ def _saturation(measured: list[tuple[StepMeasure, Verdict]], units: LoadUnits) -
     """Where throughput stopped rising with load: the most the site served, over what light load got per unit.
 
     The two asymptotes of operational analysis meet there: throughput = load x (throughput per unit of
-
-
-
+    load at light load), and throughput = its maximum. None while the heaviest step still got what
+    light load's rate gives (the site never levelled off), or with fewer than two steps.
     """
     judged = [m for m, v in measured if not v.inconclusive and m.requests and m.slowest_p95_ms is not None]
     if len(judged) < 2:
