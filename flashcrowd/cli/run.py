@@ -111,7 +111,9 @@ def print_outcome(outcome: RunOutcome) -> None:
                 f"SLO breached: {slo['name']} ({slo['metric']} {slo['op']} {slo['threshold']:g} over "
                 f"{slo['window_s']:g} s; worst {slo['worst']:.4g})"
             )
-    print(f"Report: {outcome.report}  (summary.json, timeline.csv, pages.csv, junit.xml in {outcome.out_dir})")
+    print(
+        f"Report: {outcome.report}  (summary.json, timeline.csv, pages.csv, junit.xml in {outcome.out_dir})"
+    )
 
 
 def _kinds(by_kind: dict[str, int]) -> str:

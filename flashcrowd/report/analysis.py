@@ -109,7 +109,8 @@ def find_saturation(rows: Sequence[TimelineRow]) -> Saturation | None:
 
     Light load (p95 near the run's baseline) shows how many answers a second each visitor gets
     while the site keeps up; the most answers a second the site gave (over SMOOTH_ROWS seconds)
-    over that rate is the load at which it saturated. None when the site never levelled off.
+    over that rate is the load at which it saturated. None when, at the heaviest load, visitors
+    still got what light load's rate gives (the site never levelled off).
     """
     baseline = knee_baseline_ms(rows)
     measured = _measured(rows)
@@ -124,9 +125,13 @@ def find_saturation(rows: Sequence[TimelineRow]) -> Saturation | None:
     windows = [rows[i : i + SMOOTH_ROWS] for i in range(len(rows) - SMOOTH_ROWS + 1)]
     best = max(windows, key=lambda w: sum(_served(r) for r in w))
     best_rps = sum(_served(r) for r in best) / SMOOTH_ROWS
-    best_users = sum(r.achieved_users for r in best) / SMOOTH_ROWS
-    if per_user <= 0 or best_rps >= LEVELLED * per_user * best_users:
-        return None
+    heaviest = max(windows, key=lambda w: sum(r.achieved_users for r in w))
+    heaviest_rps = sum(_served(r) for r in heaviest) / SMOOTH_ROWS
+    if (
+        per_user <= 0
+        or heaviest_rps >= LEVELLED * per_user * sum(r.achieved_users for r in heaviest) / SMOOTH_ROWS
+    ):
+        return None  # at its heaviest the load still got what light load's rate gives
     load = best_rps / per_user
     row = next((r for r in rows if r.achieved_users >= load), best[-1])
     return Saturation(row, load, best_rps, per_user)
