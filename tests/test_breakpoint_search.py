@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flashcrowd.breakpoint.criteria import GOOD, Criteria, StepMeasure, Verdict
+from flashcrowd.breakpoint.criteria import GOOD, UNDRAINED, Criteria, StepMeasure, Verdict
 from flashcrowd.breakpoint.guard import GeneratorGuard, GeneratorSample, window
 from flashcrowd.breakpoint.search import BreakSearch, SearchPlan, Stop
 
@@ -220,3 +220,18 @@ def test_generator_window_takes_the_busiest_process_and_sums_arrivals():
     assert result.cpu == pytest.approx(0.9)
     assert result.loop_lag_ms == pytest.approx(20.0)
     assert result.arrivals_ratio == pytest.approx(140 / 150)
+
+
+def test_a_site_that_does_not_drain_ends_the_search_with_what_it_measured():
+    search = BreakSearch(SearchPlan(start=10, budget_s=10_000, reset_search=1))
+    for load in (10, 20):
+        search.record(load, GOOD if load == 10 else RESETS)
+    assert search.next_load(0.0) == 15
+    search.record(15, Verdict("inconclusive", UNDRAINED, "the site had not drained"))
+    assert search.stopped is Stop.UNDRAINED and search.next_load(0.0) is None
+    assert (search.failure.good, search.failure.bad) == (10, 20)
+
+
+def test_a_step_in_which_every_request_failed_fails_however_few_they_were():
+    verdict = Criteria().judge(measure(requests=3, errors={"connect_timeout": 3}))
+    assert (verdict.status, verdict.kind) == ("bad", "timeouts") and "every request failed" in verdict.reason

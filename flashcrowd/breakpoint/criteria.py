@@ -129,6 +129,9 @@ class Criteria:
         resets = self._sustained(step.resets, step.requests)
         if step.requests == 0:  # every request outlasted the window: the site stalls
             return Verdict("bad", "timeouts", "no request ended in the window", resets)
+        if step.failed == step.requests:  # however few: not one was served
+            kind, reason = self._failure_kinds(step)
+            return Verdict("bad", kind, f"every request failed: {reason}", resets)
         failure = self._failed_requests(step) or self._not_keeping_up(step) or self._latency(step, lightest)
         if failure is None and self.min_throughput_gain is not None and lower_good is not None:
             failure = self._plateau(step, lower_good)
@@ -145,6 +148,10 @@ class Criteria:
     def _failed_requests(self, step: StepMeasure) -> tuple[str, str] | None:
         if self.max_failure_rate is None or not self._sustained(step.failed, step.requests):
             return None
+        return self._failure_kinds(step)
+
+    def _failure_kinds(self, step: StepMeasure) -> tuple[str, str]:
+        """The most frequent failure kind, and every kind's count with the failed share."""
         counts = {kind: step.count(kinds) for kind, kinds in FAILED_REQUESTS.items()}
         ranked = sorted((kind for kind in counts if counts[kind]), key=lambda kind: -counts[kind])
         detail = ", ".join(f"{counts[kind]} {kind}" for kind in ranked)

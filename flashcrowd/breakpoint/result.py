@@ -31,6 +31,7 @@ STOP_TEXT = {
     "budget": "time budget spent before the resolution was reached",
     "inconclusive": "the load generator, not the site, was the limit: the last good load is a lower bound",
     "ceiling": "the site held the highest load the search may ask for",
+    "undrained": "the site did not recover after a failing step, so lighter loads were not measured",
     None: "interrupted before the search ended",
 }
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from flashcrowd.breakpoint.criteria import Verdict
+from flashcrowd.breakpoint.criteria import UNDRAINED, Verdict
 
 
 class Stop(StrEnum):
@@ -28,7 +28,8 @@ class Stop(StrEnum):
 
     RESOLVED = "resolved"  # both brackets are within the resolution
     BUDGET = "budget"  # the next step would not fit in the time budget
-    INCONCLUSIVE = "inconclusive"  # the load generator (or an undrained site), not the load, was the limit
+    INCONCLUSIVE = "inconclusive"  # the load generator, not the site, was the limit
+    UNDRAINED = "undrained"  # the site did not recover after a failing step: lighter loads went unmeasured
     CEILING = "ceiling"  # the site held the largest load the search may ask for
 
 
@@ -165,6 +166,9 @@ class BreakSearch:
         """Take the verdict on the step just run at ``load``."""
         self.steps.append(StepRecord(load, verdict))
         if not verdict.inconclusive:
+            return
+        if verdict.kind == UNDRAINED:
+            self._stop(Stop.UNDRAINED)
             return
         failure = self.failure
         if failure.bad is not None and load > failure.bad:

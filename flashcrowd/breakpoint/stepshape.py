@@ -154,9 +154,15 @@ class BreakShape(LoadTestShape):
 
     def _record_undrained(self, drained: Drained) -> None:
         last = "failed" if drained.last_ms is None else f"answered in {drained.last_ms:.0f} ms"
+        baseline = self.drain.baseline_ms
+        expected = (
+            "it did not answer when idle either"
+            if baseline is None
+            else f"idle, it answered in {baseline:.0f} ms"
+        )
         reason = (
-            f"the site had not drained {drained.seconds:.0f} s after the last step (the last probe {last}; "
-            f"near the idle site's {self.drain.baseline_ms or 0:.0f} ms expected)"
+            f"the site had not drained {drained.seconds:.0f} s after the last step "
+            f"(the last probe {last}; {expected})"
         )
         users = self._next_users
         measure = StepMeasure(
