@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml
 
-from flashcrowd.errors import ConfigError, UsageError
-from flashcrowd.scenario.model import Distribution
-from target_app.yaml_limits import expansion_problem
+from flashcrowd_common.distribution import Distribution
+from flashcrowd_common.errors import ConfigError, UsageError
+from flashcrowd_common.yaml_limits import expansion_problem
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 PROFILE_NAMES: tuple[str, ...] = tuple(sorted(p.stem for p in PROFILES_DIR.glob("*.yaml")))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import bisect
 import math
-import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from flashcrowd_common.distribution import Distribution
 
 if TYPE_CHECKING:
     from flashcrowd.scenario.flash import FlashCrowd
@@ -78,27 +79,6 @@ class Curve:
     def peak(self) -> Keyframe:
         """The first keyframe with the highest value."""
         return max(self.keyframes, key=lambda k: k.value)
-
-
-@dataclass(frozen=True)
-class Distribution:
-    """A positive random duration in seconds."""
-
-    kind: str  # constant, exponential, uniform, lognormal
-    mean: float
-    low: float = 0.0  # uniform only
-    high: float = 0.0  # uniform only
-    sigma: float = 0.5  # lognormal only: sigma of the underlying normal
-
-    def sample(self, rng: random.Random) -> float:
-        if self.kind == "constant":
-            return self.mean
-        if self.kind == "exponential":
-            return rng.expovariate(1.0 / self.mean) if self.mean > 0 else 0.0
-        if self.kind == "uniform":
-            return rng.uniform(self.low, self.high)
-        mu = math.log(self.mean) - self.sigma**2 / 2  # lognormal with the stated mean
-        return rng.lognormvariate(mu, self.sigma)
 
 
 @dataclass(frozen=True)

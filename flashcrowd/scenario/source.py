@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import yaml
 
 from flashcrowd.errors import ConfigError
-from target_app.yaml_limits import expansion_problem
+from flashcrowd_common.yaml_limits import expansion_problem
 
 PathKey = Sequence[str | int]
 
