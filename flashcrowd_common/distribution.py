@@ -20,6 +20,11 @@ class Distribution:
     high: float = 0.0  # uniform only
     sigma: float = 0.5  # lognormal only: sigma of the underlying normal
 
+    @classmethod
+    def uniform(cls, low: float, high: float) -> Distribution:
+        """Uniform between ``low`` and ``high`` seconds (the caller checks low <= high)."""
+        return cls("uniform", (low + high) / 2, low=low, high=high)
+
     def sample(self, rng: random.Random) -> float:
         if self.kind == "constant":
             return self.mean
