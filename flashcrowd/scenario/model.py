@@ -7,18 +7,14 @@ second). Compression applies to the curve only; a visitor's think time is real.
 
 from __future__ import annotations
 
-import bisect
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from flashcrowd.scenario.curve import Curve, Keyframe
+from flashcrowd.scenario.flash import FlashCrowd
 from flashcrowd_common.distribution import Distribution
-
-if TYPE_CHECKING:
-    from flashcrowd.scenario.flash import FlashCrowd
 
 
 @dataclass(frozen=True)
@@ -42,43 +38,6 @@ class Clock:
     def real_time(self, wall_s: float) -> datetime:
         """The real-world moment the curve stands at ``wall_s`` seconds into the run."""
         return self.start + timedelta(seconds=self.real_seconds(wall_s))
-
-
-@dataclass(frozen=True)
-class Keyframe:
-    at_s: float
-    value: float
-
-
-@dataclass(frozen=True)
-class Curve:
-    """Keyframes joined linearly; two keyframes at the same time make a step."""
-
-    unit: str  # the unit the scenario wrote: concurrent_users, sessions_per_hour or sessions_per_day
-    keyframes: tuple[Keyframe, ...]
-
-    def value_at(self, t: float) -> float:
-        """The value at ``t``; held flat before the first and after the last keyframe."""
-        times = self._times
-        if t <= times[0]:
-            return self.keyframes[0].value
-        if t >= times[-1]:
-            return self.keyframes[-1].value
-        i = bisect.bisect_right(times, t)
-        left, right = self.keyframes[i - 1], self.keyframes[i]
-        if right.at_s == left.at_s:
-            return right.value
-        return left.value + (right.value - left.value) * (t - left.at_s) / (right.at_s - left.at_s)
-
-    @cached_property
-    def _times(self) -> list[float]:
-        # Built once: the load shape and the plan ask for values many times a second.
-        return [k.at_s for k in self.keyframes]
-
-    @property
-    def peak(self) -> Keyframe:
-        """The first keyframe with the highest value."""
-        return max(self.keyframes, key=lambda k: k.value)
 
 
 @dataclass(frozen=True)
