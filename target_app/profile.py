@@ -29,6 +29,7 @@ _SCHEMA_FILE = ("target_app", "profile.schema.json")
 _SCHEMA = packaged_schema(*_SCHEMA_FILE)
 _SETTINGS = _SCHEMA["properties"]
 _SERVICE_TIME = _SCHEMA["$defs"]["service_time"]
+_CHANGE = _SETTINGS["schedule"]["items"]
 
 SITES: tuple[str, ...] = tuple(_SETTINGS["site"]["enum"])
 COST_CLASSES: tuple[str, ...] = tuple(_SETTINGS["service"]["required"])
@@ -104,9 +105,9 @@ def parse_schedule_entry(text: str) -> CapacityChange:
     except ValueError:
         raise ValueError(SCHEDULE_FORMAT) from None
     change = dict(zip(("at_s", "workers", "queue"), values, strict=False))
-    if not 2 <= len(parts) <= 3 or not _valid(change, _SETTINGS["schedule"]["items"]):
+    if not 2 <= len(parts) <= 3 or not _valid(change, _CHANGE):
         raise ValueError(SCHEDULE_FORMAT)
-    return CapacityChange(**change)
+    return _capacity_change(change)
 
 
 def load_profile(name_or_path: str) -> Profile:
@@ -130,7 +131,7 @@ def load_profile(name_or_path: str) -> Profile:
         for key in _SETTINGS
         if key in data and key not in ("format", "service", "schedule")
     }
-    changes = (CapacityChange(**entry) for entry in data.get("schedule") or ())
+    changes = (_capacity_change(entry) for entry in data.get("schedule") or ())
     return Profile(
         name=path.stem,
         service=_service(source),
@@ -159,6 +160,12 @@ def _service(source: ProfileSource) -> dict[str, Distribution]:
         except ValueError as error:
             raise source.error(("service", cost_class), f"expected {error}, got {text!r}") from None
     return service
+
+
+def _capacity_change(entry: dict[str, Any]) -> CapacityChange:
+    """A schema-checked schedule entry, from a file or ``--schedule``."""
+    fields = _CHANGE["properties"]
+    return CapacityChange(**{key: _as_declared(value, fields[key]) for key, value in entry.items()})
 
 
 def _as_declared(value: Any, setting: dict[str, Any]) -> Any:
