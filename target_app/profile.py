@@ -33,7 +33,7 @@ _CHANGE = _SETTINGS["schedule"]["items"]
 
 SITES: tuple[str, ...] = tuple(_SETTINGS["site"]["enum"])
 COST_CLASSES: tuple[str, ...] = tuple(_SETTINGS["service"]["required"])
-OVERLOAD_ACTIONS: tuple[str, ...] = tuple(_SETTINGS["overload"]["enum"])
+OVERLOAD_ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(str(a) for a in _SETTINGS["overload"]["enum"]))
 SERVICE_FORMAT: str = _SERVICE_TIME["x-expected"]
 SCHEDULE_FORMAT = "AT_S:WORKERS[:QUEUE], e.g. 600:6 (at 600 s, 6 workers)"
 
@@ -169,9 +169,11 @@ def _capacity_change(entry: dict[str, Any]) -> CapacityChange:
 
 
 def _as_declared(value: Any, setting: dict[str, Any]) -> Any:
-    """A schema-checked scalar as the type its schema declares (YAML 2.0 is a valid integer, 20 a number)."""
+    """A schema-checked scalar as the type its schema declares (YAML 2.0 is a valid integer, 20 a number);
+    a choice as a string (``overload: 503`` is YAML's number 503)."""
     converters = {"integer": int, "number": float}
-    return converters.get(setting.get("type"), lambda same: same)(value)
+    convert = str if "enum" in setting else converters.get(setting.get("type"), lambda same: same)
+    return convert(value)
 
 
 def _valid(value: Any, setting: dict[str, Any]) -> bool:

@@ -28,13 +28,18 @@ from tests.cli_helpers import assert_one_line_error
 
 BROKEN = sorted((Path(__file__).parent / "broken_profiles").glob("*.yaml"))
 GOOD = """\
+format: 1
 site: ircc
 workers: 2
 queue: 4
 queue_timeout_s: 1
 error_after_wait_s: 0.5
+overload: 503
+seed: 7
+idle_timeout_s: 5
+x-note: &shared constant:0.001
 service:
-  static: constant:0.001
+  static: *shared
   dynamic: uniform:0.01:0.03
   heavy: lognormal:0.2:0.4
 schedule:
@@ -71,6 +76,8 @@ def test_a_profile_with_uniform_service_and_every_optional_setting_loads(tmp_pat
     assert (dynamic.kind, dynamic.low, dynamic.high) == ("uniform", 0.01, 0.03)
     assert profile.mean_service_s("dynamic") == pytest.approx(0.02)
     assert profile.service["heavy"].sigma == 0.4 and profile.error_after_wait_s == 0.5
+    assert (profile.overload, profile.seed, profile.idle_timeout_s) == ("503", 7, 5.0)
+    assert profile.service["static"].mean == 0.001
     assert [(c.at_s, c.workers, c.queue) for c in profile.schedule] == [(30, 3, None), (60, None, 8)]
 
 
