@@ -50,6 +50,11 @@ def percentiles_ms(histogram: HdrHistogram, percentiles: Iterable[float] = PERCE
     return {p: us / 1000.0 for p, us in values.items()}
 
 
+def mean_ms(histogram: HdrHistogram) -> float | None:
+    """The mean recorded latency in milliseconds, or None when empty."""
+    return histogram.get_mean_value() / 1000.0 if histogram.get_total_count() else None
+
+
 def max_ms(histogram: HdrHistogram) -> float | None:
     """The largest recorded latency in milliseconds, or None when empty."""
     return histogram.get_max_value() / 1000.0 if histogram.get_total_count() else None

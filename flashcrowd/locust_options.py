@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flashcrowd.arguments import duration, positive, positive_duration
+from flashcrowd.arguments import duration, port, positive, positive_duration
 from flashcrowd.errors import UsageError
 from flashcrowd.safety import ALLOW_ENV, ALLOW_FLAG
 from flashcrowd.scenario.model import Scenario
@@ -45,6 +45,20 @@ def add_arguments(parser: Any) -> None:
         default=False,
         include_in_web_ui=False,
         help=f"allow a --host that is not this machine (or set {ALLOW_ENV}=1)",
+    )
+    group.add_argument(
+        "--site-analytics",
+        action="store_true",
+        default=False,
+        include_in_web_ui=False,
+        help="the host is the bundled target_app: read its own analytics at the end, for the report",
+    )
+    group.add_argument(
+        "--prometheus-port",
+        type=port,
+        default=None,
+        include_in_web_ui=False,
+        help="serve live per-second figures for Prometheus on 127.0.0.1:PORT (local runner or master)",
     )
     group.add_argument(
         "--keepalive-idle", type=duration, default=5.0, help="seconds a visitor keeps an idle connection"

@@ -21,7 +21,7 @@ from locust.runners import MasterRunner, WorkerRunner
 
 from flashcrowd import locust_options
 from flashcrowd.distributed import watch_workers
-from flashcrowd.errors import FlashcrowdError
+from flashcrowd.errors import FlashcrowdError, UsageError
 from flashcrowd.run_size import check_peak_fits
 from flashcrowd.safety import check_target
 
@@ -113,9 +113,28 @@ def _set_up(environment: Environment) -> None:
     run_recorder = recorder.attach(
         environment, context.scenario, out_dir, stop_on_breach=bool(options.stop_on_breach)
     )
+    if getattr(options, "site_analytics", False):
+        run_recorder.site_url = environment.host
+    if runs_shape and getattr(options, "prometheus_port", None) is not None:
+        serve_live_metrics(environment, run_recorder, options.prometheus_port)
     if runs_shape:
         watch_workers(environment, run_recorder)  # on a master: say when a worker is lost, mark the gap
         end_shape_on_sigterm(environment, run_recorder)
+
+
+def serve_live_metrics(environment: Environment, recorder: Recorder, port: int) -> None:
+    """Serve the recorder's figures for Prometheus on 127.0.0.1:``port`` until Locust quits."""
+    from flashcrowd.live_metrics import LiveMetrics, serve
+
+    recorder.live = LiveMetrics(recorder.scenario.name)
+    try:
+        server = serve(recorder.live, port)
+    except OSError as error:
+        raise UsageError(
+            f"--prometheus-port {port}: cannot serve on 127.0.0.1:{port} ({error.strerror}); "
+            "expected a free port"
+        ) from None
+    environment.events.quitting.add_listener(lambda **_: server.stop(timeout=1))
 
 
 def _stats_tables_to_logfile() -> None:

@@ -2,10 +2,12 @@
 
 ``attach(environment, scenario, out_dir)`` on ``events.init`` of every Locust
 process. A worker only tallies its requests per epoch second (HDR histogram,
-failures by kind, retries) and ships them with each report to the master. The
-local runner or the master merges the tallies, appends one timeline row a second
-to ``timeline.csv``, judges the scenario's SLOs over sliding windows, prints a
-progress line, and at ``quitting`` writes summary.json, junit.xml and report.html.
+failures by kind, retries), per page (run totals, ``flashcrowd.pages``) and the
+sessions its visitors began (``flashcrowd.sessions_sent``), and ships them with
+each report to the master. The local runner or the master merges the tallies,
+appends one timeline row a second to ``timeline.csv``, judges the scenario's SLOs
+over sliding windows, prints a progress line, and at ``quitting`` writes
+summary.json, junit.xml, pages.csv and report.html.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gevent
 from hdrh.histogram import HdrHistogram
@@ -28,10 +30,15 @@ from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 from flashcrowd import latency
 from flashcrowd.classify import failure_detail, failure_kind
 from flashcrowd.errors import ExitCode
+from flashcrowd.pages import PageTallies
 from flashcrowd.progress import progress_line
 from flashcrowd.report.timeline import TimelineCsv, TimelineRow
 from flashcrowd.scenario.model import Scenario
+from flashcrowd.sessions_sent import SessionsSent
 from flashcrowd.slo import SloVerdict
+
+if TYPE_CHECKING:
+    from flashcrowd.live_metrics import LiveMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +46,8 @@ REPORT_KEY = "flashcrowd"  # our part of a worker's report to the master
 COUNTS_FROM_MESSAGE = (
     "flashcrowd_counts_from"  # master -> workers: requests started before this are not counted
 )
+PAGES_KEY = "flashcrowd_pages"  # the per-page tallies in that report
+SESSIONS_KEY = "flashcrowd_sessions"  # the sessions visitors started, by origin and second
 # A row waits this long for late events: none locally; on a master, until every
 # worker has sent the report that holds that second.
 LOCAL_LAG_S = 0
@@ -142,6 +151,7 @@ class WindowStats:
     p95_ok_ms: float | None
     p99_ok_ms: float | None
     max_ms: float | None
+    mean_ms: float | None
     target_users: float
     achieved_users: float
 
@@ -199,10 +209,14 @@ class Recorder:
         self.lag_s = MASTER_LAG_S if self.role == "master" else LOCAL_LAG_S
         self.rows: list[TimelineRow] = []
         self.totals = SecondTally()
+        self.pages = PageTallies()  # run totals per page
+        self.sessions_sent = SessionsSent()  # by origin and epoch second
         self.verdicts = [SloVerdict(slo) for slo in scenario.slos]
         self.gaps: list[Gap] = []
         self.late_requests = 0  # reached the master after their second's row was written
         self.stopped_by: dict[str, object] | None = None  # the breach that stopped the run early
+        self.site_url: str | None = None  # the bundled target, whose analytics are read at the end
+        self.live: LiveMetrics | None = None  # Prometheus figures, updated with every row
         self.started_at: float | None = None  # epoch seconds at which the shape's clock started
         self.counts_from: float | None = None  # requests started before this epoch second are not counted
         self.finished = False
@@ -255,6 +269,8 @@ class Recorder:
         response_time: float,
         exception: BaseException | None = None,
         context: Mapping[str, object] | None = None,
+        request_type: str = "",
+        name: str = "",
         start_time: float | None = None,
         **_: object,
     ) -> None:
@@ -262,12 +278,11 @@ class Recorder:
         if self.counts_from is not None and start_time is not None and start_time < self.counts_from:
             self._carry_over(int(now))
             return
-        self._absorb_event(
-            latency.measured_latency_ms(response_time or 0.0, context, now),
-            exception,
-            bool(context and context.get("retry")),
-            now,
-        )
+        latency_ms = latency.measured_latency_ms(response_time or 0.0, context, now)
+        retry = bool(context and context.get("retry"))
+        self._absorb_event(latency_ms, exception, retry, now)
+        self.pages.add(request_type, name, latency_ms, exception, retry, now)
+        self.sessions_sent.note(context, start_time or now)  # when it was sent, as the site counts it
 
     def _absorb_event(
         self, latency_ms: float, exception: BaseException | None, retry: bool, at: float
@@ -299,6 +314,8 @@ class Recorder:
         """Worker: hand every tally so far to the report Locust is about to send, then forget them."""
         pending, self._pending = self._pending, {}
         data[REPORT_KEY] = {str(second): tally.to_wire() for second, tally in pending.items()}
+        data[PAGES_KEY] = self.pages.drain_wire()
+        data[SESSIONS_KEY] = self.sessions_sent.drain_wire()
 
     def _receive(self, client_id: str, data: dict[str, Any]) -> None:
         """Master: merge a worker's tallies into the seconds they belong to."""
@@ -308,6 +325,8 @@ class Recorder:
                 self._absorb_late(tally)
             else:
                 self._tally_for(second).merge(tally)
+        self.pages.merge_wire(data.get(PAGES_KEY, []))
+        self.sessions_sent.merge_wire(data.get(SESSIONS_KEY, {}))
 
     # -- the timeline -----------------------------------------------------------------------
 
@@ -376,6 +395,8 @@ class Recorder:
         self._ok_histograms.append(latency.encode(tally.ok_histogram))
         self.totals.merge(tally)
         self._csv.append(row)
+        if self.live is not None:
+            self.live.update(row)
         self._judge_slos(row)
         if self.progress_every_s and len(self.rows) % max(1, round(self.progress_every_s)) == 0:
             self._print_progress(row)
@@ -419,9 +440,15 @@ class Recorder:
             p95_ok_ms=ok_quantiles.get(95.0),
             p99_ok_ms=ok_quantiles.get(99.0),
             max_ms=latency.max_ms(merged),
+            mean_ms=latency.mean_ms(merged),
             target_users=sum(row.target_users for row in rows) / count if count else 0.0,
             achieved_users=sum(row.achieved_users for row in rows) / count if count else 0.0,
         )
+
+    @property
+    def row_histograms(self) -> list[str]:
+        """The encoded histograms of the last rows (up to ``RETAIN_S``), aligned with ``rows``' end."""
+        return list(self._histograms)
 
     def mark_gap(self, start_wall_s: float, end_wall_s: float | None, reason: str) -> None:
         """Note a stretch whose measurements are incomplete; ``end_wall_s`` None while it lasts.

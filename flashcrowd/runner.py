@@ -55,6 +55,7 @@ class RunOptions:
     stop_on_breach: bool = False
     seed: int | None = None
     web_port: int | None = None  # show Locust's web UI on 127.0.0.1 at this port; None: headless
+    prometheus_port: int | None = None  # serve live figures for Prometheus on 127.0.0.1 at this port
     locust_args: list[str] = field(default_factory=list)  # passed through, e.g. ["--loglevel", "DEBUG"]
 
 
@@ -100,6 +101,10 @@ def prepare_run(options: RunOptions) -> PreparedRun:
     out_dir = created_out_dir(locust_options.out_dir(options, scenario))
     if options.web_port is not None:
         _check_port_free(options.web_port)
+    if options.prometheus_port == 0:
+        raise UsageError("--prometheus-port 0: expected a port from 1 to 65535 (Prometheus must know it)")
+    if options.prometheus_port is not None:
+        _check_port_free(options.prometheus_port, "--prometheus-port")
     return PreparedRun(options, scenario, host, profile, out_dir)
 
 
@@ -113,7 +118,8 @@ def execute(run: PreparedRun) -> RunOutcome:
         )
     with sigterm_unwinds(), target_url(run.host, run.profile or "") as url:
         deadline_s = scenario.clock.wall_duration_s + GRACE_S + (WEB_AUTOQUIT_S if options.web_port else 0)
-        exit_code = run_child(_locust_command(options, scenario, url, out_dir), out_dir, deadline_s)
+        command = _locust_command(options, scenario, url, out_dir, bundled_target=run.host is None)
+        exit_code = run_child(command, out_dir, deadline_s)
     summary = read_summary(out_dir)
     return RunOutcome(_final_code(exit_code, summary, out_dir), out_dir, summary, scenario, url)
 
@@ -178,17 +184,19 @@ def _check_reachable(url: str) -> None:
         raise TargetUnreachableError(f"--host {url}: cannot connect ({error.strerror or error})") from None
 
 
-def _check_port_free(port: int) -> None:
+def _check_port_free(port: int, flag: str = "--web-port") -> None:
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as error:
             raise UsageError(
-                f"--web-port {port}: 127.0.0.1:{port} is not free ({error.strerror}); expected a free port"
+                f"{flag} {port}: 127.0.0.1:{port} is not free ({error.strerror}); expected a free port"
             ) from None
 
 
-def _locust_command(options: RunOptions, scenario: Scenario, url: str, out_dir: Path) -> list[str]:
+def _locust_command(
+    options: RunOptions, scenario: Scenario, url: str, out_dir: Path, *, bundled_target: bool = False
+) -> list[str]:
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", url]
     command += ["--scenario", str(Path(resolve_scenario(options.scenario)).resolve()), "--out", str(out_dir)]
     command += ["--logfile", str(out_dir / "locust.log"), "--only-summary"]
@@ -202,6 +210,7 @@ def _locust_command(options: RunOptions, scenario: Scenario, url: str, out_dir: 
         ("--compress", options.compress),
         ("--duration", options.duration or None),
         ("--seed", options.seed),
+        ("--prometheus-port", options.prometheus_port),
     ):
         if value is not None:
             command += [flag, str(value)]
@@ -211,6 +220,8 @@ def _locust_command(options: RunOptions, scenario: Scenario, url: str, out_dir: 
         command.append("--stop-on-breach")
     if options.allow_remote_target:
         command.append(ALLOW_FLAG)
+    if bundled_target:
+        command.append("--site-analytics")  # read the site's own view before it is stopped
     return command + options.locust_args
 
 

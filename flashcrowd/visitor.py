@@ -4,7 +4,9 @@
 and can be driven by any Locust user (the closed-model :class:`Visitor` here, an
 open-model arrival user elsewhere). Retries are requests named ``"<step> (retry)"``
 with ``context["retry"]`` set to the attempt number (0 for first tries), so
-Locust's statistics and the recorder count them apart.
+Locust's statistics and the recorder count them apart. ``context["first_page"]`` is
+True on every attempt at a session's first page (until one loads): the requests a
+site's analytics count as new sessions, which the recorder counts by origin.
 """
 
 from __future__ import annotations
@@ -50,12 +52,13 @@ def visit(
     origin = pick_origin(shares, rng)
     journey = pick_journey(scenario.journeys, rng)
     browser = make_browser({"X-Forwarded-For": address_in(origin, rng, exclude=shares)})
-    context: dict[str, Any] = {"journey": journey.name, "origin": origin, "retry": 0}
+    context: dict[str, Any] = {"journey": journey.name, "origin": origin, "retry": 0, "first_page": True}
     try:
         for step in journey.steps:
             if step.probability < 1.0 and rng.random() >= step.probability:
                 continue
             loaded = _load_step(browser, step, scenario, rng, context)
+            context["first_page"] = False
             browser.think((step.think or scenario.think_time).sample(rng))
             if not loaded:
                 return False

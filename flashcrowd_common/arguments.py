@@ -29,6 +29,15 @@ def share(text: str) -> float:
     return value
 
 
+def ratio(text: str) -> float:
+    """A relative change from ``50%`` or ``0.5``: finite and >= 0 (``200%`` is allowed)."""
+    raw = str(text).strip()
+    value = _number(raw[:-1]) / 100 if raw.endswith("%") else _number(raw)
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a relative change such as 50% or 0.5, got {text!r}")
+    return value
+
+
 def count(text: str) -> int:
     """An integer >= 0."""
     if not str(text).strip().isdigit():

@@ -140,6 +140,8 @@ class TargetServer:
         finally:
             metrics.in_flight -= 1
         metrics.response(route.name, response.status, time.monotonic() - arrived)
+        if response.status >= 500:
+            self.analytics.note_sent("errors_5xx")
         sock.sendall(response.encode(request.keep_alive, extra_headers, request.method != "HEAD"))
         return request.keep_alive
 
@@ -170,12 +172,14 @@ class TargetServer:
         self.metrics.counters[f"shed_{reason}"] += 1
         if self.profile.overload == "reset":
             self.metrics.counters[f"resets_{reason}"] += 1
+            self.analytics.note_sent("resets")
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _ABORTIVE_LINGER)
             sock.close()  # with linger 0 the kernel sends RST: "Connection reset by peer"
             return False
         response = OVERLOAD_RESPONSES[self.profile.overload]
         self.metrics.statuses[response.status] += 1
         self.metrics.counters["errors_5xx"] += 1
+        self.analytics.note_sent("errors_5xx")
         sock.sendall(response.encode(keep_alive=False))
         return False
 

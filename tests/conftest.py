@@ -1,4 +1,4 @@
-"""Shared fixtures: every process a test starts is stopped by PID when the test ends."""
+"""Shared fixtures: every process a test starts is stopped by PID when the test ends; shared short runs."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ from __future__ import annotations
 # imported requests (and so ssl) before that would make the patch recurse. Patch first, here.
 import locust  # noqa: F401  # isort: skip
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 import pytest
+from stacks import Stack, StackUnavailable
 
 from flashcrowd.target_process import TargetProcess, start_target
 
@@ -26,3 +30,46 @@ def target_factory() -> Iterator[Callable[..., TargetProcess]]:
     yield start
     for target in started:
         target.stop()
+
+
+# Three short ci-smoke runs, shared by the compare and live-metrics tests (about 15 s each).
+@pytest.fixture(scope="session")
+def smoke_run_with_metrics(tmp_path_factory) -> tuple[Path, list[str]]:
+    """A 12 s ci-smoke run on the ci-small profile, and the Prometheus scrapes taken while it ran."""
+    from run_helpers import SHORT_SMOKE, SMOKE, free_port, run_scraping
+
+    return run_scraping(SMOKE, *SHORT_SMOKE, out=tmp_path_factory.mktemp("smoke-a"), port=free_port())
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory) -> Path:
+    """Another 12 s ci-smoke run on the same profile: what noise looks like."""
+    from run_helpers import SHORT_SMOKE, SMOKE, run
+
+    return run(SMOKE, *SHORT_SMOKE, out=tmp_path_factory.mktemp("smoke-b"))
+
+
+@pytest.fixture(scope="session")
+def slow_smoke_run(tmp_path_factory) -> Path:
+    """The same run against a profile whose service times are four times longer."""
+    from run_helpers import SHORT_SMOKE, SMOKE, run, slower_profile
+
+    profile = slower_profile(tmp_path_factory.mktemp("slow-profile"), 4)
+    return run(SMOKE, *SHORT_SMOKE, "--profile", str(profile), out=tmp_path_factory.mktemp("smoke-slow"))
+
+
+@pytest.fixture
+def start_stack() -> Iterator[Callable[..., Stack]]:
+    """Start real stacks (a launcher from ``stacks`` and its options); all are stopped after the test.
+
+    A program the stack needs that is not installed skips the test, with the reason.
+    """
+    with contextlib.ExitStack() as started:
+
+        def start(launcher: Callable[..., contextlib.AbstractContextManager[Stack]], **options: Any) -> Stack:
+            try:
+                return started.enter_context(launcher(**options))
+            except StackUnavailable as missing:
+                pytest.skip(str(missing))
+
+        yield start

@@ -118,3 +118,16 @@ def write_scenario(
     )
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def one_page_scenario(tmp_path: Path) -> Path:
+    """The default probe, cut to one dynamic page a visit and no retries: requests arrive as sessions do."""
+    probe = (Path(__file__).parents[1] / "scenarios" / "probe-election-night.yaml").read_text()
+    head = probe.split("on_error:")[0].replace("name: probe-election-night", "name: probe-one-page")
+    path = tmp_path / "probe-one-page.yaml"
+    path.write_text(
+        head + "on_error: {retry_probability: 0, delay: {distribution: constant, mean: 1s}, max_retries: 0}\n"
+        "journeys:\n  - {name: home, weight: 1, steps: [{name: home, get: /english/index.asp}]}\n"
+        "target: {profile: ci-small}\n"
+    )
+    return path

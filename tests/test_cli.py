@@ -25,9 +25,9 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_every_command():
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("demo", "run", "plan", "scenario", "target", "find-break", "smoke"):
+    for command in ("demo", "run", "plan", "scenario", "target", "find-break", "smoke", "compare"):
         assert command in result.stdout
-    assert len(COMMANDS) == 7
+    assert len(COMMANDS) == 8
 
 
 @pytest.mark.parametrize(

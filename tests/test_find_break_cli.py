@@ -84,6 +84,7 @@ def test_result_names_saturation_first_failure_and_resets_with_real_world_figure
     path = write_result(result, tmp_path)
     assert json.loads(path.read_text())["steps"][2]["kind"] == "resets"
     assert (tmp_path / "find-break.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "capacity.png").read_bytes()[:4] == b"\x89PNG"
     lines = "\n".join(summary_lines(result, path))
     assert "saturates  near 12.5 sessions/s" in lines
     assert "fails at   20 sessions/s" in lines and "resets: 40 resets" in lines
@@ -101,3 +102,29 @@ def test_a_site_that_never_resets_says_how_far_up_the_search_looked(tmp_path):
     assert result["first_resets"] is None and result["resets_looked_up_to"]["load"] == 40
     lines = "\n".join(summary_lines(result, tmp_path / "r.json"))
     assert "resets     none up to 40 concurrent visitors" in lines
+
+
+def closed_step(
+    visitors: int, service_s: float = 0.05, think_s: float = 1.0, workers: int = 4
+) -> StepMeasure:
+    """A 5 s window of a closed population against c workers of S each, by the asymptotic bounds."""
+    rate = min(visitors / (service_s + think_s), workers / service_s)
+    response_s = visitors / rate - think_s
+    return StepMeasure(
+        load=visitors, offered=float(visitors), requests=round(rate * 5), throughput_rps=rate,
+        p50_ms=response_s * 1000, p95_ms=response_s * 3000, mean_ms=response_s * 1000,
+        sent=round(rate * 5), seconds=5,
+    )  # fmt: skip
+
+
+def test_closed_model_saturation_is_n_star_from_littles_law_over_the_steps_that_held():
+    slow = Verdict("bad", "latency", "slow")
+    measured = [(closed_step(n), GOOD) for n in (20, 40, 80, 90)] + [
+        (closed_step(n), slow) for n in (100, 160)
+    ]
+    search = BreakSearch(SearchPlan(start=20))
+    for measure, verdict in measured:
+        search.record(measure.load, verdict)
+    units = LoadUnits("closed", per_user=1.0, scale=0.05, session_duration_s=50.0)
+    saturation = build_result(search, measured, units, None, {})["saturation"]
+    assert saturation["load"] == pytest.approx(4 * (0.05 + 1.0) / 0.05, rel=0.01)  # N* = c(S+Z)/S = 84

@@ -119,7 +119,7 @@ def test_the_errors_chart_shows_resets_beginning_at_the_first_reset(broken_run):
 
 def test_the_report_is_one_file_that_needs_no_network(broken_run):
     html = (broken_run / "report.html").read_text()
-    assert html.count("<svg") == 4
+    assert html.count("<svg") == 5  # four charts over time and the capacity chart
     assert not re.search(r"<script[^>]+src=|<link |<img |url\((?!#)|@import", html)
     assert not re.search(r'(?:src|href)="(?:https?:)?//', html)
     for text in ("no connection resets", "breached", "worker w1 went missing", "locust", "cpus"):

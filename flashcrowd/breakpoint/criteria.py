@@ -45,6 +45,7 @@ class StepMeasure:
     seconds: float = 0.0  # the window's length
     carried_over: int = 0  # ended in the window, sent in an earlier step: not in ``requests``
     p95_ok_ms: float | None = None  # successful requests only
+    mean_ms: float | None = None  # mean latency of the window's requests
     drain_s: float = 0.0  # how long the site took to drain before this step began
     # What the generator managed, for the guard (guard.py).
     achieved_ratio: float = 1.0  # users running / asked (closed), sessions started / scheduled (open)
@@ -58,6 +59,11 @@ class StepMeasure:
     def failed(self) -> int:
         """Requests that failed in a way that counts against the site (every kind but 4xx)."""
         return sum(self.count(kinds) for kinds in FAILED_REQUESTS.values())
+
+    @property
+    def ended_rps(self) -> float:
+        """Requests that ended a second, successes and failures."""
+        return self.requests / self.seconds if self.seconds else 0.0
 
     @property
     def sent_rps(self) -> float:

@@ -24,8 +24,8 @@ from flashcrowd.plotting import pyplot
 
 RESULT_NAME = "find-break.json"
 CHART_NAME = "find-break.png"
+CAPACITY_CHART_NAME = "capacity.png"  # the same capacity chart as a run's report
 KNEE_FACTOR = 2.0  # the knee: the first load whose p95 is this many times the p95 at the lowest load
-LIGHT_FACTOR = 1.5  # light load: steps whose p95 is within this many times the lightest step's (or +20 ms)
 LEVELLED = 0.9  # saturated: the best step served less than this share of what light load's rate gives
 STOP_TEXT = {
     "resolved": "resolved to the requested resolution",
@@ -102,16 +102,17 @@ def _saturation(measured: list[tuple[StepMeasure, Verdict]], units: LoadUnits) -
     """Where throughput stopped rising with load: the most the site served, over what light load got per unit.
 
     The two asymptotes of operational analysis meet there: throughput = load x (throughput per unit of
-    load at light load), and throughput = its maximum. None until a step has served measurably less
-    than light load's rate would give (the site never levelled off) or fewer than two steps.
+    load at light load), and throughput = its maximum. None while the heaviest step still got what
+    light load's rate gives (the site never levelled off), or with fewer than two steps.
     """
     judged = [m for m, v in measured if not v.inconclusive and m.requests and m.slowest_p95_ms is not None]
     if len(judged) < 2:
         return None
     per_unit = _light_rate_per_unit(measured, judged, units)
     peak = max(judged, key=lambda m: m.throughput_rps)
-    if per_unit <= 0 or peak.throughput_rps >= LEVELLED * per_unit * peak.offered:
-        return None
+    heaviest = max(judged, key=lambda m: m.offered)
+    if per_unit <= 0 or heaviest.throughput_rps >= LEVELLED * per_unit * heaviest.offered:
+        return None  # the heaviest step still got what light load's rate gives: not saturated
     load = peak.throughput_rps / per_unit
     return {
         "load": load,
@@ -131,20 +132,24 @@ def _light_rate_per_unit(
 ) -> float:
     """Requests a second one unit of load brings when the site keeps up.
 
-    Open model: what the good steps sent per session/s (arrivals do not wait for the site, so every
-    step that held says it). Closed model: what the light steps (p95 near the lightest's) got served
-    per visitor, before waiting for the site slowed visitors down.
+    Open model: what the steps that held sent per session/s (arrivals do not wait for the site).
+    Closed model: 1 / (R + Z), with R the lightest step's mean response time and Z the visitors'
+    time between requests, from Little's law over every step that held (N = X (R + Z) at each), so
+    that each step's requests count, not only the few of the lightest steps.
     """
+    held = [m for m, v in measured if v.status == "good" and m.requests and m.seconds]
     if units.model == "open":
-        held = [m for m, v in measured if v.status == "good" and m.sent] or judged
+        held = [m for m in held if m.sent] or judged
         return sum(m.sent_rps for m in held) / sum(m.offered for m in held)
-    lightest_p95 = min(judged, key=lambda m: m.offered).slowest_p95_ms or 0.0
-    light = [
-        m
-        for m in judged
-        if (m.slowest_p95_ms or 0.0) <= max(LIGHT_FACTOR * lightest_p95, lightest_p95 + 20.0)
-    ]
-    return sum(m.throughput_rps for m in light) / sum(m.offered for m in light)
+    timed = [m for m in held if m.mean_ms is not None]
+    if not timed:
+        lightest = min(judged, key=lambda m: m.offered)
+        return lightest.throughput_rps / lightest.offered
+    rate = sum(m.ended_rps for m in timed)
+    visitors = sum(m.offered * min(m.achieved_ratio, 1.0) for m in timed)
+    think_s = (visitors - sum(m.ended_rps * m.mean_ms / 1000 for m in timed)) / rate  # type: ignore[operator]
+    lightest = min(timed, key=lambda m: m.offered)
+    return 1 / (lightest.mean_ms / 1000 + think_s)  # type: ignore[operator]
 
 
 def _reset_evidence(step: StepMeasure | None) -> str:
@@ -172,7 +177,26 @@ def write_result(result: dict[str, Any], out_dir: Path) -> Path:
     path = out_dir / RESULT_NAME
     path.write_text(json.dumps(result, indent=2) + "\n")
     draw_chart(result, out_dir / CHART_NAME)
+    draw_capacity_chart(result, out_dir / CAPACITY_CHART_NAME)
     return path
+
+
+def draw_capacity_chart(result: dict[str, Any], path: Path) -> None:
+    """Throughput and p95 against the offered load, with the three loads marked (report/capacity.py)."""
+    from flashcrowd.report.capacity import CapacityPoint, LoadMarker, write_capacity_png
+
+    steps = sorted((s for s in result["steps"] if s["status"] != "inconclusive"), key=lambda s: s["offered"])
+    points = [CapacityPoint(s["offered"], s["throughput_rps"], s["p95_ms"]) for s in steps]
+    markers = [
+        LoadMarker(label, result[key]["load"])
+        for key, label in (
+            ("saturation", "saturation"),
+            ("first_failure", "first failure"),
+            ("first_resets", "resets begin"),
+        )
+        if result[key]
+    ]
+    write_capacity_png(points, markers, path, load_label=f"offered load ({result['unit']})")
 
 
 def draw_chart(result: dict[str, Any], path: Path) -> None:
@@ -259,5 +283,6 @@ def summary_lines(result: dict[str, Any], result_path: Path) -> list[str]:
         deviation = prediction["break_deviation"]
         against = f", measured {deviation:+.1%}" if deviation is not None else ""
         lines.append(f"  predicted  resets {prediction['break']:,.4g} {unit}: {prediction['basis']}{against}")
-    lines.append(f"  result     {result_path} and {result_path.with_name(CHART_NAME)}")
+    charts = f"{result_path.with_name(CHART_NAME)}, {result_path.with_name(CAPACITY_CHART_NAME)}"
+    lines.append(f"  result     {result_path}, {charts}")
     return lines

@@ -191,6 +191,7 @@ class BreakShape(LoadTestShape):
             seconds=stats.seconds,
             carried_over=stats.carried_over,
             p95_ok_ms=stats.p95_ok_ms,
+            mean_ms=stats.mean_ms,
             drain_s=step.drain_s,
             achieved_ratio=achieved,
             generator_cpu=generator.cpu,

@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from flashcrowd import __version__
-from flashcrowd.cli import demo, find_break, plan, run, scenario, smoke, target
+from flashcrowd.cli import compare, demo, find_break, plan, run, scenario, smoke, target
 from flashcrowd.errors import ExitCode, FlashcrowdError, Terminated
 from flashcrowd_common.parser import OneLineErrorParser
 
-COMMANDS = (demo, run, plan, scenario, target, find_break, smoke)
+COMMANDS = (demo, run, plan, scenario, target, find_break, smoke, compare)
 
 EPILOG = """\
 examples:
@@ -26,6 +26,7 @@ examples:
   flashcrowd run scenarios/ci-smoke.yaml            # run a scenario (starts the bundled site)
   flashcrowd find-break --profile ci-small          # where the bundled site starts resetting
   flashcrowd smoke --host http://127.0.0.1:8080     # CI gate on the ci-smoke SLOs
+  flashcrowd compare results/before results/after   # exit 1 if a figure regressed beyond noise
 
 exit codes: 0 passed, 1 SLO breached, 2 bad configuration or usage,
             3 target unreachable, 4 load generator failure

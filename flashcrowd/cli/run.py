@@ -60,6 +60,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", help="target_app profile when no --host is given (default: scenario's)")
     parser.add_argument("--stop-on-breach", action="store_true", help="stop at the first SLO breach")
     parser.add_argument("--seed", type=int, help="seed for visitors' choices (default: the scenario's)")
+    parser.add_argument(
+        "--prometheus-port",
+        type=port,
+        metavar="PORT",
+        help="serve live per-second figures for Prometheus on 127.0.0.1:PORT/metrics while it runs",
+    )
 
 
 def options_from(args: argparse.Namespace) -> RunOptions:
@@ -76,6 +82,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         stop_on_breach=args.stop_on_breach,
         seed=args.seed,
         web_port=web_port(args),
+        prometheus_port=args.prometheus_port,
     )
 
 
@@ -104,7 +111,7 @@ def print_outcome(outcome: RunOutcome) -> None:
                 f"SLO breached: {slo['name']} ({slo['metric']} {slo['op']} {slo['threshold']:g} over "
                 f"{slo['window_s']:g} s; worst {slo['worst']:.4g})"
             )
-    print(f"Report: {outcome.report}  (summary.json, timeline.csv, junit.xml in {outcome.out_dir})")
+    print(f"Report: {outcome.report}  (summary.json, timeline.csv, pages.csv, junit.xml in {outcome.out_dir})")
 
 
 def _kinds(by_kind: dict[str, int]) -> str:

@@ -6,7 +6,10 @@ import argparse
 import sys
 
 from flashcrowd.cli.common import add_command, add_host_options
+from flashcrowd.cli.compare import compare_runs
 from flashcrowd.cli.run import print_outcome
+from flashcrowd.compare import tolerance
+from flashcrowd.compare.inputs import load_summary
 from flashcrowd.errors import UsageError
 from flashcrowd.paths import resolve_scenario
 from flashcrowd.runner import RunOptions, execute, prepare_run
@@ -22,13 +25,17 @@ its SLOs over sliding windows: p95 latency, error rate, no connection resets. Wi
 --host the bundled target is started with the ci-small profile. The run takes under
 a minute, start-up included; report.html, junit.xml (one test case per SLO),
 summary.json and timeline.csv are kept in --out for the pipeline's artifacts.
+With --baseline (a results directory or summary.json of an earlier run), the run
+is also compared with it as `flashcrowd compare` does (compare.html and
+compare-junit.xml in --out), and a figure regressed beyond tolerance exits 1.
 
 exit codes: 0 passed, 1 SLO breached, 2 bad input, 3 target unreachable, 4 generator failure"""
 
 EXAMPLES = """\
   flashcrowd smoke --host http://127.0.0.1:8080
   flashcrowd smoke --host http://localhost:8000 --out smoke-results --stop-on-breach
-  flashcrowd smoke --host http://127.0.0.1:8080 --scenario my-smoke.yaml"""
+  flashcrowd smoke --host http://127.0.0.1:8080 --scenario my-smoke.yaml
+  flashcrowd smoke --host http://127.0.0.1:8080 --baseline last-release-smoke/ --p95-tolerance 30%"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,6 +48,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"a scenario of at most {MAX_CURVE_S:.0f} s with SLOs, instead of {SMOKE_SCENARIO}",
     )
     parser.add_argument("--stop-on-breach", action="store_true", help="fail fast at the first SLO breach")
+    parser.add_argument(
+        "--baseline", metavar="DIR", help="compare with this earlier run (results directory or summary.json)"
+    )
+    tolerance.add_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -59,6 +70,8 @@ def check_smoke_scenario(name_or_path: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_smoke_scenario(args.scenario)
+    if args.baseline:
+        load_summary(args.baseline)  # a bad baseline is one line, before anything starts
     prepared = prepare_run(
         RunOptions(
             scenario=args.scenario,
@@ -72,4 +85,13 @@ def run(args: argparse.Namespace) -> int:
     outcome = execute(prepared)
     print_outcome(outcome)
     print(f"JUnit: {outcome.out_dir / 'junit.xml'}")
-    return outcome.exit_code
+    if not args.baseline or outcome.summary is None:
+        return outcome.exit_code
+    compared = compare_runs(  # also after a breach: the artifacts then say what else got worse
+        args.baseline,
+        outcome.out_dir,
+        tolerance.from_args(args),
+        html=outcome.out_dir / "compare.html",
+        junit=outcome.out_dir / "compare-junit.xml",
+    )
+    return outcome.exit_code or compared

@@ -70,7 +70,13 @@ def build_charts(rows: Sequence[TimelineRow]) -> list[Chart]:
             ),
         ),
         Chart(
-            "rps", "Requests per second", "requests/s", (Series("rps", [row.rps for row in rows], "#1f77b4"),)
+            "rps",
+            "Requests per second, and the visitors' retries among them",
+            "requests/s",
+            (
+                Series("rps", [row.rps for row in rows], "#1f77b4"),
+                Series("retries", [float(row.retries) for row in rows], "#17becf", dashed=True),
+            ),
         ),
         Chart(
             "latency",

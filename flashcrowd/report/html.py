@@ -14,7 +14,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from flashcrowd.report.capacity import markers_from_summary
 from flashcrowd.report.charts import Marker, build_charts, render_svg
+from flashcrowd.report.pages import pages_table
+from flashcrowd.report.sections import capacity_section, site_section, site_share_chart
+from flashcrowd.report.tables import html_table as _table
 from flashcrowd.report.timeline import TimelineRow
 
 STYLE = """
@@ -50,15 +54,21 @@ def render_html(summary: dict[str, Any], rows: Sequence[TimelineRow]) -> str:
         for gap in summary["gaps"]
     ]
     charts = build_charts(rows)
+    share_chart = site_share_chart(summary, rows)
+    share_svg = render_svg(share_chart, rows, markers, gaps, wall_to_time) if share_chart and rows else ""
     data = {
         "summary": summary,
         "timeline": [row.as_record() for row in rows],
-        "charts": [chart.data() for chart in charts],
+        "charts": [chart.data() for chart in (*charts, *([share_chart] if share_chart else []))],
         "markers": [
             {"label": m.label, "wall_s": m.wall_s, "real_time": wall_to_time(m.wall_s).isoformat()}
             for m in markers
         ],
         "gaps": summary["gaps"],
+        "capacity": {
+            "points": summary.get("capacity", []),
+            "markers": [vars(marker) for marker in markers_from_summary(summary)],
+        },
     }
     figures = (
         "".join(
@@ -80,10 +90,16 @@ exit code {summary["exit_code"]}{_stopped(summary)}</p>
 {_key_facts(summary)}
 <h2>Charts</h2>
 {figures}
+<h2>Capacity: throughput and p95 against load</h2>
+{capacity_section(summary)}
+<h2>Pages</h2>
+{pages_table(summary.get("pages", []))}
 <h2>SLO verdicts</h2>
 {_slo_table(summary["slos"])}
 <h2>Documented figures and this run</h2>
 {_figure_table(scenario["figures"])}
+<h2>The site's own view</h2>
+{site_section(summary, share_svg)}
 <h2>Failures by detail</h2>
 {_table(("detail", "count"), sorted(summary["totals"]["failures_by_detail"].items()))}
 <h2>Gaps in the measurements</h2>
@@ -135,6 +151,8 @@ def _key_facts(summary: dict[str, Any]) -> str:
             ("knee (latency starts to rise)", _moment(summary["knee"])),
             ("requests", f"{totals['requests']:,} in {totals['duration_s']:.0f} s ({totals['rps']:,.1f}/s)"),
             ("failures", f"{totals['failures']:,}: {failures}"),
+            ("retries", _retries(totals)),
+            ("first page to fail", _first_page(summary.get("first_failed_page"))),
             (
                 "latency p50 / p95 / p99 / max",
                 " / ".join(_ms(totals[k]) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")),
@@ -150,6 +168,17 @@ def _key_facts(summary: dict[str, Any]) -> str:
             ),
         ],
     )
+
+
+def _retries(totals: dict[str, Any]) -> str:
+    share = totals["retries"] / totals["requests"] if totals["requests"] else 0.0
+    return f"{totals['retries']:,} ({share:.1%} of requests were a visitor's retry)"
+
+
+def _first_page(page: dict[str, Any] | None) -> str:
+    if not page:
+        return "none failed"
+    return f"{page['method']} {page['name']}: {page['kind']} at {page['wall_s']:.1f} s ({page['real_time']})"
 
 
 def _versions_table(summary: dict[str, Any]) -> str:
@@ -227,17 +256,3 @@ def _gap_table(gaps: list[dict[str, Any]]) -> str:
         for g in gaps
     ]
     return _table(("from", "to", "reason"), rows) if rows else "<p>None: every second was measured.</p>"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]], raw_last: bool = False) -> str:
-    """An HTML table; cells are escaped, except the last column when ``raw_last`` (already HTML)."""
-
-    def cell(i: int, value: object) -> str:
-        text = str(value)
-        return text if raw_last and i == len(header) - 1 else escape(text)
-
-    head = "" if not any(header) else "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"
-    body = "".join(
-        "<tr>" + "".join(f"<td>{cell(i, v)}</td>" for i, v in enumerate(row)) + "</tr>" for row in rows
-    )
-    return f"<table>{head}{body}</table>"

@@ -23,6 +23,7 @@ from flashcrowd.report.analysis import (
 )
 from flashcrowd.report.figures import figure_rows
 from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.report.views import read_site, run_views
 
 if TYPE_CHECKING:
     from flashcrowd.recorder import Recorder
@@ -45,6 +46,7 @@ def build_summary(recorder: Recorder) -> dict[str, Any]:
     knee = find_knee(rows)
     duration_s = rows[-1].wall_s if rows else 0.0
     exit_code = recorder.exit_code
+    site = read_site(recorder)
     return {
         "exit_code": int(exit_code),
         "verdict": VERDICTS[exit_code],
@@ -74,7 +76,8 @@ def build_summary(recorder: Recorder) -> dict[str, Any]:
         "slos": [verdict.as_dict() for verdict in recorder.verdicts],
         "tracking": tracking_error(rows, recorder.scenario.clock.wall_duration_s),
         "gaps": [vars(gap) for gap in recorder.gaps],
-        "scenario": scenario_info(recorder),
+        **run_views(recorder, duration_s, site),
+        "scenario": scenario_info(recorder, site),
         "role": recorder.role,
         "versions": {
             "flashcrowd": flashcrowd.__version__,
@@ -128,7 +131,7 @@ def row_at(rows: list[TimelineRow], wall_s: float) -> TimelineRow | None:
     return next((row for row in rows if row.wall_s >= wall_s), rows[-1] if rows else None)
 
 
-def scenario_info(recorder: Recorder) -> dict[str, Any]:
+def scenario_info(recorder: Recorder, site: dict[str, Any] | None = None) -> dict[str, Any]:
     scenario = recorder.scenario
     return {
         "name": scenario.name,
@@ -138,7 +141,7 @@ def scenario_info(recorder: Recorder) -> dict[str, Any]:
         "real_start": scenario.clock.start.isoformat(),
         "real_duration_s": scenario.clock.duration_s,
         "wall_duration_s": scenario.clock.wall_duration_s,
-        "figures": figure_rows(scenario, recorder.rows),
+        "figures": figure_rows(scenario, recorder.rows, site),
     }
 
 

@@ -1,0 +1,174 @@
+"""The capacity chart engineers draw: throughput and p95 against load, saturation and first failure marked.
+
+``capacity_svg`` / ``write_capacity_png`` take plain points (load, throughput, p95) and
+optional marker loads, so a run's report and find-break's output draw the same chart.
+For a run, ``run_capacity_points`` bins the timeline's seconds by the users running
+then (real-world equivalents) and merges each bin's HDR histograms, so each point's p95
+is exact for the seconds it stands for.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flashcrowd import latency
+from flashcrowd.plotting import pyplot
+from flashcrowd.report.timeline import TimelineRow
+
+plt = pyplot()
+
+MAX_POINTS = 30  # more distinct loads than this are binned into this many equal widths
+LOAD_LABEL = "concurrent users (real-world equivalent)"
+MARKER_COLOURS = {  # the p95 line is orange: a marker must not be
+    "saturation": "#8c564b",
+    "knee": "#8c564b",
+    "first failure": "#9467bd",
+    "first resets": "#d62728",
+    "first reset": "#d62728",
+}
+
+
+@dataclass(frozen=True)
+class CapacityPoint:
+    """Throughput (requests/s) and p95 (ms, None if nothing ended) at one load."""
+
+    load: float
+    throughput: float
+    p95_ms: float | None
+
+
+@dataclass(frozen=True)
+class LoadMarker:
+    """A load to mark with a vertical line: saturation, first failure, first resets..."""
+
+    label: str
+    load: float
+
+
+def run_capacity_points(rows: Sequence[TimelineRow], histograms: Sequence[str]) -> list[dict[str, Any]]:
+    """The summary's ``capacity``: per load bin, its real-world users, rps, p95 and seconds.
+
+    ``histograms`` are the rows' encoded histograms, aligned with the last rows (the recorder
+    keeps the last hour); seconds with no users running are left out.
+    """
+    paired = list(zip(rows[len(rows) - len(histograms) :], histograms, strict=True))
+    paired = [(row, blob) for row, blob in paired if row.achieved_users > 0]
+    if not paired:
+        return []
+    loads = sorted({row.achieved_real_users for row, _ in paired})
+    width = (loads[-1] / MAX_POINTS) if len(loads) > MAX_POINTS else 0.0
+    bins: dict[float, list[tuple[TimelineRow, str]]] = {}
+    for row, blob in paired:
+        key = round(row.achieved_real_users / width) if width else row.achieved_real_users
+        bins.setdefault(key, []).append((row, blob))
+    points = []
+    for _key, members in sorted(bins.items()):
+        seconds = len(members)
+        p95 = latency.percentiles_ms(latency.merge(blob for _, blob in members)).get(95.0)
+        points.append(
+            {
+                "real_users": round(sum(row.achieved_real_users for row, _ in members) / seconds, 1),
+                "users": round(sum(row.achieved_users for row, _ in members) / seconds, 1),
+                "rps": round(sum(row.rps for row, _ in members) / seconds, 3),
+                "p95_ms": None if p95 is None else round(p95, 3),
+                "seconds": seconds,
+            }
+        )
+    return points
+
+
+def points_from_summary(capacity: Sequence[dict[str, Any]]) -> list[CapacityPoint]:
+    """The chart's points from a summary's ``capacity``."""
+    return [CapacityPoint(p["real_users"], p["rps"], p["p95_ms"]) for p in capacity]
+
+
+def markers_from_summary(summary: dict[str, Any]) -> list[LoadMarker]:
+    """Saturation, first failure and first resets from ``break`` if present; else the knee, the first
+    failure (unless it is the first reset) and the first reset, from the timeline."""
+    found = summary.get("break")
+    if isinstance(found, dict):
+        names = (
+            ("saturation", "saturation"),
+            ("first_failure", "first failure"),
+            ("first_resets", "first resets"),
+        )
+        return [
+            LoadMarker(label, float(found[key]["real_users"]))
+            for key, label in names
+            if isinstance(found.get(key), dict) and found[key].get("real_users") is not None
+        ]
+    markers = [LoadMarker("knee", float(summary["knee"]["real_users"]))] if summary.get("knee") else []
+    failure, reset = summary.get("first_failed_page"), summary.get("first_reset")
+    if failure and "real_users" in failure and not (reset and abs(reset["wall_s"] - failure["wall_s"]) < 1):
+        markers.append(LoadMarker("first failure", float(failure["real_users"])))
+    if reset:
+        markers.append(LoadMarker("first reset", float(reset["real_users"])))
+    return markers
+
+
+def capacity_svg(
+    points: Sequence[CapacityPoint], markers: Sequence[LoadMarker] = (), *, load_label: str = LOAD_LABEL
+) -> str:
+    """The chart as an ``<svg>`` element, ready to inline in HTML."""
+    buffer = io.StringIO()
+    _draw(points, markers, load_label, buffer, "svg")
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg") :]
+
+
+def write_capacity_png(
+    points: Sequence[CapacityPoint],
+    markers: Sequence[LoadMarker],
+    path: Path,
+    *,
+    load_label: str = LOAD_LABEL,
+) -> None:
+    """The chart as a PNG file (find-break's output)."""
+    with path.open("wb") as file:
+        _draw(points, markers, load_label, file, "png")
+
+
+def _draw(
+    points: Sequence[CapacityPoint],
+    markers: Sequence[LoadMarker],
+    load_label: str,
+    output: Any,
+    fmt: str,
+) -> None:
+    ordered = sorted(points, key=lambda point: point.load)
+    loads = [point.load for point in ordered]
+    figure, throughput_axes = plt.subplots(figsize=(10, 3.6), dpi=96)
+    latency_axes = throughput_axes.twinx()
+    try:
+        throughput_axes.plot(
+            loads, [p.throughput for p in ordered], "o-", color="#1f77b4", label="throughput", markersize=3
+        )
+        p95 = [float("nan") if p.p95_ms is None else p.p95_ms for p in ordered]
+        latency_axes.plot(loads, p95, "s-", color="#ff7f0e", label="p95", markersize=3)
+        for marker in markers:
+            throughput_axes.axvline(
+                marker.load,
+                color=MARKER_COLOURS.get(marker.label, "#d62728"),
+                linestyle=":",
+                linewidth=1.5,
+                label=f"{marker.label} ({marker.load:,.0f})",
+            )
+        throughput_axes.set_title("Capacity: throughput and p95 against load", fontsize=11, loc="left")
+        throughput_axes.set_xlabel(load_label)
+        throughput_axes.set_ylabel("requests/s", color="#1f77b4")
+        latency_axes.set_ylabel("p95 ms", color="#ff7f0e")
+        throughput_axes.set_ylim(bottom=0)
+        latency_axes.set_ylim(bottom=0)
+        throughput_axes.set_xlim(left=0)
+        throughput_axes.grid(alpha=0.3)
+        handles, labels = throughput_axes.get_legend_handles_labels()
+        more_handles, more_labels = latency_axes.get_legend_handles_labels()
+        throughput_axes.legend(handles + more_handles, labels + more_labels, loc="upper left", fontsize=8)
+        figure.tight_layout()
+        figure.savefig(output, format=fmt)
+    finally:
+        plt.close(figure)

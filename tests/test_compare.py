@@ -1,0 +1,168 @@
+"""`flashcrowd compare`: the same build twice is noise (exit 0); four times slower service is named (1)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+from cli_helpers import assert_one_line_error
+
+from flashcrowd.cli import main
+from flashcrowd.compare.figures import compare
+from flashcrowd.compare.tolerance import Tolerances
+
+
+@pytest.mark.load
+def test_two_runs_of_the_same_build_compare_clean(smoke_run_with_metrics, smoke_run, tmp_path, capsys):
+    baseline, _ = smoke_run_with_metrics
+    html, junit = tmp_path / "compare.html", tmp_path / "compare.xml"
+
+    code = main(["compare", str(baseline), str(smoke_run), "--html", str(html), "--junit", str(junit)])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.strip().splitlines()[-1].startswith("compare: no regression")
+    for figure in ("all requests p95", "all requests error rate", "GET home p95", "throughput at 20 users"):
+        assert figure in out
+    suite = ET.parse(junit).getroot()
+    assert suite.get("failures") == "0" and int(suite.get("tests")) >= 6
+    assert 'id="verdict"' in html.read_text() and "no regression" in html.read_text()
+
+
+@pytest.mark.load
+def test_four_times_slower_service_is_a_regression_named_in_every_output(
+    smoke_run_with_metrics, slow_smoke_run, tmp_path, capsys
+):
+    baseline, _ = smoke_run_with_metrics
+    junit = tmp_path / "compare.xml"
+
+    code = main(["compare", str(baseline / "summary.json"), str(slow_smoke_run), "--junit", str(junit)])
+
+    verdict = capsys.readouterr().out.strip().splitlines()[-1]
+    assert code == 1, verdict
+    assert verdict.startswith("compare: REGRESSED") and "all requests p95" in verdict
+    failures = [case.find("failure") for case in ET.parse(junit).getroot().iter("testcase")]
+    messages = [failure.get("message") for failure in failures if failure is not None]
+    assert any(message.startswith("all requests p95") for message in messages), messages
+
+
+def _summary(p95_ms: float, failures: int = 0, saturation_users: float | None = None) -> dict:
+    at = None if saturation_users is None else {"wall_s": 30.0, "real_time": "2016-11-08T22:00:00-05:00"}
+    return {
+        "totals": {
+            "requests": 1000,
+            "failures": failures,
+            "p95_ms": p95_ms,
+            "duration_s": 60.0,
+            "retries": 0,
+        },
+        "break": {
+            "saturation": at and {**at, "users": saturation_users / 100, "real_users": saturation_users},
+            "first_failure": None,
+            "first_resets": None,
+        },
+    }
+
+
+def test_tolerances_tell_noise_from_a_regression():
+    tolerances = Tolerances()
+    baseline = _summary(100.0, failures=2, saturation_users=90_000)
+    noise = _summary(130.0, failures=8, saturation_users=85_000)  # +30 %, +0.6 points, -6 %
+    assert not [f.name for f in compare(baseline, noise, tolerances) if f.regressed]
+
+    worse = _summary(160.0, failures=30, saturation_users=70_000)
+    regressed = {f.name for f in compare(baseline, worse, tolerances) if f.regressed}
+    assert regressed == {"all requests p95", "all requests error rate", "saturation load"}
+
+    sub_floor = _summary(6.0)  # triple the p95 of a 2 ms site is still only +4 ms: noise
+    assert not [f for f in compare(_summary(2.0), sub_floor, tolerances) if f.regressed]
+    assert [f.name for f in compare(_summary(2.0), sub_floor, Tolerances(p95_floor_ms=1)) if f.regressed] == [
+        "all requests p95"
+    ]
+
+
+def test_a_break_the_baseline_never_reached_is_a_regression():
+    baseline = _summary(100.0)
+    baseline["break"]["saturation"] = None
+    current = _summary(100.0, saturation_users=50_000)
+    regressed = [f for f in compare(baseline, current, Tolerances()) if f.regressed]
+    assert [f.name for f in regressed] == ["saturation load"] and "never reached" in regressed[0].why
+
+
+def test_a_summary_without_a_break_key_compares_its_first_reset():
+    baseline, current = _summary(100.0), _summary(100.0)
+    for summary in (baseline, current):
+        del summary["break"]
+    baseline["first_reset"] = {
+        "wall_s": 40.0,
+        "real_time": "2016-11-08T22:30:00-05:00",
+        "real_users": 100_000,
+    }
+    current["first_reset"] = {"wall_s": 20.0, "real_time": "2016-11-08T21:30:00-05:00", "real_users": 60_000}
+    figures = {f.name: f for f in compare(baseline, current, Tolerances())}
+    assert figures["first resets load"].regressed
+    assert figures["first resets at (s into the run)"].change == "-20.0 s"
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (None, ("missing", "no such file or directory")),
+        ("{not json", ("bad.json:1", "not JSON")),
+        ('{"totals": []}', ("totals", "missing")),
+        ('{"totals": {"requests": 1, "failures": 0, "p95_ms": "fast", "duration_s": 1}}', ("totals.p95_ms",)),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(content, words, tmp_path, capsys):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(_summary(100.0)))
+    bad = tmp_path / ("missing" if content is None else "bad.json")
+    if content is not None:
+        bad.write_text(content)
+    assert_one_line_error(capsys, ["compare", str(bad), str(good)], 2, *words)
+    assert_one_line_error(
+        capsys, ["compare", str(good), str(good), "--p95-tolerance", "fast"], 2, "--p95-tolerance"
+    )
+
+
+def test_smoke_refuses_a_bad_baseline_before_anything_starts(tmp_path, capsys):
+    assert_one_line_error(capsys, ["smoke", "--baseline", str(tmp_path)], 2, "no summary.json in it")
+
+
+def test_the_same_summary_is_never_a_regression(tmp_path, capsys):
+    summary = _summary(100.0, failures=3, saturation_users=80_000)
+    summary["pages"] = [
+        {"name": "home", "method": "GET", "requests": 500, "failures": 3, "p95_ms": 90.0},
+        {"name": "rare", "method": "GET", "requests": 5, "failures": 0, "p95_ms": 10.0},
+    ]
+    figures = compare(summary, copy.deepcopy(summary), Tolerances())
+    assert not [f for f in figures if f.regressed]
+    assert {"GET home p95", "GET home error rate", "GET rare p95 (too few requests to judge)"} <= {
+        f.name for f in figures
+    }
+
+
+@pytest.mark.load
+def test_smoke_with_a_baseline_compares_in_the_same_step(
+    smoke_run_with_metrics, slow_smoke_run, tmp_path, capsys, monkeypatch
+):
+    """The pipeline's one step: a smoke run (here the slow run's files) judged against a baseline."""
+    from flashcrowd.cli import smoke
+    from flashcrowd.runner import RunOutcome, read_summary
+
+    baseline, _ = smoke_run_with_metrics
+    current = tmp_path / "smoke"
+    shutil.copytree(slow_smoke_run, current)
+
+    def finished_run(prepared):
+        return RunOutcome(0, current, read_summary(current), prepared.scenario, "http://127.0.0.1:1")
+
+    monkeypatch.setattr(smoke, "execute", finished_run)
+    code = main(["smoke", "--out", str(current), "--baseline", str(baseline)])
+
+    assert code == 1 and "compare: REGRESSED" in capsys.readouterr().out
+    assert "REGRESSED" in (current / "compare.html").read_text()
+    assert ET.parse(current / "compare-junit.xml").getroot().get("failures") != "0"
