@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from flashcrowd.cli.common import HelpFormatter, OneLineErrorParser
-from flashcrowd.errors import FlashcrowdError
+from flashcrowd_common.errors import FlashcrowdError
+from flashcrowd_common.parser import HelpFormatter, OneLineErrorParser
 from target_app.command import EXAMPLES, add_arguments, run
 
 

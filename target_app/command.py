@@ -9,9 +9,9 @@ import sys
 import gevent
 import gevent.event
 
-from flashcrowd.arguments import duration, port, positive
-from flashcrowd.errors import UsageError
-from flashcrowd.safety import is_loopback_host
+from flashcrowd_common.arguments import duration, port, positive
+from flashcrowd_common.errors import UsageError
+from flashcrowd_common.safety import is_loopback_host
 from target_app import explain
 from target_app.profile import (
     COST_CLASSES,

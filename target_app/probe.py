@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import gevent
 from gevent import socket
 
-from flashcrowd.safety import check_target
+from flashcrowd_common.safety import check_target
 
 
 class Client:

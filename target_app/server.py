@@ -24,7 +24,8 @@ from target_app.capacity import Admission, Capacity
 from target_app.http import MAX_HEAD_BYTES, BadRequest, Request, Response, parse_head
 from target_app.metrics import Metrics
 from target_app.profile import Profile
-from target_app.site import Route, site_for
+from target_app.site import site_for
+from target_app.site.base import Route
 
 ADMIN_PREFIX = "/__flashcrowd/"
 LISTEN_BACKLOG = 4096

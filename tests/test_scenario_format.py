@@ -20,18 +20,12 @@ from flashcrowd.scenario.journeys import session_seconds
 from flashcrowd.scenario.littles_law import sessions_between
 from flashcrowd.scenario.source import ScenarioSource
 from flashcrowd.scenario.validate import FORMAT_VERSION, scenario_schema
+from tests.broken_files import expected_message
 
 BROKEN = sorted((Path(__file__).parent / "broken_scenarios").glob("*.yaml"))
 VALID = (
     (Path(__file__).parent / "broken_scenarios" / "misspelt-key.yaml").read_text().replace("stpes:", "steps:")
 )
-
-
-def expected_message(path: Path) -> str:
-    """Each broken scenario's first line is ``# expect: :LINE: KEY: EXPECTED``."""
-    first = path.read_text().splitlines()[0]
-    assert first.startswith("# expect: "), f"{path.name} must start with its expected message"
-    return str(path) + first.removeprefix("# expect: ")
 
 
 def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:

@@ -20,6 +20,7 @@ from flashcrowd.breakpoint.criteria import FAILED_REQUESTS, StepMeasure, Verdict
 from flashcrowd.breakpoint.prediction import Prediction
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.units import LoadUnits
+from flashcrowd.plotting import pyplot
 
 RESULT_NAME = "find-break.json"
 CHART_NAME = "find-break.png"
@@ -201,10 +202,7 @@ def draw_capacity_chart(result: dict[str, Any], path: Path) -> None:
 
 def draw_chart(result: dict[str, Any], path: Path) -> None:
     """Offered load against throughput, p95 and connection failures, with the bracket and the prediction."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display in CI or a headless Locust process
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     steps = sorted(result["steps"], key=lambda step: step["offered"])
     colours = {"good": "tab:green", "bad": "tab:red", "inconclusive": "tab:grey"}

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from flashcrowd import __version__
 from flashcrowd.cli import compare, demo, find_break, plan, run, scenario, smoke, target
-from flashcrowd.cli.common import OneLineErrorParser
 from flashcrowd.errors import ExitCode, FlashcrowdError, Terminated
+from flashcrowd_common.parser import OneLineErrorParser
 
 COMMANDS = (demo, run, plan, scenario, target, find_break, smoke, compare)
 

@@ -1,32 +1,11 @@
-"""Pieces every subcommand's parser shares: one-line errors, help layout, common options."""
+"""Subcommands with the shared help layout and one-line errors (flashcrowd_common.parser), common options."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import NoReturn
 
-from flashcrowd.errors import ExitCode
-from flashcrowd.safety import ALLOW_ENV, ALLOW_FLAG
-
-
-class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Defaults shown after each option; description and examples kept as written."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        # No "(default: None)", "(default: False)" or "(default: )": an unset option or a flag says nothing.
-        unset = action.default is None or action.default is False or action.default == ""
-        if unset or "(default" in (action.help or ""):
-            return action.help
-        return super()._get_help_string(action)
-
-
-class OneLineErrorParser(argparse.ArgumentParser):
-    """An argparse parser whose usage errors are one line and exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
-        raise SystemExit(ExitCode.USAGE)
+from flashcrowd_common.parser import HelpFormatter
+from flashcrowd_common.safety import ALLOW_ENV, ALLOW_FLAG
 
 
 def add_command(

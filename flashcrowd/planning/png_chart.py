@@ -6,18 +6,15 @@ from datetime import datetime
 from pathlib import Path
 
 from flashcrowd.planning.plan import Plan
+from flashcrowd.plotting import pyplot
 
 POINTS = 600
 
 
 def write_png(plan: Plan, path: Path) -> Path:
     """Draw ``plan`` into ``path`` (directories are created) and return the path."""
-    # matplotlib takes a third of a second to import: only commands that draw pay for it.
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display: plans are drawn in terminals and CI
+    plt = pyplot()
     import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
 
     scenario = plan.scenario
     start, span = scenario.clock.start, scenario.clock.duration_s

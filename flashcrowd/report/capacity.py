@@ -15,14 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
-
 from flashcrowd import latency
+from flashcrowd.plotting import pyplot
 from flashcrowd.report.timeline import TimelineRow
+
+plt = pyplot()
 
 MAX_POINTS = 30  # more distinct loads than this are binned into this many equal widths
 LOAD_LABEL = "concurrent users (real-world equivalent)"

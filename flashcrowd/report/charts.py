@@ -12,15 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display in CI, and no GUI toolkit to import
-
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 
 from flashcrowd.classify import KINDS
+from flashcrowd.plotting import pyplot
 from flashcrowd.report.timeline import TimelineRow
+
+plt = pyplot()
 
 KIND_COLOURS = dict(
     zip(

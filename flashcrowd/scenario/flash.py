@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flashcrowd.scenario.model import Keyframe
+from flashcrowd.scenario.curve import Keyframe
 
 DEFAULT_DECAY = 4.0  # ramp-down lengths per ramp-up length
 

@@ -27,7 +27,7 @@ def build_distribution(spec: str | dict[str, Any], source: ScenarioSource, path:
         low, high = parse_duration(spec["low"]), parse_duration(spec["high"])
         if high < low:
             raise source.error((*path, "high"), f"expected a duration >= low ({spec['low']})")
-        return Distribution(kind, (low + high) / 2, low=low, high=high)
+        return Distribution.uniform(low, high)
     mean = parse_duration(spec["mean"])
     if kind == "lognormal" and mean <= 0:
         raise source.error((*path, "mean"), "expected a duration > 0 for a lognormal distribution")

@@ -7,17 +7,14 @@ second). Compression applies to the curve only; a visitor's think time is real.
 
 from __future__ import annotations
 
-import bisect
 import math
-import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from flashcrowd.scenario.flash import FlashCrowd
+from flashcrowd.scenario.curve import Curve, Keyframe
+from flashcrowd.scenario.flash import FlashCrowd
+from flashcrowd_common.distribution import Distribution
 
 
 @dataclass(frozen=True)
@@ -41,64 +38,6 @@ class Clock:
     def real_time(self, wall_s: float) -> datetime:
         """The real-world moment the curve stands at ``wall_s`` seconds into the run."""
         return self.start + timedelta(seconds=self.real_seconds(wall_s))
-
-
-@dataclass(frozen=True)
-class Keyframe:
-    at_s: float
-    value: float
-
-
-@dataclass(frozen=True)
-class Curve:
-    """Keyframes joined linearly; two keyframes at the same time make a step."""
-
-    unit: str  # the unit the scenario wrote: concurrent_users, sessions_per_hour or sessions_per_day
-    keyframes: tuple[Keyframe, ...]
-
-    def value_at(self, t: float) -> float:
-        """The value at ``t``; held flat before the first and after the last keyframe."""
-        times = self._times
-        if t <= times[0]:
-            return self.keyframes[0].value
-        if t >= times[-1]:
-            return self.keyframes[-1].value
-        i = bisect.bisect_right(times, t)
-        left, right = self.keyframes[i - 1], self.keyframes[i]
-        if right.at_s == left.at_s:
-            return right.value
-        return left.value + (right.value - left.value) * (t - left.at_s) / (right.at_s - left.at_s)
-
-    @cached_property
-    def _times(self) -> list[float]:
-        # Built once: the load shape and the plan ask for values many times a second.
-        return [k.at_s for k in self.keyframes]
-
-    @property
-    def peak(self) -> Keyframe:
-        """The first keyframe with the highest value."""
-        return max(self.keyframes, key=lambda k: k.value)
-
-
-@dataclass(frozen=True)
-class Distribution:
-    """A positive random duration in seconds."""
-
-    kind: str  # constant, exponential, uniform, lognormal
-    mean: float
-    low: float = 0.0  # uniform only
-    high: float = 0.0  # uniform only
-    sigma: float = 0.5  # lognormal only: sigma of the underlying normal
-
-    def sample(self, rng: random.Random) -> float:
-        if self.kind == "constant":
-            return self.mean
-        if self.kind == "exponential":
-            return rng.expovariate(1.0 / self.mean) if self.mean > 0 else 0.0
-        if self.kind == "uniform":
-            return rng.uniform(self.low, self.high)
-        mu = math.log(self.mean) - self.sigma**2 / 2  # lognormal with the stated mean
-        return rng.lognormvariate(mu, self.sigma)
 
 
 @dataclass(frozen=True)

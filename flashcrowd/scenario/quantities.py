@@ -10,21 +10,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, tzinfo
 
-DURATION_UNITS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
-DURATION_PATTERN = r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)\s*$"
-DURATION_EXPECTED = "a duration with its unit, e.g. 20s, 5min, 1.5h, 2d"
+from flashcrowd_common.durations import DURATION_EXPECTED, parse_duration
+
+__all__ = ["DURATION_EXPECTED", "parse_duration"]  # durations are shared with target_app
+
 MOMENT_EXPECTED = 'a moment such as "23:00", "2016-11-09 01:30", "2016-11-09" or "+90s"'
 
-_DURATION = re.compile(DURATION_PATTERN)
 _CLOCK_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in ``text`` (``20s``, ``5min``); ValueError naming the expected form otherwise."""
-    match = _DURATION.match(str(text))
-    if not match:
-        raise ValueError(DURATION_EXPECTED)
-    return float(match.group(1)) * DURATION_UNITS[match.group(2)]
 
 
 def parse_datetime(text: str, zone: tzinfo, on_day: date | None = None) -> datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from target_app.site import FormError
+from target_app.site.base import FormError
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,}")
 _NAME = re.compile(r"[^\W\d_][^\W\d_ '\-]*(?:[ '\-][^\W\d_]+)*")

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl, quote, urlencode
 
 from target_app.http import Request, Response, redirect
-from target_app.site import SLOT, FormError, Site
 from target_app.site import forms as check
 from target_app.site.assets import png, script, stylesheet
+from target_app.site.base import SLOT, FormError, Site
 from target_app.site.layout import Theme, link_list
 
 SECTIONS = {

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from target_app.http import Request, Response
-from target_app.site import SLOT, FormError, Site
 from target_app.site import forms as check
 from target_app.site.assets import png, script, stylesheet
+from target_app.site.base import SLOT, FormError, Site
 from target_app.site.layout import Theme, link_list
 
 INTERESTS = ("residence", "study", "work", "invest")
