@@ -30,6 +30,7 @@ from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 from flashcrowd import latency
 from flashcrowd.classify import failure_detail, failure_kind
 from flashcrowd.errors import ExitCode
+from flashcrowd.locust_options import CONTEXT_ATTRIBUTE
 from flashcrowd.pages import PageTallies
 from flashcrowd.progress import progress_line
 from flashcrowd.report.timeline import TimelineCsv, TimelineRow
@@ -229,7 +230,7 @@ class Recorder:
         self._sampler: gevent.Greenlet | None = None
         self._csv: TimelineCsv | None = None
 
-        context = getattr(environment, "flashcrowd_context", None)  # locust_options.install's, if any
+        context = getattr(environment, CONTEXT_ATTRIBUTE, None)  # locust_options.install's, if any
         if context is not None:
             context.on_request_start = self._on_request_start
         events = environment.events
@@ -261,7 +262,7 @@ class Recorder:
 
     def _on_request_start(self) -> None:
         second = int(time.time())
-        if self._next_second is None or second >= self._next_second:
+        if not self._written(second):
             self._tally_for(second).started += 1
 
     def _on_request(
@@ -288,7 +289,7 @@ class Recorder:
         self, latency_ms: float, exception: BaseException | None, retry: bool, at: float
     ) -> None:
         second = int(at)
-        if self._next_second is not None and second < self._next_second:
+        if self._written(second):
             late = SecondTally()
             late.add(latency_ms, exception, retry, at)
             self._absorb_late(late)
@@ -296,8 +297,12 @@ class Recorder:
         self._tally_for(second).add(latency_ms, exception, retry, at)
 
     def _carry_over(self, second: int) -> None:
-        if self._next_second is None or second >= self._next_second:
+        if not self._written(second):
             self._tally_for(second).carried_over += 1
+
+    def _written(self, second: int) -> bool:
+        """Whether that second's row is out already (what still arrives for it counts in the totals only)."""
+        return self._next_second is not None and second < self._next_second
 
     def _tally_for(self, second: int) -> SecondTally:
         # Not setdefault: a tally's histogram is 170 kB, too much to build for every request.
@@ -321,7 +326,7 @@ class Recorder:
         """Master: merge a worker's tallies into the seconds they belong to."""
         for key, wire in data.get(REPORT_KEY, {}).items():
             second, tally = int(key), SecondTally.from_wire(wire)
-            if self._next_second is not None and second < self._next_second:
+            if self._written(second):
                 self._absorb_late(tally)
             else:
                 self._tally_for(second).merge(tally)

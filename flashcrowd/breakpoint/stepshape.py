@@ -89,7 +89,7 @@ class BreakShape(LoadTestShape):
             return self._after_pause(drained, now)
         step = self._step
         if step is None:
-            return self._next(now, pause=lambda: self.drain.calibrate())
+            return self._next(now, pause=self._calibrate)
         if step.generator_before is None and now >= step.window_start_s:
             step.generator_before = self.probe.snapshot()
         if now < step.judge_s:
@@ -97,11 +97,15 @@ class BreakShape(LoadTestShape):
         verdict = self._judge(step)
         return self._next(now, pause=self._wait_until_drained if verdict.failed else None)
 
+    def _calibrate(self) -> Drained:
+        """Before the first step: the idle site needs no draining, only its baseline latency."""
+        return Drained(True, 0.0, self.drain.calibrate())
+
     def _wait_until_drained(self) -> Drained:
         return self.drain.wait_until_drained(self.settings.timing.drain_timeout_s)
 
     def _next(
-        self, now: float, pause: Callable[[], object] | None = None
+        self, now: float, pause: Callable[[], Drained] | None = None
     ) -> tuple[int, float, list[type[User]]] | None:
         users = self.search.next_load(now)
         if users is None:
@@ -113,11 +117,7 @@ class BreakShape(LoadTestShape):
         self._pause = gevent.spawn(pause)
         return self._hold(0)
 
-    def _after_pause(
-        self, drained: Drained | float | None, now: float
-    ) -> tuple[int, float, list[type[User]]] | None:
-        if not isinstance(drained, Drained):  # the calibration before the first step
-            return self._begin(self._next_users, now, 0.0)
+    def _after_pause(self, drained: Drained, now: float) -> tuple[int, float, list[type[User]]] | None:
         if not drained.drained:
             self._record_undrained(drained)
             return self._next(now, pause=self._wait_until_drained)
