@@ -37,11 +37,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flashcrowd.errors import Terminated
-from flashcrowd.paths import resolve_scenario
-from flashcrowd.runner import sigterm_unwinds
+from flashcrowd.launch.paths import resolve_scenario
+from flashcrowd.launch.runner import sigterm_unwinds
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.journeys import requests_per_session, session_seconds
+from flashcrowd_common.errors import Terminated
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the stack launchers
 from stacks import STACKS, Stack, StackError

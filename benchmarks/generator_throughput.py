@@ -26,7 +26,7 @@ from pathlib import Path
 
 from target_throughput import start_nginx
 
-from flashcrowd.paths import LOCUSTFILE
+from flashcrowd.launch.paths import LOCUSTFILE
 
 GENERATOR_CORE = "1"
 GOAL_RATIO = 0.8

@@ -28,7 +28,7 @@ import psutil
 from generator_throughput import GENERATOR_CORE, tools_present
 from target_throughput import start_nginx
 
-from flashcrowd.paths import LOCUSTFILE
+from flashcrowd.launch.paths import LOCUSTFILE
 
 GOAL_KB = 30.0
 BASELINE_S = 5

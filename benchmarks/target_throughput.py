@@ -27,7 +27,7 @@ from pathlib import Path
 
 import requests
 
-from flashcrowd.target_process import start_target
+from flashcrowd.launch.target_process import start_target
 
 PAGES = {"home page (48 KB)": "/english/index.asp", "small image (3 KB)": "/assets/img/wmms-blk.png"}
 SERVER_CORE, CLIENT_CORE = "0", "1"

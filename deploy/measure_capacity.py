@@ -65,11 +65,12 @@ def run_visitors(url: str, users: int, think_s: float, seconds: float) -> tuple[
     import psutil
     from locust.env import Environment
 
-    from flashcrowd import locust_options, recorder
-    from flashcrowd.paths import resolve_scenario
+    from flashcrowd.in_locust import locust_options
+    from flashcrowd.in_locust.visitor import Visitor
+    from flashcrowd.launch.paths import resolve_scenario
+    from flashcrowd.results import recorder
     from flashcrowd.scenario import load_scenario
     from flashcrowd.scenario.model import Distribution
-    from flashcrowd.visitor import Visitor
 
     scenario = load_scenario(resolve_scenario("ci-smoke"))
     scenario = dataclasses.replace(scenario, think_time=Distribution("constant", think_s))

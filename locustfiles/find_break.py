@@ -10,22 +10,12 @@ site when no --host is given), then prints the answer from ``find-break.json``.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from locust import events
 
-# Locust runs this file with its directory first on sys.path, where flashcrowd.py (the
-# scenario locustfile beside it) would stand in for the flashcrowd package: import the
-# package with that directory set aside, then give Locust its sys.path back unchanged.
-_locust_path = sys.path[:]
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
-from flashcrowd.breakpoint import locust_setup  # noqa: E402
-from flashcrowd.breakpoint.arrivals import ArrivalStream  # noqa: E402
-from flashcrowd.breakpoint.stepshape import BreakShape  # noqa: E402
-from flashcrowd.visitor import Visitor  # noqa: E402
-
-sys.path[:] = _locust_path
+from flashcrowd.breakpoint import locust_setup
+from flashcrowd.breakpoint.arrivals import ArrivalStream
+from flashcrowd.breakpoint.stepshape import BreakShape
+from flashcrowd.in_locust.visitor import Visitor
 
 __all__ = ["ArrivalStream", "BreakShape", "Visitor"]  # the shape picks closed Visitors or open ArrivalStreams
 

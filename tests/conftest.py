@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from stacks import Stack, StackUnavailable
 
-from flashcrowd.target_process import TargetProcess, start_target
+from flashcrowd.launch.target_process import TargetProcess, start_target
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from locust import User, constant, task
 from locust.env import Environment
 from locust.runners import STATE_STOPPED
 
-from flashcrowd.loadshape import ScenarioShape
-from flashcrowd.locust_options import install
-from flashcrowd.recorder import REPORT_KEY, Recorder, SecondTally, attach
+from flashcrowd.in_locust.locust_options import install
+from flashcrowd.load_models.curve import ScenarioShape
+from flashcrowd.results.recorder import REPORT_KEY, Recorder, SecondTally, attach
 from flashcrowd.scenario.model import SLO, Distribution, Scenario, Step
 
 # (seconds into the run, rng) -> (latency in ms, exception or None); what a scripted user "gets" for a request

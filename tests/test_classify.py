@@ -9,7 +9,7 @@ import struct
 
 import pytest
 
-from flashcrowd.classify import (
+from flashcrowd.in_locust.classify import (
     KINDS,
     ConnectTimeout,
     EmptyResponse,
@@ -132,7 +132,7 @@ def test_a_connection_closed_without_a_response_is_connection_closed():
     """What nginx does when it runs out of worker_connections: read the request, close with FIN."""
     import threading
 
-    from flashcrowd.http_client import Browser
+    from flashcrowd.in_locust.http_client import Browser
 
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(5)

@@ -9,11 +9,11 @@ import pytest
 from cli_helpers import assert_one_line_error
 
 from flashcrowd.cli import COMMANDS, main
-from flashcrowd.errors import RefusedTargetError, UsageError
-from flashcrowd.paths import SCENARIOS_DIR
-from flashcrowd.run_size import BYTES_PER_VISITOR, check_peak_fits
-from flashcrowd.safety import check_target
+from flashcrowd.launch.paths import SCENARIOS_DIR
+from flashcrowd.launch.run_size import BYTES_PER_VISITOR, check_peak_fits
 from flashcrowd.scenario import load_scenario
+from flashcrowd_common.errors import RefusedTargetError, UsageError
+from flashcrowd_common.safety import check_target
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -151,7 +151,7 @@ def test_smoke_with_a_baseline_compares_in_the_same_step(
 ):
     """The pipeline's one step: a smoke run (here the slow run's files) judged against a baseline."""
     from flashcrowd.cli import smoke
-    from flashcrowd.runner import RunOutcome, read_summary
+    from flashcrowd.launch.runner import RunOutcome, read_summary
 
     baseline, _ = smoke_run_with_metrics
     current = tmp_path / "smoke"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from flashcrowd.runner import RunOutcome, describe_break
+from flashcrowd.launch.runner import RunOutcome, describe_break
 from flashcrowd.scenario import load_scenario
 
 ELECTION_NIGHT = Path(__file__).resolve().parents[1] / "scenarios" / "election-night-2016-11-08.yaml"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from flashcrowd.paths import LOCUSTFILE
+from flashcrowd.launch.paths import LOCUSTFILE
 
 pytestmark = pytest.mark.load
 

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from flashcrowd import locust_options
-from flashcrowd.paths import LOCUSTFILE, resolve_scenario
-from flashcrowd.safety import is_loopback_host
+from flashcrowd.in_locust import locust_options
+from flashcrowd.launch.paths import LOCUSTFILE, resolve_scenario
+from flashcrowd_common.safety import is_loopback_host
 from target_app import command as target_command
 
 ROOT = Path(__file__).resolve().parent.parent

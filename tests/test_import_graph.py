@@ -26,7 +26,7 @@ KNOWN_CYCLE_EDGES = {
 # Imports under ``if TYPE_CHECKING:`` may close a cycle only through recorder.py, which imports
 # progress, slo and report.outputs while they (and report.pages, views, summary) name its
 # Recorder and WindowStats in annotations; that ends when WindowStats leaves recorder.py (issue 14).
-TYPE_ONLY_HUB = "flashcrowd.recorder"
+TYPE_ONLY_HUB = "flashcrowd.results.recorder"
 
 
 @dataclass(frozen=True)
@@ -148,8 +148,8 @@ def test_imports_inside_functions_and_type_checking_blocks_are_read():
     found = {(i.module, i.target): i for i in all_imports()}
     # site_for imports the sites inside the function; the runner imports profiles inside one too.
     assert not found[("target_app.site", "target_app.site.ircc")].type_only
-    assert ("flashcrowd.runner", "target_app.profile") in found
-    assert found[("flashcrowd.slo", "flashcrowd.recorder")].type_only
+    assert ("flashcrowd.launch.runner", "target_app.profile") in found
+    assert found[("flashcrowd.results.slo", "flashcrowd.results.recorder")].type_only
 
 
 def test_no_import_cycle_at_run_time():

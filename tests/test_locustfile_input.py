@@ -1,4 +1,4 @@
-"""Plain ``locust -f locustfiles/flashcrowd.py`` refuses bad input as flashcrowd does: no load, exit 2."""
+"""Plain ``locust -f locustfiles/locustfile.py`` refuses bad input as flashcrowd does: no load, exit 2."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from flashcrowd.paths import LOCUSTFILE
+from flashcrowd.launch.paths import LOCUSTFILE
 
 
 @pytest.mark.parametrize(

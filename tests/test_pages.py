@@ -8,8 +8,6 @@ import pytest
 from locust.env import Environment
 from recorder_helpers import nearest_rank, scenario, started_recorder
 
-from flashcrowd.pages import PageTallies
-from flashcrowd.recorder import PAGES_KEY, SESSIONS_KEY
 from flashcrowd.report.capacity import (
     CapacityPoint,
     LoadMarker,
@@ -18,7 +16,9 @@ from flashcrowd.report.capacity import (
     write_capacity_png,
 )
 from flashcrowd.report.pages import first_failed_page, page_rows
-from flashcrowd.sessions_sent import SessionsSent
+from flashcrowd.results.pages import PageTallies
+from flashcrowd.results.recorder import PAGES_KEY, SESSIONS_KEY
+from flashcrowd.results.sessions_sent import SessionsSent
 
 RESET = ConnectionResetError(104, "Connection reset by peer")
 

@@ -13,16 +13,16 @@ import pytest
 from locust.env import Environment
 from recorder_helpers import feed, nearest_rank, run_in_process, scenario, scripted_user, started_recorder
 
-from flashcrowd import latency
-from flashcrowd.errors import ExitCode
-from flashcrowd.recorder import REPORT_KEY, SecondTally
+from flashcrowd.results import latency
+from flashcrowd.results.recorder import REPORT_KEY, SecondTally
+from flashcrowd_common.errors import ExitCode
 
 PERCENTILES = (50.0, 95.0, 99.0)
 
 
 @pytest.mark.load
 def test_percentiles_agree_with_the_raw_response_times_of_the_same_run(target_factory, tmp_path):
-    from flashcrowd.visitor import Visitor
+    from flashcrowd.in_locust.visitor import Visitor
 
     target = target_factory("ci-small")
     raw: list[float] = []

@@ -16,7 +16,7 @@ import matplotlib.image
 import pytest
 from recorder_helpers import run_in_process, scenario, scripted_user
 
-from flashcrowd.paths import SCENARIOS_DIR
+from flashcrowd.launch.paths import SCENARIOS_DIR
 from flashcrowd.report.figures import figure_rows
 from flashcrowd.report.timeline import TimelineRow
 from flashcrowd.scenario import load_scenario
@@ -52,7 +52,7 @@ def broken_run(tmp_path_factory):
 
 @pytest.mark.load
 def test_resets_begin_in_the_report_when_the_targets_own_counters_say(target_factory, tmp_path):
-    from flashcrowd.visitor import Visitor
+    from flashcrowd.in_locust.visitor import Visitor
 
     target = target_factory("ci-small", ["--workers", "1", "--queue", "2"])
     step_s = 3.0  # 2 visitors, then 40: the one-worker site starts resetting at the step

@@ -20,7 +20,7 @@ import matplotlib.image
 import pytest
 from run_helpers import ELECTION_NIGHT, run
 
-from flashcrowd.classify import KINDS
+from flashcrowd.in_locust.classify import KINDS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = (

@@ -8,7 +8,7 @@ import pytest
 
 from flashcrowd.breakpoint.prediction import predict
 from flashcrowd.cli import main
-from flashcrowd.paths import SCENARIOS_DIR
+from flashcrowd.launch.paths import SCENARIOS_DIR
 from flashcrowd.planning.retries import predict_with_retries
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.model import RetryPolicy

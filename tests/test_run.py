@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from cli_helpers import assert_one_line_error
 
-from flashcrowd.paths import SCENARIOS_DIR
-from flashcrowd.runner import WEB_AUTOQUIT_S, run_child
+from flashcrowd.launch.paths import SCENARIOS_DIR
+from flashcrowd.launch.runner import WEB_AUTOQUIT_S, run_child
 
 
 def flashcrowd(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

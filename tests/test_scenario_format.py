@@ -12,14 +12,14 @@ import jsonschema
 import pytest
 
 from flashcrowd.cli import main
-from flashcrowd.errors import ConfigError, UsageError
-from flashcrowd.paths import SCENARIOS_DIR, bundled_scenarios
+from flashcrowd.launch.paths import SCENARIOS_DIR, bundled_scenarios
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.figures import check_figures
 from flashcrowd.scenario.journeys import session_seconds
 from flashcrowd.scenario.littles_law import sessions_between
 from flashcrowd.scenario.source import ScenarioSource
 from flashcrowd.scenario.validate import FORMAT_VERSION, scenario_schema
+from flashcrowd_common.errors import ConfigError, UsageError
 from tests.broken_files import expected_message
 
 BROKEN = sorted((Path(__file__).parent / "broken_scenarios").glob("*.yaml"))

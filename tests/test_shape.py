@@ -8,10 +8,10 @@ import pytest
 from loadgen_helpers import make_scenario, tiny_site
 from locust.env import Environment
 
-from flashcrowd.loadshape import MIN_SPAWN_RATE, ScenarioShape, TrackingSample, spawn_rate
-from flashcrowd.locust_options import install
+from flashcrowd.in_locust.locust_options import install
+from flashcrowd.in_locust.visitor import Visitor
+from flashcrowd.load_models.curve import MIN_SPAWN_RATE, ScenarioShape, TrackingSample, spawn_rate
 from flashcrowd.scenario.model import Distribution
-from flashcrowd.visitor import Visitor
 
 
 class ClockedShape(ScenarioShape):

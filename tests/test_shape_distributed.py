@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from loadgen_helpers import write_scenario
 
-from flashcrowd.paths import LOCUSTFILE
+from flashcrowd.launch.paths import LOCUSTFILE
 
 
 def _free_port() -> int:

@@ -8,9 +8,9 @@ import pytest
 from locust.env import Environment
 from recorder_helpers import feed, run_in_process, scenario, scripted_user, started_recorder
 
-from flashcrowd.errors import ExitCode
+from flashcrowd.results.slo import SloVerdict, metric_value
 from flashcrowd.scenario.model import SLO
-from flashcrowd.slo import SloVerdict, metric_value
+from flashcrowd_common.errors import ExitCode
 
 ERROR_RATE = SLO("errors under 20 %", "error_rate", "<=", 0.2, 3)
 

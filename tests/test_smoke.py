@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from flashcrowd.errors import ExitCode
+from flashcrowd_common.errors import ExitCode
 
 SMOKE_BUDGET_S = 60  # the whole gate, start-up included
 

@@ -19,8 +19,8 @@ import gevent
 import pytest
 from stacks import STACKS, gunicorn_stack, haproxy_stack, nginx_stack
 
-from flashcrowd.classify import failure_detail
-from flashcrowd.http_client import Browser
+from flashcrowd.in_locust.classify import failure_detail
+from flashcrowd.in_locust.http_client import Browser
 
 pytestmark = pytest.mark.load
 

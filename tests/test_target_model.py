@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from flashcrowd.errors import ConfigError, UsageError
+from flashcrowd_common.errors import ConfigError, UsageError
 from target_app.geo import address_in, country_of
 from target_app.http import Request
 from target_app.profile import PROFILE_NAMES, load_profile, with_overrides

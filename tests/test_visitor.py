@@ -11,10 +11,10 @@ import gevent
 import pytest
 from loadgen_helpers import make_scenario, tiny_site
 
-from flashcrowd.classify import ConnectTimeout, HTTPStatusError, ReadTimeout, failure_kind
-from flashcrowd.http_client import Browser
+from flashcrowd.in_locust.classify import ConnectTimeout, HTTPStatusError, ReadTimeout, failure_kind
+from flashcrowd.in_locust.http_client import Browser
+from flashcrowd.in_locust.visitor import RETRY_SUFFIX, address_in, pick_origin, visit
 from flashcrowd.scenario.model import Distribution, OriginMix, RetryPolicy, Step
-from flashcrowd.visitor import RETRY_SUFFIX, address_in, pick_origin, visit
 from target_app.geo import country_of
 
 

@@ -19,8 +19,8 @@ import gevent
 from gevent.pool import Group
 
 from flashcrowd.breakpoint.probe import ARRIVALS
-from flashcrowd.http_client import Browser
-from flashcrowd.visitor import Visitor, visit
+from flashcrowd.in_locust.http_client import Browser
+from flashcrowd.in_locust.visitor import Visitor, visit
 
 
 class ArrivalStream(Visitor):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import gevent
 
-from flashcrowd.http_client import Browser
+from flashcrowd.in_locust.http_client import Browser
 from flashcrowd.scenario.model import Scenario
 
 CALIBRATION_PROBES = 5

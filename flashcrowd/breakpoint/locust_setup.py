@@ -12,19 +12,19 @@ from __future__ import annotations
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from flashcrowd import locust_options
 from flashcrowd.breakpoint import settings as find_break_settings
 from flashcrowd.breakpoint.arrivals import ArrivalStream
 from flashcrowd.breakpoint.drain import DrainProbe, probe_path
 from flashcrowd.breakpoint.prediction import predict
 from flashcrowd.breakpoint.probe import GeneratorProbe
 from flashcrowd.breakpoint.stepshape import BreakShape
-from flashcrowd.distributed import watch_workers
-from flashcrowd.errors import UsageError
-from flashcrowd.locust_setup import end_shape_on_sigterm, guarded
-from flashcrowd.recorder import MASTER_LAG_S, Recorder
-from flashcrowd.safety import check_target
-from flashcrowd.visitor import Visitor
+from flashcrowd.in_locust import locust_options
+from flashcrowd.in_locust.distributed import watch_workers
+from flashcrowd.in_locust.locust_setup import end_shape_on_sigterm, guarded
+from flashcrowd.in_locust.visitor import Visitor
+from flashcrowd.results.recorder import MASTER_LAG_S, Recorder
+from flashcrowd_common.errors import UsageError
+from flashcrowd_common.safety import check_target
 
 
 def add_arguments(parser, **_kwargs) -> None:

@@ -20,7 +20,7 @@ from flashcrowd.breakpoint.criteria import FAILED_REQUESTS, StepMeasure, Verdict
 from flashcrowd.breakpoint.prediction import Prediction
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.units import LoadUnits
-from flashcrowd.plotting import pyplot
+from flashcrowd.report.plotting import pyplot
 
 RESULT_NAME = "find-break.json"
 CHART_NAME = "find-break.png"

@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flashcrowd.arguments import count, duration, positive, share
 from flashcrowd.breakpoint.criteria import Criteria
 from flashcrowd.breakpoint.guard import GeneratorGuard
 from flashcrowd.breakpoint.search import SearchPlan
 from flashcrowd.breakpoint.units import MODELS, LoadUnits
-from flashcrowd.errors import UsageError
 from flashcrowd.scenario.journeys import session_seconds
 from flashcrowd.scenario.model import Scenario
+from flashcrowd_common.arguments import count, duration, positive, share
+from flashcrowd_common.errors import UsageError
 
 DEFAULT_START = {"closed": 10.0, "open": 2.0}
 OPEN_WARMUP_SESSIONS = 2  # open model: warm-up lasts at least this many mean sessions

@@ -31,8 +31,8 @@ from flashcrowd.breakpoint.probe import GeneratorProbe
 from flashcrowd.breakpoint.result import build_result, write_result
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.settings import FindBreakSettings
-from flashcrowd.loadshape import spawn_rate
-from flashcrowd.recorder import Recorder, WindowStats
+from flashcrowd.load_models.curve import spawn_rate
+from flashcrowd.results.recorder import Recorder, WindowStats
 
 
 @dataclass

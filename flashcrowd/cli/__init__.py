@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from flashcrowd import __version__
 from flashcrowd.cli import compare, demo, find_break, plan, run, scenario, smoke, target
-from flashcrowd.errors import ExitCode, FlashcrowdError, Terminated
+from flashcrowd_common.errors import ExitCode, FlashcrowdError, Terminated
 from flashcrowd_common.parser import OneLineErrorParser
 
 COMMANDS = (demo, run, plan, scenario, target, find_break, smoke, compare)

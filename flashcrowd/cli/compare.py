@@ -10,7 +10,7 @@ from flashcrowd.compare import render, tolerance
 from flashcrowd.compare.figures import compare
 from flashcrowd.compare.inputs import load_summary
 from flashcrowd.compare.tolerance import Tolerances
-from flashcrowd.errors import ExitCode, UsageError
+from flashcrowd_common.errors import ExitCode, UsageError
 
 DESCRIPTION = """\
 Set two runs side by side (results directories or their summary.json): total and

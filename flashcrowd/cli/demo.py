@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from flashcrowd.arguments import positive
 from flashcrowd.cli.common import add_command
 from flashcrowd.cli.run import print_outcome
-from flashcrowd.errors import ExitCode
+from flashcrowd.launch.runner import RunOptions, RunOutcome, execute, prepare_run
 from flashcrowd.planning.capacity import Crossing, forecast
-from flashcrowd.runner import RunOptions, RunOutcome, execute, prepare_run
+from flashcrowd_common.arguments import positive
+from flashcrowd_common.errors import ExitCode
 from target_app.profile import load_profile
 
 SCENARIO = "election-night-2016-11-08"

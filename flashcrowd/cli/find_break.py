@@ -9,15 +9,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flashcrowd import locust_options
-from flashcrowd.arguments import positive, positive_duration
 from flashcrowd.breakpoint import settings
 from flashcrowd.breakpoint.result import RESULT_NAME, summary_lines
 from flashcrowd.cli.common import add_command, add_host_options
-from flashcrowd.errors import ExitCode, GeneratorError, UsageError
-from flashcrowd.paths import LOCUSTFILE, resolve_scenario
-from flashcrowd.runner import checked_profile, created_out_dir, run_child, sigterm_unwinds, target_url
-from flashcrowd.safety import ALLOW_FLAG, check_target
+from flashcrowd.in_locust import locust_options
+from flashcrowd.launch.paths import LOCUSTFILE, resolve_scenario
+from flashcrowd.launch.runner import checked_profile, created_out_dir, run_child, sigterm_unwinds, target_url
+from flashcrowd_common.arguments import positive, positive_duration
+from flashcrowd_common.errors import ExitCode, GeneratorError, UsageError
+from flashcrowd_common.safety import ALLOW_FLAG, check_target
 
 FIND_BREAK_LOCUSTFILE = LOCUSTFILE.with_name("find_break.py")
 DEFAULT_SCENARIO = "probe-election-night"

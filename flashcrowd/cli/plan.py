@@ -6,13 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
-from flashcrowd.arguments import positive
 from flashcrowd.cli.common import add_command
-from flashcrowd.errors import UsageError
-from flashcrowd.paths import resolve_scenario
+from flashcrowd.launch.paths import resolve_scenario
 from flashcrowd.planning import as_json, as_text, make_plan, write_png
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.quantities import DURATION_EXPECTED, parse_duration
+from flashcrowd_common.arguments import positive
+from flashcrowd_common.errors import UsageError
 from target_app.profile import load_profile
 
 DEFAULT_PNG_DIR = Path("flashcrowd-results")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from flashcrowd.arguments import port, positive
 from flashcrowd.cli.common import add_command, add_host_options
-from flashcrowd.errors import UsageError
-from flashcrowd.runner import WEB_PORT, RunOptions, RunOutcome, describe_break, run_scenario
+from flashcrowd.launch.runner import WEB_PORT, RunOptions, RunOutcome, describe_break, run_scenario
+from flashcrowd_common.arguments import port, positive
+from flashcrowd_common.errors import UsageError
 
 DESCRIPTION = """\
 Run a scenario through Locust: the load shape follows its curve of concurrent users

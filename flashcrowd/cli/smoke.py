@@ -10,10 +10,10 @@ from flashcrowd.cli.compare import compare_runs
 from flashcrowd.cli.run import print_outcome
 from flashcrowd.compare import tolerance
 from flashcrowd.compare.inputs import load_summary
-from flashcrowd.errors import UsageError
-from flashcrowd.paths import resolve_scenario
-from flashcrowd.runner import RunOptions, execute, prepare_run
+from flashcrowd.launch.paths import resolve_scenario
+from flashcrowd.launch.runner import RunOptions, execute, prepare_run
 from flashcrowd.scenario import load_scenario
+from flashcrowd_common.errors import UsageError
 
 SMOKE_SCENARIO = "ci-smoke"
 # The whole gate, start-up and report included, must fit in a minute of CI time.

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from flashcrowd.errors import ConfigError
+from flashcrowd_common.errors import ConfigError
 
 EXPECTED = "expected a flashcrowd results directory or its summary.json"
 REQUIRED_TOTALS = ("requests", "failures", "p95_ms", "duration_s")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from flashcrowd.arguments import count, duration, ratio, share
+from flashcrowd_common.arguments import count, duration, ratio, share
 
 
 @dataclass(frozen=True)

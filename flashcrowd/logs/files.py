@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from tqdm import tqdm
 
-from flashcrowd.errors import UsageError
+from flashcrowd_common.errors import UsageError
 
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_LINE = 64 * 1024  # longer lines are cut here (and will not parse): a line never costs more memory

@@ -12,11 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flashcrowd.errors import UsageError
 from flashcrowd.logs.files import first_time, read_lines
 from flashcrowd.logs.formats import FormatError, line_parser
 from flashcrowd.logs.sessions import Sessionizer
 from flashcrowd.logs.tally import LogTally
+from flashcrowd_common.errors import UsageError
 
 EXAMPLES_KEPT = 5
 

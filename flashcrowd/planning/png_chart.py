@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flashcrowd.planning.plan import Plan
-from flashcrowd.plotting import pyplot
+from flashcrowd.report.plotting import pyplot
 
 POINTS = 600
 

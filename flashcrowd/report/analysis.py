@@ -20,7 +20,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flashcrowd.classify import SITE_FAILURES
+from flashcrowd.in_locust.classify import SITE_FAILURES
 from flashcrowd.report.timeline import TimelineRow
 
 BASELINE_ROWS = 5

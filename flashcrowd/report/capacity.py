@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flashcrowd import latency
-from flashcrowd.plotting import pyplot
+from flashcrowd.report.plotting import pyplot
 from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.results import latency
 
 plt = pyplot()
 

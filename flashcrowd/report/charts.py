@@ -14,8 +14,8 @@ from typing import Any
 
 import matplotlib.dates as mdates
 
-from flashcrowd.classify import KINDS
-from flashcrowd.plotting import pyplot
+from flashcrowd.in_locust.classify import KINDS
+from flashcrowd.report.plotting import pyplot
 from flashcrowd.report.timeline import TimelineRow
 
 plt = pyplot()

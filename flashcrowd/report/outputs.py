@@ -10,7 +10,7 @@ from flashcrowd.report.pages import write_pages_csv
 from flashcrowd.report.summary import build_summary, write_summary
 
 if TYPE_CHECKING:
-    from flashcrowd.recorder import Recorder
+    from flashcrowd.results.recorder import Recorder
 
 
 def write_outputs(recorder: Recorder) -> dict[str, object]:

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flashcrowd import latency
-from flashcrowd.classify import KINDS
+from flashcrowd.in_locust.classify import KINDS
 from flashcrowd.report.tables import html_table
+from flashcrowd.results import latency
 
 if TYPE_CHECKING:
-    from flashcrowd.recorder import Recorder
+    from flashcrowd.results.recorder import Recorder
 
 CSV_COLUMNS = (
     "name",

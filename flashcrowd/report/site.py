@@ -2,7 +2,7 @@
 
 target_app counts sessions and requests by country, and the resets and 5xx responses
 it sent, per epoch second (``/__flashcrowd/analytics.json``). Here those seconds are
-put on the run's clock beside the sessions the visitors started (``flashcrowd.sessions_sent``),
+put on the run's clock beside the sessions the visitors started (``flashcrowd.results.sessions_sent``),
 and for each documented origin share (F2 "about half from US addresses" at the peak,
 F4 at the baseline) the share of sessions the site recorded around that moment is set
 beside the share the visitors sent and the scenario's own mix over the same seconds.

@@ -12,8 +12,6 @@ import locust
 import psutil
 
 import flashcrowd
-from flashcrowd import latency
-from flashcrowd.errors import ExitCode
 from flashcrowd.report.analysis import (
     find_first_failure,
     find_knee,
@@ -24,9 +22,11 @@ from flashcrowd.report.analysis import (
 from flashcrowd.report.figures import figure_rows
 from flashcrowd.report.timeline import TimelineRow
 from flashcrowd.report.views import read_site, run_views
+from flashcrowd.results import latency
+from flashcrowd_common.errors import ExitCode
 
 if TYPE_CHECKING:
-    from flashcrowd.recorder import Recorder
+    from flashcrowd.results.recorder import Recorder
 
 VERDICTS = {
     ExitCode.OK: "passed",

@@ -6,7 +6,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flashcrowd.classify import KINDS
+from flashcrowd.in_locust.classify import KINDS
 
 COLUMNS = (
     "wall_s",

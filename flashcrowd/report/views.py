@@ -14,7 +14,7 @@ from flashcrowd.report.pages import first_failed_page, page_rows
 from flashcrowd.report.site import fetch_analytics, site_view
 
 if TYPE_CHECKING:
-    from flashcrowd.recorder import Recorder
+    from flashcrowd.results.recorder import Recorder
 
 
 def read_site(recorder: Recorder) -> dict[str, Any] | None:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flashcrowd.errors import UsageError
 from flashcrowd.scenario.figures import build_figures
 from flashcrowd.scenario.flash import DEFAULT_DECAY, FlashCrowd
 from flashcrowd.scenario.journeys import (
@@ -38,6 +37,7 @@ from flashcrowd.scenario.quantities import format_duration, parse_datetime, pars
 from flashcrowd.scenario.source import PathKey, ScenarioSource
 from flashcrowd.scenario.units import UNITS
 from flashcrowd.scenario.validate import check_against_schema
+from flashcrowd_common.errors import UsageError
 
 SHARE_TOLERANCE = 0.001
 FLASH_VERSION = 2  # the format version that added load.flash

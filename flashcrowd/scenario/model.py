@@ -88,7 +88,7 @@ class SLO:
     """A threshold on a metric over a sliding window, e.g. p95_ms <= 800 over 30 s."""
 
     name: str
-    metric: str  # one of flashcrowd.slo.METRICS
+    metric: str  # one of flashcrowd.results.slo.METRICS
     op: str  # "<=" or ">="
     threshold: float
     window_s: float

@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
-from flashcrowd.errors import UsageError
 from flashcrowd.scenario.loader import load_scenario
 from flashcrowd.scenario.model import Scenario
+from flashcrowd_common.errors import UsageError
 
 PEAK_SIM_USERS = (
     1000  # a written scenario's default scale keeps its run's peak near this many simulated users

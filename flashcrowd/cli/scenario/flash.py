@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flashcrowd.arguments import positive, positive_duration
 from flashcrowd.cli.common import add_command
-from flashcrowd.errors import UsageError
-from flashcrowd.paths import resolve_scenario
+from flashcrowd.launch.paths import resolve_scenario
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.flash import DEFAULT_DECAY, FlashCrowd
 from flashcrowd.scenario.model import Scenario
 from flashcrowd.scenario.quantities import format_duration, parse_datetime
 from flashcrowd.scenario.source import ScenarioSource
 from flashcrowd.scenario.writer import compress_for, default_scale, single_origin_mix, write_scenario
+from flashcrowd_common.arguments import positive, positive_duration
+from flashcrowd_common.errors import UsageError
 
 DEFAULT_LIKE = "election-night-2016-11-08"
 COPIED = ("think_time", "on_error", "journeys", "slos", "target", "seed")

@@ -7,11 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flashcrowd.arguments import positive, positive_duration
 from flashcrowd.cli.common import add_command
-from flashcrowd.har import Recording, read_har
+from flashcrowd.logs.har import Recording, read_har
 from flashcrowd.logs.journeys import slug
 from flashcrowd.scenario.writer import write_scenario
+from flashcrowd_common.arguments import positive, positive_duration
 
 DESCRIPTION = """\
 Read a browser recording (HAR 1.2: Chrome, Firefox or Safari's developer tools,

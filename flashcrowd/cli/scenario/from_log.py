@@ -7,13 +7,13 @@ import os
 import sys
 from pathlib import Path
 
-from flashcrowd.arguments import count, positive_duration
 from flashcrowd.cli.common import add_command
-from flashcrowd.errors import UsageError
 from flashcrowd.logs.formats import FORMAT_HELP
 from flashcrowd.logs.reading import read_logs
 from flashcrowd.logs.scenario import LogOptions, scenario_from_log
 from flashcrowd.scenario.writer import write_scenario
+from flashcrowd_common.arguments import count, positive_duration
+from flashcrowd_common.errors import UsageError
 from target_app.geo import DATABASE_ENV, GeoIPError
 
 DESCRIPTION = """\

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from flashcrowd.errors import TargetUnreachableError
+from flashcrowd_common.errors import TargetUnreachableError
 
 READY_PREFIX = "flashcrowd-target listening on"
 START_TIMEOUT_S = 20.0

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from flashcrowd.errors import ConfigError
 from flashcrowd.logs.sessions import is_asset
+from flashcrowd_common.errors import ConfigError
 
 MAX_BYTES = 512 * 1024 * 1024  # a recording larger than this is refused before it is read
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -5,7 +5,7 @@ idempotent request after a reset and reports a reset as "connection closed.", wh
 hides exactly what a flash-crowd test looks for. :class:`Browser` reuses only its
 C response parser and talks to the socket itself, so every failure surfaces once, as
 the error the socket raised (``ConnectionResetError(104, 'Connection reset by peer')``),
-or as :class:`~flashcrowd.classify.ConnectTimeout` / :class:`~flashcrowd.classify.ReadTimeout`.
+or as ``classify.ConnectTimeout`` / ``classify.ReadTimeout``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import gevent.socket
 import gevent.ssl
 from geventhttpclient.response import HTTPResponse
 
-from flashcrowd.classify import ConnectTimeout, EmptyResponse, HTTPStatusError, ReadTimeout
+from flashcrowd.in_locust.classify import ConnectTimeout, EmptyResponse, HTTPStatusError, ReadTimeout
 
 BLOCK_SIZE = 64 * 1024
 MAX_REDIRECTS = 5

@@ -22,7 +22,7 @@ POLL_INTERVAL_S = 1.0
 
 
 class GapMarker(Protocol):
-    """What the watch needs from the recorder (``flashcrowd.recorder.Recorder`` fits)."""
+    """What the watch needs from the recorder (``flashcrowd.results.recorder.Recorder`` fits)."""
 
     started_at: float | None  # epoch seconds at which the run's clock started
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from flashcrowd import latency
-from flashcrowd.classify import failure_kind
-from flashcrowd.visitor import RETRY_SUFFIX
+from flashcrowd.in_locust.classify import failure_kind
+from flashcrowd.in_locust.visitor import RETRY_SUFFIX
+from flashcrowd.results import latency
 
 PageKey = tuple[str, str]  # (method, name)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flashcrowd.errors import UsageError
+from flashcrowd_common.errors import UsageError
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent
 
 
 def _bundled(name: str) -> Path:
@@ -17,7 +17,7 @@ def _bundled(name: str) -> Path:
 
 
 SCENARIOS_DIR = _bundled("scenarios")
-LOCUSTFILE = _bundled("locustfiles") / "flashcrowd.py"
+LOCUSTFILE = _bundled("locustfiles") / "locustfile.py"
 
 
 def bundled_scenarios() -> list[str]:

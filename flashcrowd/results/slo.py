@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from flashcrowd.scenario.model import SLO
 
 if TYPE_CHECKING:
-    from flashcrowd.recorder import WindowStats
+    from flashcrowd.results.recorder import WindowStats
 
 METRICS = (
     "p50_ms",

@@ -2,8 +2,8 @@
 
 ``attach(environment, scenario, out_dir)`` on ``events.init`` of every Locust
 process. A worker only tallies its requests per epoch second (HDR histogram,
-failures by kind, retries), per page (run totals, ``flashcrowd.pages``) and the
-sessions its visitors began (``flashcrowd.sessions_sent``), and ships them with
+failures by kind, retries), per page (run totals, ``flashcrowd.results.pages``) and the
+sessions its visitors began (``flashcrowd.results.sessions_sent``), and ships them with
 each report to the master. The local runner or the master merges the tallies,
 appends one timeline row a second to ``timeline.csv``, judges the scenario's SLOs
 over sliding windows, prints a progress line, and at ``quitting`` writes
@@ -27,19 +27,19 @@ from hdrh.histogram import HdrHistogram
 from locust.env import Environment
 from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 
-from flashcrowd import latency
-from flashcrowd.classify import failure_detail, failure_kind
-from flashcrowd.errors import ExitCode
-from flashcrowd.locust_options import CONTEXT_ATTRIBUTE
-from flashcrowd.pages import PageTallies
-from flashcrowd.progress import progress_line
+from flashcrowd.in_locust.classify import failure_detail, failure_kind
+from flashcrowd.in_locust.locust_options import CONTEXT_ATTRIBUTE
 from flashcrowd.report.timeline import TimelineCsv, TimelineRow
+from flashcrowd.results import latency
+from flashcrowd.results.pages import PageTallies
+from flashcrowd.results.progress import progress_line
+from flashcrowd.results.sessions_sent import SessionsSent
+from flashcrowd.results.slo import SloVerdict
 from flashcrowd.scenario.model import Scenario
-from flashcrowd.sessions_sent import SessionsSent
-from flashcrowd.slo import SloVerdict
+from flashcrowd_common.errors import ExitCode
 
 if TYPE_CHECKING:
-    from flashcrowd.live_metrics import LiveMetrics
+    from flashcrowd.results.live_metrics import LiveMetrics
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Visitors who follow a scenario's journeys: where they come from, what they read, and when they retry.
 
-:func:`visit` plays one session with its own :class:`~flashcrowd.http_client.Browser`
+:func:`visit` plays one session with its own :class:`~flashcrowd.in_locust.http_client.Browser`
 and can be driven by any Locust user (the closed-model :class:`Visitor` here, an
 open-model arrival user elsewhere). Retries are requests named ``"<step> (retry)"``
 with ``context["retry"]`` set to the attempt number (0 for first tries), so
@@ -18,9 +18,9 @@ from typing import Any
 import gevent
 from locust import User, constant, task
 
-from flashcrowd.http_client import Browser
-from flashcrowd.loadshape import TICK_S
-from flashcrowd.locust_options import RunContext, run_context
+from flashcrowd.in_locust.http_client import Browser
+from flashcrowd.in_locust.locust_options import RunContext, run_context
+from flashcrowd.load_models.curve import TICK_S
 from flashcrowd.scenario.model import Journey, Scenario, Step
 from target_app.geo import address_in
 

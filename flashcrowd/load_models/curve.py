@@ -62,7 +62,9 @@ class ScenarioShape(LoadTestShape):
     @property
     def scenario(self) -> Scenario:
         if self._scenario is None:
-            from flashcrowd.locust_options import run_context  # the locustfile's context, made on init
+            from flashcrowd.in_locust.locust_options import (
+                run_context,  # the locustfile's context, made on init
+            )
 
             self._scenario = run_context(self.runner.environment).scenario
         return self._scenario

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flashcrowd.arguments import duration, port, positive, positive_duration
-from flashcrowd.errors import UsageError
-from flashcrowd.safety import ALLOW_ENV, ALLOW_FLAG
 from flashcrowd.scenario.model import Scenario
+from flashcrowd_common.arguments import duration, port, positive, positive_duration
+from flashcrowd_common.errors import UsageError
+from flashcrowd_common.safety import ALLOW_ENV, ALLOW_FLAG
 
 CONTEXT_ATTRIBUTE = "flashcrowd_context"
 
@@ -73,7 +73,7 @@ def add_arguments(parser: Any) -> None:
 
 def load_from_options(options: argparse.Namespace) -> Scenario:
     """The scenario the options name, with their overrides applied; UsageError/ConfigError otherwise."""
-    from flashcrowd.paths import resolve_scenario
+    from flashcrowd.launch.paths import resolve_scenario
     from flashcrowd.scenario import load_scenario
     from flashcrowd.scenario.quantities import parse_duration
 
@@ -122,7 +122,9 @@ class RunContext:
     def address(self, base_url: str) -> tuple[Any, ...]:
         """The socket address of the site, looked up once per process."""
         if base_url not in self._addresses:
-            from flashcrowd.http_client import resolve  # gevent-heavy: not for `flashcrowd run`'s own process
+            from flashcrowd.in_locust.http_client import (
+                resolve,  # gevent-heavy: not for `flashcrowd run`'s own process
+            )
 
             self._addresses[base_url] = resolve(base_url)
         return self._addresses[base_url]
@@ -161,7 +163,7 @@ def out_dir(options: argparse.Namespace, scenario: Scenario) -> Path:
 
 def absolute_scenario_path(options: argparse.Namespace) -> None:
     """Rewrite --scenario as an absolute path, so workers started elsewhere read the same file."""
-    from flashcrowd.paths import resolve_scenario
+    from flashcrowd.launch.paths import resolve_scenario
 
     if getattr(options, "scenario", ""):
         options.scenario = str(Path(resolve_scenario(options.scenario)).resolve())

@@ -25,13 +25,13 @@ from urllib.parse import urlsplit
 
 import psutil
 
-from flashcrowd import locust_options
-from flashcrowd.errors import ExitCode, GeneratorError, TargetUnreachableError, Terminated, UsageError
-from flashcrowd.paths import LOCUSTFILE, resolve_scenario
-from flashcrowd.run_size import check_peak_fits
-from flashcrowd.safety import ALLOW_FLAG, check_target
+from flashcrowd.in_locust import locust_options
+from flashcrowd.launch.paths import LOCUSTFILE, resolve_scenario
+from flashcrowd.launch.run_size import check_peak_fits
+from flashcrowd.launch.target_process import running_target
 from flashcrowd.scenario.model import Scenario
-from flashcrowd.target_process import running_target
+from flashcrowd_common.errors import ExitCode, GeneratorError, TargetUnreachableError, Terminated, UsageError
+from flashcrowd_common.safety import ALLOW_FLAG, check_target
 
 GRACE_S = 30.0  # start-up, the recorder's last rows and report writing
 STOP_TIMEOUT_S = 10.0

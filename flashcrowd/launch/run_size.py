@@ -7,9 +7,9 @@ here, is a mistake in the input: the user hears it as one line naming the scale
 
 from __future__ import annotations
 
-from flashcrowd.errors import FlashcrowdError, UsageError
 from flashcrowd.scenario.model import Scenario
 from flashcrowd.scenario.source import ScenarioSource
+from flashcrowd_common.errors import FlashcrowdError, UsageError
 
 # benchmarks/idle_visitors_memory.py measures 17-20 KB per visitor; its goal, 30 KB, leaves room for sockets.
 BYTES_PER_VISITOR = 30 * 1024

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from flashcrowd.report.timeline import TimelineRow
 
 if TYPE_CHECKING:
-    from flashcrowd.recorder import WindowStats
+    from flashcrowd.results.recorder import WindowStats
 
 
 def progress_line(row: TimelineRow, recent: WindowStats, left_s: float) -> str:

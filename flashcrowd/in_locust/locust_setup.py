@@ -1,6 +1,6 @@
 """Wire a scenario run into a Locust process: options, the loopback guard, the recorder, the worker watch.
 
-``locustfiles/flashcrowd.py`` registers these listeners. Every process (local,
+``locustfiles/locustfile.py`` registers these listeners. Every process (local,
 master, worker) loads the scenario for its visitors and records; a master also
 watches its workers. A worker started on its own learns ``--scenario`` with the
 first spawn message, so it sets itself up at ``test_start``.
@@ -19,14 +19,14 @@ import psutil
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from flashcrowd import locust_options
-from flashcrowd.distributed import watch_workers
-from flashcrowd.errors import FlashcrowdError, UsageError
-from flashcrowd.run_size import check_peak_fits
-from flashcrowd.safety import check_target
+from flashcrowd.in_locust import locust_options
+from flashcrowd.in_locust.distributed import watch_workers
+from flashcrowd.launch.run_size import check_peak_fits
+from flashcrowd_common.errors import FlashcrowdError, UsageError
+from flashcrowd_common.safety import check_target
 
 if TYPE_CHECKING:
-    from flashcrowd.recorder import Recorder
+    from flashcrowd.results.recorder import Recorder
 
 
 class _QuietSpawnRateWarning(logging.Filter):
@@ -97,7 +97,7 @@ def _check_host(environment: Environment) -> None:
 
 def _set_up(environment: Environment) -> None:
     """Load the scenario for this process's visitors and shape, and record the run into --out."""
-    from flashcrowd import recorder  # matplotlib and the report stack: not needed to parse options
+    from flashcrowd.results import recorder  # matplotlib and the report stack: not needed to parse options
 
     _check_host(environment)
     options = environment.parsed_options
@@ -124,7 +124,7 @@ def _set_up(environment: Environment) -> None:
 
 def serve_live_metrics(environment: Environment, recorder: Recorder, port: int) -> None:
     """Serve the recorder's figures for Prometheus on 127.0.0.1:``port`` until Locust quits."""
-    from flashcrowd.live_metrics import LiveMetrics, serve
+    from flashcrowd.results.live_metrics import LiveMetrics, serve
 
     recorder.live = LiveMetrics(recorder.scenario.name)
     try:
