@@ -83,39 +83,47 @@ def attempts_per_request(failure: float, retry_probability: float, max_retries: 
     return sum(ratio**k for k in range(max_retries + 1))
 
 
-@dataclass(frozen=True)
-class RetryLoad:
-    """The steady state of an M/M/c/K site whose failures are retried."""
+def closed_states(
+    visitors: float, tries_per_s: float, workers: int, mean_service_s: float, capacity: int
+) -> list[float]:
+    """M/M/c/K/N (a closed population of ``visitors``): the probability of each number of requests in
+    the system, 0 to ``capacity``, when each visitor outside the site sends ``tries_per_s`` tries.
 
-    offered_rate: float  # first tries a second
-    arrival_rate: float  # tries a second, retries included
-    failure: float  # share of tries that fail (an error or a reset)
-    resets_per_s: float  # tries a second that find the whole room taken
-
-
-def retry_load(
-    first_tries_rate: float,
-    workers: int,
-    mean_service_s: float,
-    capacity: int,
-    error_from: int,
-    retry_probability: float,
-    max_retries: int,
-) -> RetryLoad:
-    """Tries and failures when failures are retried: the least fixed point of failure = F(failure).
-
-    A try that finds ``capacity`` requests in the system is reset; one that finds ``error_from`` or
-    more (but room) waits too long and gets an error; both count as failures and are retried, which
-    adds tries, which adds failures. Iterating from no failures climbs to the lowest self-consistent
-    state, the one a rising load meets first; past the load where that state vanishes it jumps (a
-    retry storm).
+    With n requests in the site only N - n visitors are left to send one, so the arrival rate falls
+    as the queue grows: (N - n) x ``tries_per_s``. Weigh p[n] by N - n for what an arrival finds.
     """
-    failure = 0.0
-    for _ in range(1000):
-        rate = first_tries_rate * attempts_per_request(failure, retry_probability, max_retries)
-        states = mmck_states(rate, workers, mean_service_s, capacity)
-        following = min(1.0, sum(states[error_from:]))
-        if abs(following - failure) < 1e-12:
+    if workers < 1 or capacity < workers:
+        raise ValueError(f"need capacity >= workers >= 1, got workers={workers}, capacity={capacity}")
+    if visitors <= 0 or tries_per_s <= 0 or mean_service_s <= 0:
+        return [1.0] + [0.0] * capacity
+    log_terms = [0.0]
+    for n in range(1, capacity + 1):
+        arriving = (visitors - (n - 1)) * tries_per_s
+        if arriving <= 0:  # fewer visitors than places: the states above n cannot be reached
+            log_terms.extend([-math.inf] * (capacity + 1 - n))
             break
-        failure = following
-    return RetryLoad(first_tries_rate, rate, failure, rate * states[-1])
+        log_terms.append(log_terms[-1] + math.log(arriving * mean_service_s / min(n, workers)))
+    peak = max(log_terms)
+    weights = [math.exp(t - peak) for t in log_terms]
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+def wait_exceeds(limit_s: float, workers: int, mean_service_s: float, capacity: int) -> list[float]:
+    """For an arrival that finds n requests (0 to ``capacity`` - 1), the chance that it waits over
+    ``limit_s`` for a worker (FIFO, exponential service).
+
+    With n >= c it starts after the next n - c + 1 of the c busy workers' completions, a Poisson
+    stream of rate c/S, so it waits over T when that stream brings at most n - c of them in T.
+    """
+    chances = [0.0] * min(workers, capacity)
+    if mean_service_s <= 0:
+        return chances + [0.0] * (capacity - len(chances))  # no wait at all
+    rate = max_throughput(workers, mean_service_s) * limit_s  # completions expected in T
+    term = math.exp(-rate)  # P(k completions in T), k = 0, 1, ...
+    cumulative = 0.0
+    for k in range(capacity - len(chances)):
+        cumulative += term
+        term *= rate / (k + 1)
+        chances.append(min(1.0, cumulative))
+    return chances

@@ -92,3 +92,20 @@ def test_demo_shows_slow_pages_then_500s_then_resets_and_names_the_three_loads(t
     port = int(re.search(r"against http://127\.0\.0\.1:(\d+)", result.stdout).group(1))
     with pytest.raises(ConnectionRefusedError):  # the bundled target was stopped
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+@pytest.mark.load
+def test_the_demos_first_resets_lie_within_ten_percent_of_the_retry_aware_prediction(tmp_path):
+    """The full two-minute demo: where the resets began, read from its summary, against the forecast
+    counting the scenario's retries, read from its closing sentence."""
+    result = subprocess.run(
+        [sys.executable, "-m", "flashcrowd", "demo", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert result.returncode == 0, result.stderr
+    measured = json.loads((tmp_path / "summary.json").read_text())["break"]["first_resets"]["real_users"]
+    predicted = re.search(r"resets with retries near ([\d,]+) real-world users", result.stdout)
+    assert predicted, result.stdout
+    assert measured == pytest.approx(float(predicted.group(1).replace(",", "")), rel=0.10)
