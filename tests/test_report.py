@@ -20,7 +20,6 @@ from flashcrowd.launch.paths import SCENARIOS_DIR
 from flashcrowd.report.figures import figure_rows
 from flashcrowd.report.timeline import TimelineRow
 from flashcrowd.scenario import load_scenario
-from flashcrowd.scenario.figures import equivalent
 from flashcrowd.scenario.model import SLO
 
 SLOW_FROM_S = 4.0  # the scripted site slows down here...
@@ -166,9 +165,11 @@ def test_documented_figures_sit_beside_the_scenarios_and_the_runs_equivalents():
         for wall_s, achieved in ((at_wall_s - 1, 1400), (at_wall_s, 1500), (at_wall_s + 1, 1600))
     ]
 
+    assert at_wall_s == pytest.approx(600.0)  # 23:00 is 4 h = 14,400 s after 19:00; compressed 24x: 600 s
+
     entry = next(row for row in figure_rows(election_night, rows) if row["id"] == "F1")
     assert entry["documented"] == 200_000
-    assert entry["scenario_equivalent"] == pytest.approx(equivalent(election_night, f1))
-    assert entry["run_equivalent"] == pytest.approx(1500 / election_night.scale)
+    assert entry["scenario_equivalent"] == pytest.approx(202_000)  # the curve's 23:00 keyframe
+    assert entry["run_equivalent"] == pytest.approx(150_000)  # 1,500 simulated users at scale 0.01
     before_the_moment = figure_rows(election_night, rows[:1])
     assert next(row for row in before_the_moment if row["id"] == "F1")["run_equivalent"] is None
