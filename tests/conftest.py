@@ -16,6 +16,23 @@ from stacks import Stack, StackUnavailable
 
 from flashcrowd.launch.target_process import TargetProcess, start_target
 
+# Fixtures that start a process and send it load: a test that uses one, directly or through another
+# fixture, belongs to the load lane, so that `pytest -m "not load"` stays fast and sends nothing.
+LOAD_FIXTURES = frozenset(
+    {"target_factory", "start_stack", "smoke_run", "smoke_run_with_metrics", "slow_smoke_run"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse to run when a test that sends load is not marked ``load``."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if LOAD_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("load") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError("these tests send load but are not marked load: " + ", ".join(unmarked))
+
 
 @pytest.fixture
 def target_factory() -> Iterator[Callable[..., TargetProcess]]:

@@ -73,6 +73,8 @@ def run_in_process(
 ) -> Recorder:
     """Run ``scenario``'s curve with a local runner until the shape stops (bounded); return the recorder.
 
+    It runs in real time, so a test that calls it is marked ``load``.
+
     ``during(environment, recorder)`` runs in its own greenlet while the test goes.
     """
     environment = Environment(user_classes=[user_class], shape_class=ScenarioShape(scenario), host=host)

@@ -93,6 +93,7 @@ def test_a_report_for_a_second_already_written_counts_in_the_totals_only(tmp_pat
     assert recorder.totals.requests == 6 and recorder.late_requests == 1
 
 
+@pytest.mark.load
 def test_the_timeline_is_on_disk_while_the_run_goes(tmp_path):
     seen_during_run: list[int] = []
 
@@ -152,6 +153,7 @@ def test_gaps_are_opened_closed_and_listed_in_the_summary(tmp_path):
     ]
 
 
+@pytest.mark.load
 def test_a_site_that_never_answers_is_unreachable_not_a_generator_failure(tmp_path):
     def waits_forever(t, rng):
         gevent.sleep(60)  # stopped by the end of the curve long before

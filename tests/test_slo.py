@@ -92,6 +92,7 @@ def test_a_window_without_requests_has_no_latency_but_has_a_rate():
         metric_value("p42_ms", _Stats(0))
 
 
+@pytest.mark.load
 def test_stop_on_breach_ends_the_run_at_the_first_breach(tmp_path):
     def resets_after_one_second(t, rng):
         return 2.0, ConnectionResetError(104, "Connection reset by peer") if t > 1.0 else None
