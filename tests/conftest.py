@@ -53,7 +53,8 @@ def target_factory() -> Iterator[Callable[..., TargetProcess]]:
 @pytest.fixture(scope="session")
 def smoke_run_with_metrics(tmp_path_factory) -> tuple[Path, list[str]]:
     """A 12 s ci-smoke run on the ci-small profile, and the Prometheus scrapes taken while it ran."""
-    from run_helpers import SHORT_SMOKE, SMOKE, free_port, run_scraping
+    from ports import free_port
+    from run_helpers import SHORT_SMOKE, SMOKE, run_scraping
 
     return run_scraping(SMOKE, *SHORT_SMOKE, out=tmp_path_factory.mktemp("smoke-a"), port=free_port())
 

@@ -9,6 +9,7 @@ import struct
 
 import pytest
 from loadgen_helpers import tiny_site
+from ports import closed_port
 
 from flashcrowd.breakpoint.criteria import FAILED_REQUESTS
 from flashcrowd.in_locust.classify import (
@@ -78,10 +79,7 @@ def test_a_reset_from_the_peer_is_connection_reset():
 
 
 def test_a_closed_port_is_connection_refused():
-    probe = socket.create_server(("127.0.0.1", 0))
-    address = probe.getsockname()
-    probe.close()
-    error = _raised(lambda: socket.create_connection(address, timeout=5))
+    error = _raised(lambda: socket.create_connection(("127.0.0.1", closed_port()), timeout=5))
     assert failure_kind(error) == "connection_refused"
 
 

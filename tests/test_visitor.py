@@ -10,6 +10,7 @@ import time
 import gevent
 import pytest
 from loadgen_helpers import make_scenario, tiny_site
+from ports import closed_port
 
 from flashcrowd.in_locust.classify import ConnectTimeout, HTTPStatusError, ReadTimeout, failure_kind
 from flashcrowd.in_locust.http_client import Browser
@@ -169,9 +170,7 @@ def test_a_full_accept_queue_is_a_connect_timeout(listener):
 
 
 def test_a_closed_port_is_refused():
-    probe = socket.create_server(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    probe.close()
+    url = f"http://127.0.0.1:{closed_port()}"
     events = Events()
     Browser(url, events).request("GET", "/")
     assert failure_kind(events.fired[0]["exception"]) == "connection_refused"
