@@ -16,6 +16,23 @@ from stacks import Stack, StackUnavailable
 
 from flashcrowd.launch.target_process import TargetProcess, start_target
 
+# Fixtures that start a process and send it load: a test that uses one, directly or through another
+# fixture, belongs to the load lane, so that `pytest -m "not load"` stays fast and sends nothing.
+LOAD_FIXTURES = frozenset(
+    {"target_factory", "start_stack", "smoke_run", "smoke_run_with_metrics", "slow_smoke_run"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse to run when a test that sends load is not marked ``load``."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if LOAD_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("load") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError("these tests send load but are not marked load: " + ", ".join(unmarked))
+
 
 @pytest.fixture
 def target_factory() -> Iterator[Callable[..., TargetProcess]]:
@@ -36,7 +53,8 @@ def target_factory() -> Iterator[Callable[..., TargetProcess]]:
 @pytest.fixture(scope="session")
 def smoke_run_with_metrics(tmp_path_factory) -> tuple[Path, list[str]]:
     """A 12 s ci-smoke run on the ci-small profile, and the Prometheus scrapes taken while it ran."""
-    from run_helpers import SHORT_SMOKE, SMOKE, free_port, run_scraping
+    from ports import free_port
+    from run_helpers import SHORT_SMOKE, SMOKE, run_scraping
 
     return run_scraping(SMOKE, *SHORT_SMOKE, out=tmp_path_factory.mktemp("smoke-a"), port=free_port())
 

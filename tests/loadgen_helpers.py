@@ -59,11 +59,15 @@ def make_scenario(
 
 @contextmanager
 def tiny_site(status: str = "200 OK") -> Iterator[tuple[str, list[dict]]]:
-    """A gevent WSGI site on 127.0.0.1 answering ``status``; yields its URL and what each request asked."""
+    """A gevent WSGI site on 127.0.0.1 answering ``status``; yields its URL and what each request asked.
+
+    ``REMOTE_PORT`` tells the client's connections apart, as the site sees them.
+    """
     seen: list[dict] = []
 
     def app(environ, start_response):
-        seen.append({k: environ.get(k) for k in ("PATH_INFO", "REQUEST_METHOD", "HTTP_X_FORWARDED_FOR")})
+        keys = ("PATH_INFO", "REQUEST_METHOD", "HTTP_X_FORWARDED_FOR", "REMOTE_PORT")
+        seen.append({k: environ.get(k) for k in keys})
         start_response(status, [("Content-Type", "text/plain"), ("Set-Cookie", "visit=1; Path=/")])
         return [b"hello"]
 

@@ -7,6 +7,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import gevent
 from loadgen_helpers import make_scenario
@@ -73,6 +74,8 @@ def run_in_process(
 ) -> Recorder:
     """Run ``scenario``'s curve with a local runner until the shape stops (bounded); return the recorder.
 
+    It runs in real time, so a test that calls it is marked ``load``.
+
     ``during(environment, recorder)`` runs in its own greenlet while the test goes.
     """
     environment = Environment(user_classes=[user_class], shape_class=ScenarioShape(scenario), host=host)
@@ -92,23 +95,34 @@ def run_in_process(
     return recorder
 
 
-def started_recorder(environment: Environment, scenario: Scenario, out_dir: Path) -> Recorder:
-    """A recorder on a local runner whose run has started, for feeding seconds by hand."""
+def started_recorder(scenario: Scenario, out_dir: Path) -> Recorder:
+    """A recorder on a fresh local runner whose run has started, for feeding seconds by hand.
+
+    The recorder's private calls live here and in :func:`deliver`, the one place tests reach inside it:
+    a test decides which seconds exist and hands a master's worker reports straight in.
+    """
+    environment = Environment()
+    environment.create_local_runner()
     recorder = attach(environment, scenario, out_dir)
-    recorder._on_test_start()
+    environment.events.test_start.fire(environment=environment)
     recorder._sampler.kill()  # the test decides which seconds exist
     return recorder
 
 
+def deliver(recorder: Recorder, worker: str, data: dict[str, Any]) -> None:
+    """Hand ``recorder`` a worker's report, as a master's worker_report listener receives it."""
+    recorder._receive(worker, data)
+
+
 def feed(recorder: Recorder, offset_s: int, latencies_ms: Sequence[float], resets: int = 0) -> None:
-    """Deliver one second's requests (the first ``resets`` of them reset), as a worker's report would."""
+    """Deliver one second's requests (the first ``resets`` of them reset), and write that second's row."""
     assert recorder.started_at is not None
     second = int(recorder.started_at) + offset_s
     tally = SecondTally()
     for index, latency_ms in enumerate(latencies_ms):
         exception = ConnectionResetError(104, "Connection reset by peer") if index < resets else None
         tally.add(latency_ms, exception, False, second + 0.5)
-    recorder._receive("worker-1", {REPORT_KEY: {str(second): tally.to_wire()}})
+    deliver(recorder, "worker-1", {REPORT_KEY: {str(second): tally.to_wire()}})
     recorder._emit_until(second)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -61,12 +60,6 @@ def slower_profile(directory: Path, factor: float) -> Path:
         encoding="utf-8",
     )
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run_scraping(*args: str, out: Path, port: int, timeout_s: float = 90) -> tuple[Path, list[str]]:

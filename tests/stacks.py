@@ -30,7 +30,6 @@ import importlib.util
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from ports import free_port
 
 APP_DIR = Path(__file__).resolve().parent  # where stack_app.py is
 START_TIMEOUT_S = 20.0
@@ -244,13 +245,6 @@ def _front_end(
             url = f"http://127.0.0.1:{port}"
             _wait_until_served(url, process, log)
             yield url, process.pid
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager

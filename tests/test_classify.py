@@ -8,9 +8,13 @@ import socket
 import struct
 
 import pytest
+from loadgen_helpers import tiny_site
+from ports import closed_port
 
+from flashcrowd.breakpoint.criteria import FAILED_REQUESTS
 from flashcrowd.in_locust.classify import (
     KINDS,
+    SITE_FAILURES,
     ConnectTimeout,
     EmptyResponse,
     HTTPStatusError,
@@ -18,6 +22,31 @@ from flashcrowd.in_locust.classify import (
     failure_detail,
     failure_kind,
 )
+from flashcrowd.in_locust.http_client import Browser
+
+# Written out here, not read from classify.py, so that a kind added, dropped or moved between the
+# site's failures and the rest shows up as a failing test: reports and find-break count by these.
+EVERY_KIND = (
+    "connection_reset",
+    "connection_refused",
+    "connect_timeout",
+    "read_timeout",
+    "connection_closed",
+    "http_5xx",
+    "http_4xx",
+    "client_limit",
+    "other",
+)
+# 4xx are the scenario's mistakes and client_limit the load generator's: neither counts against the site.
+AGAINST_THE_SITE = {
+    "connection_reset",
+    "connection_refused",
+    "connect_timeout",
+    "read_timeout",
+    "connection_closed",
+    "http_5xx",
+    "other",
+}
 
 
 def _raised(action) -> BaseException:
@@ -50,10 +79,7 @@ def test_a_reset_from_the_peer_is_connection_reset():
 
 
 def test_a_closed_port_is_connection_refused():
-    probe = socket.create_server(("127.0.0.1", 0))
-    address = probe.getsockname()
-    probe.close()
-    error = _raised(lambda: socket.create_connection(address, timeout=5))
+    error = _raised(lambda: socket.create_connection(("127.0.0.1", closed_port()), timeout=5))
     assert failure_kind(error) == "connection_refused"
 
 
@@ -88,7 +114,6 @@ def test_running_out_of_file_descriptors_is_a_client_limit():
     ],
 )
 def test_each_exception_maps_to_its_kind(error, kind, detail):
-    assert kind in KINDS
     assert failure_kind(error) == kind
     assert failure_detail(error) == detail
     assert failure_detail(repr(error)) == detail  # a master sees only the repr a worker sent
@@ -132,8 +157,6 @@ def test_a_connection_closed_without_a_response_is_connection_closed():
     """What nginx does when it runs out of worker_connections: read the request, close with FIN."""
     import threading
 
-    from flashcrowd.in_locust.http_client import Browser
-
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(5)
 
@@ -152,3 +175,29 @@ def test_a_connection_closed_without_a_response_is_connection_closed():
     server.close()
     assert failure_kind(seen[0]) == "connection_closed"
     assert failure_detail(repr(seen[0])) == "empty_response"
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "detail"),
+    [
+        ("503 Service Unavailable", "http_5xx", "http_503"),
+        ("500 Internal Server Error", "http_5xx", "http_500"),
+        ("404 Not Found", "http_4xx", "http_404"),
+    ],
+)
+def test_a_real_error_status_is_its_http_kind(status, kind, detail):
+    seen: list[BaseException | None] = []
+    with tiny_site(status) as (url, _):
+        Browser(url, lambda **event: seen.append(event["exception"])).request("GET", "/")
+    assert failure_kind(seen[0]) == kind
+    assert failure_detail(seen[0]) == detail
+
+
+def test_the_kinds_and_those_that_count_against_the_site():
+    assert KINDS == EVERY_KIND
+    assert set(SITE_FAILURES) == AGAINST_THE_SITE
+
+
+def test_find_break_counts_the_same_kinds_against_the_site_as_the_report():
+    counted = [kind for kinds in FAILED_REQUESTS.values() for kind in kinds]
+    assert sorted(counted) == sorted(AGAINST_THE_SITE)  # each once: none counted twice, none forgotten

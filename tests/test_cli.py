@@ -51,19 +51,18 @@ def test_each_subcommand_has_help_with_examples(command):
     assert "examples:" in result.stdout
 
 
-def test_bad_flag_is_one_line_and_exit_2():
-    result = run_cli("demo", "--no-such-flag")
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (("demo", "--no-such-flag"), "--no-such-flag"),  # a bad flag
+        (("plan", "/nonexistent/scenario.yaml"), "/nonexistent/scenario.yaml"),  # a missing scenario file
+    ],
+)
+def test_bad_input_is_one_line_naming_it_and_exit_2(argv, named):
+    result = run_cli(*argv)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
-    assert "--no-such-flag" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-def test_missing_scenario_file_is_one_line_and_exit_2():
-    result = run_cli("plan", "/nonexistent/scenario.yaml")
-    assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0
-    assert "/nonexistent/scenario.yaml" in result.stderr
+    assert named in result.stderr
     assert "Traceback" not in result.stderr
 
 

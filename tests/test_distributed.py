@@ -10,7 +10,6 @@ import csv
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from ports import free_port
 
 from flashcrowd.launch.paths import LOCUSTFILE
 
@@ -59,12 +59,6 @@ def _probe(environment, **_):
 DURATION = "20s"  # ci-smoke's 40 s curve (ramp to 20 users, hold, ramp down) compressed into 20 s
 # The bundled site made small enough that ci-smoke's heavy pages overflow its queue: resets to count.
 OVERLOADED_TARGET = ["--workers", "1", "--queue", "1", "--service", "heavy=constant:0.2"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Cluster:

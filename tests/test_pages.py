@@ -5,8 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from locust.env import Environment
-from recorder_helpers import nearest_rank, scenario, started_recorder
+from recorder_helpers import deliver, nearest_rank, scenario, started_recorder
 
 from flashcrowd.report.capacity import (
     CapacityPoint,
@@ -24,9 +23,7 @@ RESET = ConnectionResetError(104, "Connection reset by peer")
 
 
 def test_page_tallies_from_two_workers_merge_exactly_and_name_the_first_page_to_fail(tmp_path):
-    environment = Environment()
-    environment.create_local_runner()
-    recorder = started_recorder(environment, scenario([(0, 1)], 10.0), tmp_path)
+    recorder = started_recorder(scenario([(0, 1)], 10.0), tmp_path)
     start = recorder.started_at
     rng = random.Random(5)
     home = {worker: [rng.lognormvariate(3, 1) for _ in range(2000)] for worker in ("w1", "w2")}
@@ -38,7 +35,7 @@ def test_page_tallies_from_two_workers_merge_exactly_and_name_the_first_page_to_
         pages.add("POST", "signin", 80.0, RESET, False, failing_at)
         sessions.note({"first_page": True, "origin": "US"}, start + 1)
         sessions.note({"first_page": False, "origin": "US"}, start + 1)  # a later page: not a new session
-        recorder._receive(worker, {PAGES_KEY: pages.drain_wire(), SESSIONS_KEY: sessions.drain_wire()})
+        deliver(recorder, worker, {PAGES_KEY: pages.drain_wire(), SESSIONS_KEY: sessions.drain_wire()})
         assert not pages.pages and not sessions.seconds  # a worker ships each tally once
 
     rows = {(row["method"], row["name"]): row for row in page_rows(recorder, duration_s=10.0)}

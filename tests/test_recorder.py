@@ -10,8 +10,15 @@ from collections import defaultdict
 
 import gevent
 import pytest
-from locust.env import Environment
-from recorder_helpers import feed, nearest_rank, run_in_process, scenario, scripted_user, started_recorder
+from recorder_helpers import (
+    deliver,
+    feed,
+    nearest_rank,
+    run_in_process,
+    scenario,
+    scripted_user,
+    started_recorder,
+)
 
 from flashcrowd.results import latency
 from flashcrowd.results.recorder import REPORT_KEY, SecondTally
@@ -54,9 +61,7 @@ def test_percentiles_agree_with_the_raw_response_times_of_the_same_run(target_fa
 
 
 def test_tallies_from_workers_land_in_their_second_and_merge_exactly(tmp_path):
-    environment = Environment()
-    environment.create_local_runner()
-    recorder = started_recorder(environment, scenario([(0, 1)], 10.0), tmp_path)
+    recorder = started_recorder(scenario([(0, 1)], 10.0), tmp_path)
     rng = random.Random(3)
     first = [rng.lognormvariate(3, 1) for _ in range(3000)]
     second = [rng.lognormvariate(5, 0.5) for _ in range(1000)]
@@ -70,7 +75,7 @@ def test_tallies_from_workers_land_in_their_second_and_merge_exactly(tmp_path):
                 False,
                 base,
             )
-        recorder._receive("worker", {REPORT_KEY: {str(base): tally.to_wire()}})
+        deliver(recorder, "worker", {REPORT_KEY: {str(base): tally.to_wire()}})
     feed(recorder, 2, [5.0])
 
     merged_row, next_row = recorder.rows[-2:]
@@ -82,17 +87,16 @@ def test_tallies_from_workers_land_in_their_second_and_merge_exactly(tmp_path):
 
 
 def test_a_report_for_a_second_already_written_counts_in_the_totals_only(tmp_path):
-    environment = Environment()
-    environment.create_local_runner()
-    recorder = started_recorder(environment, scenario([(0, 1)], 10.0), tmp_path)
+    recorder = started_recorder(scenario([(0, 1)], 10.0), tmp_path)
     feed(recorder, 1, [10.0] * 5)
     late = SecondTally()
     late.add(20.0, None, False, int(recorder.started_at) + 1)
-    recorder._receive("worker", {REPORT_KEY: {str(int(recorder.started_at) + 1): late.to_wire()}})
+    deliver(recorder, "worker", {REPORT_KEY: {str(int(recorder.started_at) + 1): late.to_wire()}})
     assert recorder.rows[-1].requests == 5
     assert recorder.totals.requests == 6 and recorder.late_requests == 1
 
 
+@pytest.mark.load
 def test_the_timeline_is_on_disk_while_the_run_goes(tmp_path):
     seen_during_run: list[int] = []
 
@@ -119,12 +123,10 @@ def test_open_model_latency_runs_from_the_intended_start():
 
 
 def test_a_request_sent_late_by_a_stalled_generator_shows_its_whole_delay(tmp_path):
-    environment = Environment()
-    environment.create_local_runner()
-    recorder = started_recorder(environment, scenario([(0, 1)], 10.0), tmp_path)
+    recorder = started_recorder(scenario([(0, 1)], 10.0), tmp_path)
     now = time.time()
     for _ in range(100):  # each answered in 5 ms, but due 800 ms before it was sent
-        environment.events.request.fire(
+        recorder.environment.events.request.fire(
             request_type="GET",
             name="/",
             response_time=5.0,
@@ -137,9 +139,7 @@ def test_a_request_sent_late_by_a_stalled_generator_shows_its_whole_delay(tmp_pa
 
 
 def test_gaps_are_opened_closed_and_listed_in_the_summary(tmp_path):
-    environment = Environment()
-    environment.create_local_runner()
-    recorder = started_recorder(environment, scenario([(0, 1)], 10.0), tmp_path)
+    recorder = started_recorder(scenario([(0, 1)], 10.0), tmp_path)
     feed(recorder, 1, [5.0])
     recorder.mark_gap(0.5, None, "worker w1 went missing")
     recorder.mark_gap(0.5, 1.5, "worker w1 went missing")
@@ -152,6 +152,7 @@ def test_gaps_are_opened_closed_and_listed_in_the_summary(tmp_path):
     ]
 
 
+@pytest.mark.load
 def test_a_site_that_never_answers_is_unreachable_not_a_generator_failure(tmp_path):
     def waits_forever(t, rng):
         gevent.sleep(60)  # stopped by the end of the curve long before
@@ -163,12 +164,10 @@ def test_a_site_that_never_answers_is_unreachable_not_a_generator_failure(tmp_pa
 
 
 def test_exit_codes_when_everything_is_refused_or_no_visitor_ran(tmp_path):
-    environment = Environment()
-    environment.create_local_runner()
-    recorder = started_recorder(environment, scenario([(0, 1)], 10.0), tmp_path)
+    recorder = started_recorder(scenario([(0, 1)], 10.0), tmp_path)
     assert recorder.exit_code == ExitCode.GENERATOR_FAILURE  # nothing ran at all
     tally = SecondTally()
     tally.add(1.0, ConnectionRefusedError(111, "Connection refused"), False, recorder.started_at)
-    recorder._receive("worker", {REPORT_KEY: {str(int(recorder.started_at)): tally.to_wire()}})
+    deliver(recorder, "worker", {REPORT_KEY: {str(int(recorder.started_at)): tally.to_wire()}})
     recorder.finish()
     assert recorder.exit_code == ExitCode.TARGET_UNREACHABLE

@@ -20,7 +20,6 @@ from flashcrowd.launch.paths import SCENARIOS_DIR
 from flashcrowd.report.figures import figure_rows
 from flashcrowd.report.timeline import TimelineRow
 from flashcrowd.scenario import load_scenario
-from flashcrowd.scenario.figures import equivalent
 from flashcrowd.scenario.model import SLO
 
 SLOW_FROM_S = 4.0  # the scripted site slows down here...
@@ -38,6 +37,7 @@ def breaking_site(t, rng):
 
 @pytest.fixture(scope="module")
 def broken_run(tmp_path_factory):
+    """An 8 s Locust run in real time (tests using it are marked load): slows at 4 s, resets from 5.5 s."""
     out = tmp_path_factory.mktemp("broken-run")
     slos = [SLO("no connection resets", "resets", "<=", 0, 2), SLO("p95 under 1 s", "p95_ms", "<=", 1000, 2)]
     curve = scenario([(0, 2000)], RUN_S, slos, scale=0.002)  # 4 simulated users stand for 2,000 real ones
@@ -86,6 +86,7 @@ def embedded_data(out: Path) -> dict:
     return json.loads(found.group(1))
 
 
+@pytest.mark.load
 def test_the_summary_puts_first_reset_and_knee_where_the_site_broke(broken_run):
     summary = json.loads((broken_run / "summary.json").read_text())
     assert summary["first_reset"]["wall_s"] == pytest.approx(RESETS_FROM_S, abs=0.4)
@@ -97,6 +98,7 @@ def test_the_summary_puts_first_reset_and_knee_where_the_site_broke(broken_run):
     assert summary["exit_code"] == 4 and summary["verdict"] == "generator_failure"
 
 
+@pytest.mark.load
 def test_the_errors_chart_shows_resets_beginning_at_the_first_reset(broken_run):
     data = embedded_data(broken_run)
     timeline = data["timeline"]
@@ -117,6 +119,7 @@ def test_the_errors_chart_shows_resets_beginning_at_the_first_reset(broken_run):
     assert data["gaps"] == [{"start_wall_s": 1.0, "end_wall_s": 2.0, "reason": "worker w1 went missing"}]
 
 
+@pytest.mark.load
 def test_the_report_is_one_file_that_needs_no_network(broken_run):
     html = (broken_run / "report.html").read_text()
     assert html.count("<svg") == 5  # four charts over time and the capacity chart
@@ -126,6 +129,7 @@ def test_the_report_is_one_file_that_needs_no_network(broken_run):
         assert text in html
 
 
+@pytest.mark.load
 def test_junit_names_the_breached_slo(broken_run):
     suite = ET.parse(broken_run / "junit.xml").getroot()
     failed = {case.get("name"): case.find("failure") for case in suite.iter("testcase")}
@@ -135,6 +139,7 @@ def test_junit_names_the_breached_slo(broken_run):
     assert suite.get("failures") == "1"
 
 
+@pytest.mark.load
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
 def test_the_report_renders_in_headless_chromium(broken_run, tmp_path):
     shot = tmp_path / "report.png"
@@ -166,9 +171,11 @@ def test_documented_figures_sit_beside_the_scenarios_and_the_runs_equivalents():
         for wall_s, achieved in ((at_wall_s - 1, 1400), (at_wall_s, 1500), (at_wall_s + 1, 1600))
     ]
 
+    assert at_wall_s == pytest.approx(600.0)  # 23:00 is 4 h = 14,400 s after 19:00; compressed 24x: 600 s
+
     entry = next(row for row in figure_rows(election_night, rows) if row["id"] == "F1")
     assert entry["documented"] == 200_000
-    assert entry["scenario_equivalent"] == pytest.approx(equivalent(election_night, f1))
-    assert entry["run_equivalent"] == pytest.approx(1500 / election_night.scale)
+    assert entry["scenario_equivalent"] == pytest.approx(202_000)  # the curve's 23:00 keyframe
+    assert entry["run_equivalent"] == pytest.approx(150_000)  # 1,500 simulated users at scale 0.01
     before_the_moment = figure_rows(election_night, rows[:1])
     assert next(row for row in before_the_moment if row["id"] == "F1")["run_equivalent"] is None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import assert_one_line_error
+from ports import closed_port
 
 from flashcrowd.launch.paths import SCENARIOS_DIR
 from flashcrowd.launch.runner import WEB_AUTOQUIT_S, run_child
@@ -40,16 +41,9 @@ def test_ci_smoke_runs_end_to_end_in_under_90_seconds(tmp_path):
     assert f"Report: {tmp_path / 'report.html'}" in result.stdout
 
 
-def _closed_port() -> int:
-    probe = socket.create_server(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
-
-
 @pytest.mark.load
 def test_the_web_ui_shows_the_run_live_and_the_run_still_ends_by_itself(tmp_path):
-    port = _closed_port()
+    port = closed_port()
     command = [sys.executable, "-m", "flashcrowd", "run", "ci-smoke", "--duration", "8s"]
     run = subprocess.Popen(
         [*command, "--web-port", str(port), "--out", str(tmp_path)], stdout=subprocess.PIPE, text=True
@@ -111,7 +105,7 @@ def test_a_remote_host_is_refused_unless_allowed(tmp_path, capsys, monkeypatch):
 
 
 def test_an_unreachable_host_is_exit_3(tmp_path, capsys):
-    argv = ["run", "ci-smoke", "--host", f"http://127.0.0.1:{_closed_port()}", "--out", str(tmp_path)]
+    argv = ["run", "ci-smoke", "--host", f"http://127.0.0.1:{closed_port()}", "--out", str(tmp_path)]
     assert_one_line_error(capsys, argv, 3, "cannot connect")
 
 

@@ -6,20 +6,15 @@ import csv
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from loadgen_helpers import write_scenario
+from ports import free_port
 
 from flashcrowd.launch.paths import LOCUSTFILE
-
-
-def _free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -37,7 +32,7 @@ def processes():
 def test_a_master_and_two_workers_follow_the_curve(target_factory, tmp_path, processes):
     target = target_factory("ci-small")
     scenario = write_scenario(tmp_path, users=40, seconds=7, ramp_s=2, think_s=1.0, name="two-workers")
-    port = str(_free_port())
+    port = str(free_port())
     out = tmp_path / "out"
     locust = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
     logs = [open(tmp_path / f"{name}.log", "w") for name in ("master", "worker1", "worker2")]  # noqa: SIM115

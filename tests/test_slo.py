@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from locust.env import Environment
 from recorder_helpers import feed, run_in_process, scenario, scripted_user, started_recorder
 
 from flashcrowd.results.slo import SloVerdict, metric_value
@@ -17,9 +16,7 @@ ERROR_RATE = SLO("errors under 20 %", "error_rate", "<=", 0.2, 3)
 
 def fed_recorder(tmp_path, slos, seconds):
     """A recorder fed ``seconds`` = [(latencies, resets), ...], one entry a second."""
-    environment = Environment()
-    environment.create_local_runner()
-    recorder = started_recorder(environment, scenario([(0, 1)], 60.0, slos), tmp_path)
+    recorder = started_recorder(scenario([(0, 1)], 60.0, slos), tmp_path)
     for offset, (latencies, resets) in enumerate(seconds):
         feed(recorder, offset, latencies, resets)
     recorder.finish()
@@ -92,6 +89,7 @@ def test_a_window_without_requests_has_no_latency_but_has_a_rate():
         metric_value("p42_ms", _Stats(0))
 
 
+@pytest.mark.load
 def test_stop_on_breach_ends_the_run_at_the_first_breach(tmp_path):
     def resets_after_one_second(t, rng):
         return 2.0, ConnectionResetError(104, "Connection reset by peer") if t > 1.0 else None

@@ -10,6 +10,7 @@ import time
 import gevent
 import pytest
 from loadgen_helpers import make_scenario, tiny_site
+from ports import closed_port
 
 from flashcrowd.in_locust.classify import ConnectTimeout, HTTPStatusError, ReadTimeout, failure_kind
 from flashcrowd.in_locust.http_client import Browser
@@ -89,33 +90,20 @@ def test_a_visitor_who_does_not_retry_leaves_after_one_failure():
     assert len(seen) == 1
 
 
-def _client_ports(url: str, think_s: float, keepalive_idle_s: float) -> int:
-    """How many TCP connections a three-page visit opened."""
-    ports: set[int] = set()
+def _client_ports(think_s: float, keepalive_idle_s: float) -> int:
+    """How many TCP connections a three-page visit opened, counted by the site."""
     steps = tuple(Step(f"p{i}", "GET", f"/{i}") for i in range(3))
     scenario = make_scenario([(0, 1)], duration_s=1, steps=steps, think=Distribution("constant", think_s))
-    events = Events()
-
-    def browser(headers):
-        made = Browser(url, events, headers=headers, keepalive_idle_s=keepalive_idle_s)
-        connect = made._connect
-
-        def counting_connect():
-            sock = connect()
-            ports.add(sock.getsockname()[1])
-            return sock
-
-        made._connect = counting_connect
-        return made
-
-    assert visit(scenario, random.Random(6), 0.0, browser)
-    return len(ports)
+    with tiny_site() as (url, seen):
+        settings = {"keepalive_idle_s": keepalive_idle_s}
+        assert visit(scenario, random.Random(6), 0.0, _browser_factory(url, Events(), **settings))
+    assert len(seen) == 3
+    return len({request["REMOTE_PORT"] for request in seen})
 
 
 def test_a_connection_lives_while_pages_load_and_closes_during_a_long_think():
-    with tiny_site() as (url, _):
-        assert _client_ports(url, think_s=0.01, keepalive_idle_s=1.0) == 1
-        assert _client_ports(url, think_s=0.05, keepalive_idle_s=0.02) == 3
+    assert _client_ports(think_s=0.01, keepalive_idle_s=1.0) == 1
+    assert _client_ports(think_s=0.05, keepalive_idle_s=0.02) == 3
 
 
 @pytest.fixture
@@ -182,9 +170,7 @@ def test_a_full_accept_queue_is_a_connect_timeout(listener):
 
 
 def test_a_closed_port_is_refused():
-    probe = socket.create_server(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    probe.close()
+    url = f"http://127.0.0.1:{closed_port()}"
     events = Events()
     Browser(url, events).request("GET", "/")
     assert failure_kind(events.fired[0]["exception"]) == "connection_refused"

@@ -9,6 +9,8 @@ from functools import cached_property
 
 @dataclass(frozen=True)
 class Keyframe:
+    """The curve's value at real-world second ``at_s``."""
+
     at_s: float
     value: float
 

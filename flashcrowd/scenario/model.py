@@ -54,6 +54,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Journey:
+    """A path through the site; visitors pick journeys in proportion to their ``weight``."""
+
     name: str
     weight: float
     steps: tuple[Step, ...]
@@ -129,6 +131,8 @@ class Source:
 
 @dataclass(frozen=True)
 class Scenario:
+    """A scenario file as loaded: its clock, curve, origins, journeys, SLOs and cited figures."""
+
     path: Path
     version: int
     name: str
