@@ -19,7 +19,7 @@ from flashcrowd_common.safety import ALLOW_ENV, ALLOW_FLAG
 
 OFF = "off"
 WEB_PORT = 8089  # Locust's default
-RUN, DEMO, SMOKE, FIND_BREAK = "run", "demo", "smoke", "find-break"
+RUN, DEMO, SMOKE, FIND_BREAK, PLAN = "run", "demo", "smoke", "find-break", "plan"
 SWITCH = "switch"  # the parse of an option given without a value (argparse's store_true)
 
 
@@ -103,13 +103,14 @@ OPTIONS: tuple[Option, ...] = (
     Option(ALLOW_FLAG, SWITCH, False, f"allow a --host that is not 127.0.0.1/localhost/[::1] (or set "
            f"{ALLOW_ENV}=1)", CLI_RUNS, web_ui=False),
     Option("--profile", str, None, "target_app profile when no --host is given (default: scenario's)",
-           (RUN, FIND_BREAK), locustfile=False),
+           (RUN, FIND_BREAK, PLAN), locustfile=False),
     # The scenario's figures.
     Option("--scale", positive, None, "simulated users per real-world user (default: scenario's)",
-           (RUN, DEMO, FIND_BREAK)),
+           (RUN, DEMO, FIND_BREAK, PLAN)),
     Option("--compress", positive, None, "real-world seconds per wall second (default: scenario's)",
-           (RUN,)),
-    Option("--duration", str, "", "shorten the run to this wall duration, e.g. 90s, 2min", (RUN, DEMO)),
+           (RUN, PLAN)),
+    Option("--duration", str, "", "shorten the run to this wall duration, e.g. 90s, 2min",
+           (RUN, DEMO, PLAN)),
     Option("--seed", int, None, "seed for visitors' choices (default: the scenario's)",
            (RUN, DEMO, FIND_BREAK)),
     # How the run is carried out, and where its results go.
