@@ -11,6 +11,7 @@ from flashcrowd.launch.runner import launch, prepare_run, read_result
 from flashcrowd_common.errors import ExitCode, GeneratorError
 
 DEFAULT_SCENARIO = "probe-election-night"
+SUMMARY = "find the load at which a site starts resetting connections"
 
 DESCRIPTION = """\
 Double the load until a step fails, look further up (--reset-search) for connection
@@ -43,13 +44,7 @@ EXAMPLES = """\
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = add_command(
-        subparsers,
-        "find-break",
-        "find the load at which a site starts resetting connections",
-        DESCRIPTION,
-        EXAMPLES,
-    )
+    parser = add_command(subparsers, "find-break", SUMMARY, DESCRIPTION, EXAMPLES)
     options.add_to(
         parser,
         "find-break",
