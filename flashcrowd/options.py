@@ -130,8 +130,10 @@ OPTIONS: tuple[Option, ...] = (
            "at the end, for the report", web_ui=False),
     # The visitors' HTTP client.
     Option("--keepalive-idle", duration, 5.0, "seconds a visitor keeps an idle connection"),
-    Option("--connect-timeout", positive_duration, 5.0, "visitors' connect timeout", (RUN, FIND_BREAK)),
-    Option("--read-timeout", positive_duration, 30.0, "visitors' wait for a response", (RUN, FIND_BREAK)),
+    Option("--connect-timeout", positive_duration, 5.0, "visitors' connect timeout, seconds or e.g. 500ms",
+           (RUN, FIND_BREAK), metavar="DURATION"),
+    Option("--read-timeout", positive_duration, 30.0, "visitors' wait for a response, seconds or e.g. 1min",
+           (RUN, FIND_BREAK), metavar="DURATION"),
     # find-break's search (--load-model find-break).
     _search("--model", str, "closed", "closed: load = concurrent visitors who think between pages; "
            "open: load = new sessions a second, which do not slow down when the site does",

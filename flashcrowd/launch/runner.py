@@ -30,7 +30,6 @@ from flashcrowd import options as table
 from flashcrowd.in_locust import locust_options
 from flashcrowd.launch.paths import LOCUSTFILE, resolve_scenario
 from flashcrowd.launch.target_process import running_target
-from flashcrowd.load_models import LoadModel
 from flashcrowd.options import WEB_PORT
 from flashcrowd.scenario.model import Scenario
 from flashcrowd_common.errors import ExitCode, GeneratorError, TargetUnreachableError, Terminated, UsageError
@@ -60,7 +59,7 @@ class PreparedRun:
     """A run whose every input has been checked (see :func:`prepare_run`); nothing started yet."""
 
     options: argparse.Namespace  # every option of flashcrowd/options.py, as given or at its default
-    model: LoadModel
+    model: load_models.LoadModel
     scenario: Scenario
     host: str | None  # None: start the bundled target with ``profile``
     profile: str | None
