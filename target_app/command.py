@@ -27,6 +27,16 @@ from target_app.profile import (
 )
 
 READY_LINE = "flashcrowd-target listening on {url}"
+# The profile's fields that a capacity flag of the same name overrides as it is.
+CAPACITY_FIELDS = (
+    "workers",
+    "queue",
+    "queue_timeout_s",
+    "overload",
+    "error_after_wait_s",
+    "seed",
+    "idle_timeout_s",
+)
 EXAMPLES = """\
   flashcrowd target --profile ircc-2016 --port 8080     # the 2016 site on http://127.0.0.1:8080
   flashcrowd target --profile ci-small --overload 503    # answer 503 instead of resetting
@@ -106,18 +116,9 @@ def profile_from(args: argparse.Namespace) -> Profile:
         schedule = tuple(parse_schedule_entry(text) for text in args.schedule) if args.schedule else None
     except ValueError as error:
         raise UsageError(f"--schedule: expected {error}") from None
-    return with_overrides(
-        profile,
-        workers=args.workers,
-        queue=args.queue,
-        queue_timeout_s=args.queue_timeout,
-        overload=args.overload,
-        error_after_wait_s=args.error_after_wait,
-        service=service,
-        schedule=schedule,
-        seed=args.seed,
-        idle_timeout_s=args.idle_timeout,
-    )
+    # Each field's flag is its name without "_s" (--queue-timeout sets queue_timeout_s).
+    flags = {field: getattr(args, field.removesuffix("_s")) for field in CAPACITY_FIELDS}
+    return with_overrides(profile, service=service, schedule=schedule, **flags)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from flashcrowd.in_locust import locust_options
+from flashcrowd import options as option_table
 from flashcrowd.launch.paths import LOCUSTFILE, resolve_scenario
 from flashcrowd_common.safety import is_loopback_host
 from target_app import command as target_command
@@ -37,7 +37,7 @@ def locust_parser() -> argparse.ArgumentParser:
 
     parser = get_empty_argument_parser()
     setup_parser_arguments(parser)
-    locust_options.add_arguments(parser)
+    option_table.add_to_locust(parser)
     return parser
 
 

@@ -1,125 +1,28 @@
-"""find-break's options, declared once: ``flashcrowd find-break`` and the Locust process both register them.
+"""find-break's settings, from its options (declared in flashcrowd/options.py) once they are parsed.
 
-The CLI checks them before anything starts and forwards them, normalised, to
-``locust -f locustfiles/find_break.py``; running that locustfile by hand takes
-the same options. Values keep their human forms (``5%``, ``3min``, ``2s``).
+The CLI builds them before anything starts, to check the options; the Locust
+process that runs the search builds them again (``--load-model find-break``).
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flashcrowd.breakpoint.criteria import Criteria
 from flashcrowd.breakpoint.guard import GeneratorGuard
 from flashcrowd.breakpoint.search import SearchPlan
-from flashcrowd.breakpoint.units import MODELS, LoadUnits
+from flashcrowd.breakpoint.units import LoadUnits
+from flashcrowd.options import OFF
 from flashcrowd.scenario.journeys import session_seconds
 from flashcrowd.scenario.model import Scenario
-from flashcrowd_common.arguments import count, duration, positive, share
 from flashcrowd_common.errors import UsageError
 
 DEFAULT_START = {"closed": 10.0, "open": 2.0}
 OPEN_WARMUP_SESSIONS = 2  # open model: warm-up lasts at least this many mean sessions
 START_STREAMS = 20  # open model: users of the first step, so bisection can reach a 5 % resolution
 CEILING_FACTOR = 10_000
-OFF = "off"
-
-
-@dataclass(frozen=True)
-class Option:
-    """One find-break option: its flag, how its value is read, its default and its help."""
-
-    flag: str
-    parse: Callable[[str], Any] | None
-    default: Any
-    help: str
-    choices: tuple[str, ...] | None = None
-
-    @property
-    def dest(self) -> str:
-        return self.flag.lstrip("-").replace("-", "_")
-
-    def render(self, value: Any) -> str:
-        """The value as this option's parser reads it back, for forwarding to the Locust process."""
-        if value == OFF:
-            return OFF
-        return f"{value:g}s" if getattr(self.parse, "reads", self.parse) is duration else str(value)
-
-
-def or_off(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """``parse``, or the word ``off`` (the criterion is switched off)."""
-
-    def parse_or_off(text: str) -> Any:
-        return OFF if str(text).strip().lower() == OFF else parse(text)
-
-    parse_or_off.reads = parse  # type: ignore[attr-defined]
-    return parse_or_off
-
-
-def _switch(value: Any) -> Any:
-    """An option's value with ``off`` as None."""
-    return None if value == OFF else value
-
-
-OPTIONS: tuple[Option, ...] = (
-    Option("--model", None, "closed", "closed: load = concurrent visitors who think between pages; "
-           "open: load = new sessions a second, which do not slow down when the site does", MODELS),
-    Option("--start", positive, None, "load of the first step, in the model's unit "
-           "(default: 10 visitors, or 2 sessions/s)"),
-    Option("--resolution", share, 0.05, "stop once (first bad - last good) / last good is at most this"),
-    Option("--budget", duration, 180.0, "stop after this long even if the resolution is not reached"),
-    Option("--warmup", duration, 3.0, "time at each step's load before measuring (open model: at least "
-           "two mean sessions)"),
-    Option("--window", duration, 5.0, "measuring window of each step"),
-    Option("--drain-timeout", duration, 30.0, "after a failing step, wait at zero load at most this long "
-           "for the site to answer near its idle latency again"),
-    Option("--ceiling", positive, None, "highest load to try (default: 10,000 times --start)"),
-    Option("--reset-search", positive, 4.0, "after the first failure, look for connection resets up to "
-           "this many times its load (1: do not look further)"),
-    Option("--min-failures", count, 5, "a step fails on failed requests (resets, refusals, timeouts, "
-           "connections closed, 5xx) only when there are at least this many ..."),
-    Option("--max-failure-rate", or_off(share), 0.05, "... and they exceed this share of its requests "
-           "(off: failed requests never fail a step)"),
-    Option("--min-served", or_off(share), 0.9, "open model: fail a step in which fewer than this share of "
-           "the requests sent were answered (the site fell behind; off to disable)"),
-    Option("--max-latency-factor", or_off(positive), 5.0, "fail a step whose p95 exceeds this many times "
-           "the lightest step's (and by at least 100 ms; off to disable)"),
-    Option("--max-p95", or_off(duration), None, "fail a step whose p95 exceeds this, e.g. 800ms "
-           "(default: the scenario's p95 SLO, if it has one)"),
-    Option("--min-throughput-gain", or_off(share), None, "fail a step whose throughput rose by less than "
-           "this share of the offered load's rise over the last good step, e.g. 50% (default: off)"),
-    Option("--max-generator-cpu", share, 0.9, "a generator process busier than this (share of one core) "
-           "makes a step inconclusive"),
-    Option("--arrival-rate-per-user", positive, None, "open model: sessions/s one Locust user starts "
-           "(default: --start / 20, so the first step runs 20 users)"),
-    Option("--max-sessions", positive, 5000, "open model: sessions in flight per generator process; "
-           "arrivals beyond it are dropped and the step is inconclusive"),
-    Option("--predict-profile", str, None, "bundled target profile (name or file) to set the analytic "
-           "prediction beside the measurement"),
-)  # fmt: skip
-
-
-def add_arguments(parser: Any) -> None:
-    """Register every find-break option on an argparse (or Locust's configargparse) parser."""
-    group = parser.add_argument_group("find-break", "Search for the load at which the site breaks")
-    for option in OPTIONS:
-        extra = {"choices": option.choices} if option.choices else {"type": option.parse}
-        # argparse expands %-formats in help; the texts say "5%" as people write it.
-        help_text = option.help.replace("%", "%%")
-        group.add_argument(option.flag, default=option.default, help=help_text, **extra)
-
-
-def forward(args: argparse.Namespace) -> list[str]:
-    """The find-break options set in ``args``, as command-line arguments for the Locust process."""
-    argv: list[str] = []
-    for option in OPTIONS:
-        value = getattr(args, option.dest)
-        if value is not None:
-            argv += [option.flag, option.render(value)]
-    return argv
 
 
 @dataclass(frozen=True)
@@ -216,6 +119,11 @@ def from_options(options: argparse.Namespace, scenario: Scenario, settle_s: floa
         max_sessions=int(options.max_sessions),
         predict_profile=options.predict_profile,
     )
+
+
+def _switch(value: Any) -> Any:
+    """An option's value with ``off`` as None."""
+    return None if value == OFF else value
 
 
 def _max_p95_ms(option: Any, scenario: Scenario) -> float | None:

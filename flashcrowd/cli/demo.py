@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from flashcrowd import options
 from flashcrowd.cli.common import add_command
 from flashcrowd.cli.run import print_outcome
-from flashcrowd.launch.runner import RunOptions, RunOutcome, execute, prepare_run
+from flashcrowd.launch.runner import RunOutcome, execute, prepare_run
 from flashcrowd.planning.capacity import Crossing, forecast
-from flashcrowd_common.arguments import positive
 from flashcrowd_common.errors import ExitCode
 from target_app.profile import load_profile
 
@@ -38,22 +38,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = add_command(
         subparsers, "demo", "replay election night 2016 against the bundled site", DESCRIPTION, EXAMPLES
     )
-    parser.add_argument(
-        "--duration", default=DEFAULT_DURATION, help="wall duration of the load, e.g. 90s, 2min"
+    options.add_to(
+        parser,
+        "demo",
+        defaults={"--duration": DEFAULT_DURATION},
+        helps={
+            "--duration": "wall duration of the load, e.g. 90s, 2min",
+            "--scale": "simulated users per real-world user (default: 0.01)",
+        },
     )
-    parser.add_argument("--scale", type=positive, help="simulated users per real-world user (default: 0.01)")
-    parser.add_argument(
-        "--out", default="", help="results directory (default: flashcrowd-results/NAME-TIME/)"
-    )
-    parser.add_argument("--seed", type=int, help="seed for visitors' choices (default: the scenario's)")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, scenario=SCENARIO)
 
 
 def run(args: argparse.Namespace) -> int:
-    options = RunOptions(
-        scenario=SCENARIO, duration=args.duration, scale=args.scale, out=args.out, seed=args.seed
-    )
-    prepared = prepare_run(options)  # bad input is one line, before the banner
+    prepared = prepare_run(args)  # bad input is one line, before the banner
     print(
         f"flashcrowd demo: election night, 8 Nov 2016, 19:00-03:00 Eastern in {args.duration}, "
         "against the bundled site on 127.0.0.1 ...",

@@ -6,12 +6,12 @@ import argparse
 import json
 from pathlib import Path
 
+from flashcrowd import options
 from flashcrowd.cli.common import add_command
 from flashcrowd.launch.paths import resolve_scenario
 from flashcrowd.planning import as_json, as_text, make_plan, write_png
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.quantities import DURATION_EXPECTED, parse_duration
-from flashcrowd_common.arguments import positive
 from flashcrowd_common.errors import UsageError
 from target_app.profile import load_profile
 
@@ -37,14 +37,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         subparsers, "plan", "show what a scenario models, without load", DESCRIPTION, EXAMPLES
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario file, or the name of a bundled one")
-    parser.add_argument(
-        "--scale", type=positive, help="simulated users per real-world user (default: scenario's)"
+    options.add_to(
+        parser,
+        "plan",
+        helps={
+            "--duration": "plan the run for this wall duration, e.g. 90s, 10min",
+            "--profile": "target_app profile to forecast (default: the scenario's target)",
+        },
     )
-    parser.add_argument(
-        "--compress", type=positive, help="real-world seconds per wall second (default: scenario's)"
-    )
-    parser.add_argument("--duration", default="", help="plan the run for this wall duration, e.g. 90s, 10min")
-    parser.add_argument("--profile", help="target_app profile to forecast (default: the scenario's target)")
     parser.add_argument(
         "--png", metavar="PATH", help=f"where to write the chart (default: {DEFAULT_PNG_DIR}/plan-NAME.png)"
     )

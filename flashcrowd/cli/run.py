@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from flashcrowd.cli.common import add_command, add_host_options
-from flashcrowd.launch.runner import WEB_PORT, RunOptions, RunOutcome, describe_break, run_scenario
-from flashcrowd_common.arguments import port, positive
-from flashcrowd_common.errors import UsageError
+from flashcrowd import options
+from flashcrowd.cli.common import add_command
+from flashcrowd.launch.runner import RunOutcome, describe_break, run_scenario
 
 DESCRIPTION = """\
 Run a scenario through Locust: the load shape follows its curve of concurrent users
@@ -29,70 +28,8 @@ EXAMPLES = """\
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = add_command(subparsers, "run", "run a scenario against a site", DESCRIPTION, EXAMPLES)
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario file, or the name of a bundled one")
-    add_host_options(parser)
-    add_run_options(parser)
-    parser.add_argument(
-        "--web", action="store_true", help=f"show Locust's web UI on 127.0.0.1:{WEB_PORT} while it runs"
-    )
-    parser.add_argument(
-        "--web-port", type=port, metavar="PORT", help=f"web UI port (implies --web; default {WEB_PORT})"
-    )
+    options.add_to(parser, "run")
     parser.set_defaults(func=run)
-
-
-def add_run_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by the commands that run a scenario."""
-    parser.add_argument(
-        "--scale", type=positive, help="simulated users per real-world user (default: scenario's)"
-    )
-    parser.add_argument(
-        "--compress", type=positive, help="real-world seconds per wall second (default: scenario's)"
-    )
-    parser.add_argument(
-        "--duration", default="", help="shorten the run to this wall duration, e.g. 90s, 2min"
-    )
-    parser.add_argument(
-        "--workers", type=int, default=1, help="Locust worker processes (Locust's --processes)"
-    )
-    parser.add_argument(
-        "--out", default="", help="results directory (default: flashcrowd-results/NAME-TIME/)"
-    )
-    parser.add_argument("--profile", help="target_app profile when no --host is given (default: scenario's)")
-    parser.add_argument("--stop-on-breach", action="store_true", help="stop at the first SLO breach")
-    parser.add_argument("--seed", type=int, help="seed for visitors' choices (default: the scenario's)")
-    parser.add_argument(
-        "--prometheus-port",
-        type=port,
-        metavar="PORT",
-        help="serve live per-second figures for Prometheus on 127.0.0.1:PORT/metrics while it runs",
-    )
-
-
-def options_from(args: argparse.Namespace) -> RunOptions:
-    return RunOptions(
-        scenario=args.scenario,
-        host=args.host,
-        allow_remote_target=args.allow_remote_target,
-        scale=args.scale,
-        compress=args.compress,
-        duration=args.duration,
-        workers=args.workers,
-        out=args.out,
-        profile=args.profile,
-        stop_on_breach=args.stop_on_breach,
-        seed=args.seed,
-        web_port=web_port(args),
-        prometheus_port=args.prometheus_port,
-    )
-
-
-def web_port(args: argparse.Namespace) -> int | None:
-    """The web UI's port if --web or --web-port was given, else None (headless)."""
-    if args.web_port == 0:
-        raise UsageError("--web-port 0: expected a port from 1 to 65535 (the UI's address must be known)")
-    if args.web_port is not None:
-        return args.web_port
-    return WEB_PORT if args.web else None
 
 
 def print_outcome(outcome: RunOutcome) -> None:
@@ -128,6 +65,6 @@ def _ms(value: float | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    outcome = run_scenario(options_from(args))
+    outcome = run_scenario(args)
     print_outcome(outcome)
     return outcome.exit_code

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from flashcrowd.cli.common import add_command, add_host_options
+from flashcrowd import options
+from flashcrowd.cli.common import add_command
 from flashcrowd.cli.compare import compare_runs
 from flashcrowd.cli.run import print_outcome
 from flashcrowd.compare import tolerance
 from flashcrowd.compare.inputs import load_summary
 from flashcrowd.launch.paths import resolve_scenario
-from flashcrowd.launch.runner import RunOptions, execute, prepare_run
+from flashcrowd.launch.runner import execute, prepare_run
 from flashcrowd.scenario import load_scenario
 from flashcrowd_common.errors import UsageError
 
@@ -40,14 +41,16 @@ EXAMPLES = """\
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = add_command(subparsers, "smoke", "CI gate: a short run judged by SLOs", DESCRIPTION, EXAMPLES)
-    add_host_options(parser)
-    parser.add_argument("--out", default="flashcrowd-smoke", help="results directory, kept as a CI artifact")
-    parser.add_argument(
-        "--scenario",
-        default=SMOKE_SCENARIO,
-        help=f"a scenario of at most {MAX_CURVE_S:.0f} s with SLOs, instead of {SMOKE_SCENARIO}",
+    options.add_to(
+        parser,
+        "smoke",
+        defaults={"--out": "flashcrowd-smoke", "--scenario": SMOKE_SCENARIO},
+        helps={
+            "--out": "results directory, kept as a CI artifact",
+            "--scenario": f"a scenario of at most {MAX_CURVE_S:.0f} s with SLOs, instead of {SMOKE_SCENARIO}",
+            "--stop-on-breach": "fail fast at the first SLO breach",
+        },
     )
-    parser.add_argument("--stop-on-breach", action="store_true", help="fail fast at the first SLO breach")
     parser.add_argument(
         "--baseline", metavar="DIR", help="compare with this earlier run (results directory or summary.json)"
     )
@@ -72,15 +75,7 @@ def run(args: argparse.Namespace) -> int:
     check_smoke_scenario(args.scenario)
     if args.baseline:
         load_summary(args.baseline)  # a bad baseline is one line, before anything starts
-    prepared = prepare_run(
-        RunOptions(
-            scenario=args.scenario,
-            host=args.host,
-            allow_remote_target=args.allow_remote_target,
-            out=args.out,
-            stop_on_breach=args.stop_on_breach,
-        )
-    )
+    prepared = prepare_run(args)
     print(f"flashcrowd: smoke run of {args.scenario} ...", file=sys.stderr, flush=True)
     outcome = execute(prepared)
     print_outcome(outcome)

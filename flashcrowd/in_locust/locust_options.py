@@ -1,4 +1,4 @@
-"""The locustfile's own command-line options, and the run context built from them on each Locust process.
+"""The run context each Locust process builds from the locustfile's options (flashcrowd/options.py).
 
 Locust sends custom options from the master to its workers with each spawn
 message, after the workers' ``init``; so visitors read them lazily through
@@ -15,60 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from flashcrowd.options import default
 from flashcrowd.scenario.model import Scenario
-from flashcrowd_common.arguments import duration, port, positive, positive_duration
 from flashcrowd_common.errors import UsageError
-from flashcrowd_common.safety import ALLOW_ENV, ALLOW_FLAG
 
 CONTEXT_ATTRIBUTE = "flashcrowd_context"
-
-
-def add_arguments(parser: Any) -> None:
-    """Register the options on Locust's parser (``events.init_command_line_parser``)."""
-    group = parser  # not an argument group: only Locust's parser knows include_in_web_ui
-    group.add_argument(
-        "--scenario", metavar="PATH", default="", help="scenario file or bundled scenario name"
-    )
-    group.add_argument("--scale", type=positive, default=None, help="simulated users per real-world user")
-    group.add_argument("--compress", type=positive, default=None, help="real-world seconds per wall second")
-    group.add_argument("--duration", default="", help="shorten the run to this wall duration, e.g. 90s, 2min")
-    group.add_argument(
-        "--seed", type=int, default=None, help="seed for visitors' choices (default: the scenario's)"
-    )
-    group.add_argument("--out", metavar="DIR", default="", help="results directory", include_in_web_ui=False)
-    group.add_argument(
-        "--stop-on-breach", action="store_true", default=False, help="stop at the first SLO breach"
-    )
-    group.add_argument(
-        ALLOW_FLAG,
-        action="store_true",
-        default=False,
-        include_in_web_ui=False,
-        help=f"allow a --host that is not this machine (or set {ALLOW_ENV}=1)",
-    )
-    group.add_argument(
-        "--site-analytics",
-        action="store_true",
-        default=False,
-        include_in_web_ui=False,
-        help="the host is the bundled target_app: read its own analytics at the end, for the report",
-    )
-    group.add_argument(
-        "--prometheus-port",
-        type=port,
-        default=None,
-        include_in_web_ui=False,
-        help="serve live per-second figures for Prometheus on 127.0.0.1:PORT (local runner or master)",
-    )
-    group.add_argument(
-        "--keepalive-idle", type=duration, default=5.0, help="seconds a visitor keeps an idle connection"
-    )
-    group.add_argument(
-        "--connect-timeout", type=positive_duration, default=10.0, help="visitor's connect timeout, seconds"
-    )
-    group.add_argument(
-        "--read-timeout", type=positive_duration, default=60.0, help="visitor's wait for a response, seconds"
-    )
 
 
 def load_from_options(options: argparse.Namespace) -> Scenario:
@@ -100,9 +51,9 @@ class RunContext:
 
     scenario: Scenario
     rng: random.Random
-    keepalive_idle_s: float = 5.0
-    connect_timeout_s: float = 10.0
-    read_timeout_s: float = 60.0
+    keepalive_idle_s: float = default("--keepalive-idle")
+    connect_timeout_s: float = default("--connect-timeout")
+    read_timeout_s: float = default("--read-timeout")
     started: float = dataclasses.field(default_factory=time.monotonic)
     # Called as each request is sent; the recorder counts them (a site that falls behind ends fewer).
     on_request_start: Callable[[], None] = lambda: None
@@ -154,11 +105,11 @@ def run_context(environment: Any) -> RunContext:
     return context
 
 
-def out_dir(options: argparse.Namespace, scenario: Scenario) -> Path:
-    """--out, or ``flashcrowd-results/<scenario>-<timestamp>/`` in the working directory."""
+def out_dir(options: argparse.Namespace, name: str) -> Path:
+    """--out, or ``flashcrowd-results/<name>-<timestamp>/`` in the working directory."""
     if getattr(options, "out", ""):
         return Path(options.out)
-    return Path("flashcrowd-results") / f"{scenario.path.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    return Path("flashcrowd-results") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 def absolute_scenario_path(options: argparse.Namespace) -> None:

@@ -1,9 +1,11 @@
-"""Wire a scenario run into a Locust process: options, the loopback guard, the recorder, the worker watch.
+"""Wire a run into a Locust process: options, loopback guard, load model, recorder, worker watch.
 
 ``locustfiles/locustfile.py`` registers these listeners. Every process (local,
-master, worker) loads the scenario for its visitors and records; a master also
-watches its workers. A worker started on its own learns ``--scenario`` with the
-first spawn message, so it sets itself up at ``test_start``.
+master, worker) loads the scenario for its visitors, sets up the load model
+(``--load-model``: the scenario's curve or find-break's search) and records; the
+process that runs the shape also hands the model's shape to the locustfile's one
+shape and watches its workers. A worker started on its own learns its options
+with the first spawn message, so it sets itself up at ``test_start``.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import gevent
-import psutil
 from locust.env import Environment
-from locust.runners import MasterRunner, WorkerRunner
+from locust.runners import WorkerRunner
 
+from flashcrowd import load_models, options
 from flashcrowd.in_locust import locust_options
 from flashcrowd.in_locust.distributed import watch_workers
-from flashcrowd.launch.run_size import check_peak_fits
+from flashcrowd.load_models.shape import LoadModelShape
 from flashcrowd_common.errors import FlashcrowdError, UsageError
 from flashcrowd_common.safety import check_target
 
@@ -37,8 +39,8 @@ class _QuietSpawnRateWarning(logging.Filter):
 
 
 def add_arguments(parser, **_kwargs) -> None:
-    """``events.init_command_line_parser``: the scenario's options."""
-    locust_options.add_arguments(parser)
+    """``events.init_command_line_parser``: the locustfile's options, from flashcrowd/options.py."""
+    options.add_to_locust(parser)
 
 
 def on_init(environment: Environment, runner, **_kwargs) -> None:
@@ -96,30 +98,46 @@ def _check_host(environment: Environment) -> None:
 
 
 def _set_up(environment: Environment) -> None:
-    """Load the scenario for this process's visitors and shape, and record the run into --out."""
-    from flashcrowd.results import recorder  # matplotlib and the report stack: not needed to parse options
+    """Load the scenario for this process's visitors, set up the load model, record the run into --out."""
+    from flashcrowd.results.recorder import PROGRESS_EVERY_S, Recorder  # matplotlib: not to parse options
 
     _check_host(environment)
-    options = environment.parsed_options
-    locust_options.absolute_scenario_path(options)
-    context = locust_options.install(environment, locust_options.load_from_options(options), options)
-    runs_shape = not isinstance(environment.runner, WorkerRunner)
-    if runs_shape:  # free memory matters where the visitors live: not on a master, whose workers hold them
-        on_master = isinstance(environment.runner, MasterRunner)
-        check_peak_fits(
-            context.scenario, options.scale, None if on_master else psutil.virtual_memory().available
+    parsed = environment.parsed_options
+    model = load_models.model(parsed.load_model)
+    locust_options.absolute_scenario_path(parsed)
+    context = locust_options.install(environment, locust_options.load_from_options(parsed), parsed)
+    scenario = context.scenario
+    out_dir = locust_options.out_dir(parsed, model.results_prefix or scenario.path.stem)
+    made: list[Recorder] = []
+
+    def recorder() -> Recorder:
+        progress_every_s = PROGRESS_EVERY_S if model.progress else 0
+        stop_on_breach = bool(parsed.stop_on_breach)
+        made.append(
+            Recorder(
+                environment,
+                scenario,
+                out_dir,
+                stop_on_breach=stop_on_breach,
+                progress_every_s=progress_every_s,
+            )
         )
-    out_dir = locust_options.out_dir(options, context.scenario)
-    run_recorder = recorder.attach(
-        environment, context.scenario, out_dir, stop_on_breach=bool(options.stop_on_breach)
-    )
-    if getattr(options, "site_analytics", False):
-        run_recorder.site_url = environment.host
-    if runs_shape and getattr(options, "prometheus_port", None) is not None:
-        serve_live_metrics(environment, run_recorder, options.prometheus_port)
-    if runs_shape:
-        watch_workers(environment, run_recorder)  # on a master: say when a worker is lost, mark the gap
-        end_shape_on_sigterm(environment, run_recorder)
+        if parsed.site_analytics:  # read the bundled site's own view before it is stopped
+            made[0].site_url = environment.host
+        return made[0]
+
+    shape = model.set_up(environment, context, recorder)
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    run_recorder = made[0]
+    if parsed.prometheus_port is not None:
+        serve_live_metrics(environment, run_recorder, parsed.prometheus_port)
+    watch_workers(environment, run_recorder)  # on a master: say when a worker is lost, mark the gap
+    end_shape_on_sigterm(environment, run_recorder)
+    one_shape = environment.shape_class
+    if not isinstance(one_shape, LoadModelShape):
+        raise UsageError("the load models need flashcrowd's shape: run locust -f locustfiles/locustfile.py")
+    one_shape.drive(shape)
 
 
 def serve_live_metrics(environment: Environment, recorder: Recorder, port: int) -> None:

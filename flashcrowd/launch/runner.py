@@ -1,13 +1,15 @@
-"""Run a scenario through Locust in a child process, with the bundled target when no host is given.
+"""Run a load model through Locust in a child process, with the bundled target when no host is given.
 
-Locust runs as ``python -m locust -f <bundled locustfile> ...`` so ``--processes``,
+The one launch path of run, demo, smoke and find-break. Locust runs as
+``python -m locust -f <bundled locustfile> --load-model ...`` so ``--processes``,
 the web UI and master/worker behave exactly as with plain Locust. Everything that
 can be wrong with the input is checked before anything starts; the child is
-killed (its process group, by PID) if it overruns the scenario by the grace period.
+killed (its process group, by PID) if it overruns the load model's bound by its grace period.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -17,46 +19,24 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-import psutil
-
+from flashcrowd import load_models
+from flashcrowd import options as table
 from flashcrowd.in_locust import locust_options
 from flashcrowd.launch.paths import LOCUSTFILE, resolve_scenario
-from flashcrowd.launch.run_size import check_peak_fits
 from flashcrowd.launch.target_process import running_target
+from flashcrowd.options import WEB_PORT
 from flashcrowd.scenario.model import Scenario
 from flashcrowd_common.errors import ExitCode, GeneratorError, TargetUnreachableError, Terminated, UsageError
-from flashcrowd_common.safety import ALLOW_FLAG, check_target
+from flashcrowd_common.safety import check_target
 
-GRACE_S = 30.0  # start-up, the recorder's last rows and report writing
 STOP_TIMEOUT_S = 10.0
-WEB_PORT = 8089  # Locust's default
 WEB_AUTOQUIT_S = 10  # the web UI stays up this long after the curve ends, to read the final figures
-
-
-@dataclass
-class RunOptions:
-    """What ``flashcrowd run`` takes; the attribute names match the locustfile's options."""
-
-    scenario: str
-    host: str | None = None
-    allow_remote_target: bool = False
-    scale: float | None = None
-    compress: float | None = None
-    duration: str = ""
-    workers: int = 1
-    out: str = ""
-    profile: str | None = None
-    stop_on_breach: bool = False
-    seed: int | None = None
-    web_port: int | None = None  # show Locust's web UI on 127.0.0.1 at this port; None: headless
-    prometheus_port: int | None = None  # serve live figures for Prometheus on 127.0.0.1 at this port
-    locust_args: list[str] = field(default_factory=list)  # passed through, e.g. ["--loglevel", "DEBUG"]
 
 
 @dataclass
@@ -78,50 +58,64 @@ class RunOutcome:
 class PreparedRun:
     """A run whose every input has been checked (see :func:`prepare_run`); nothing started yet."""
 
-    options: RunOptions
+    options: argparse.Namespace  # every option of flashcrowd/options.py, as given or at its default
+    model: load_models.LoadModel
     scenario: Scenario
     host: str | None  # None: start the bundled target with ``profile``
     profile: str | None
     out_dir: Path
+    web_port: int | None  # show Locust's web UI on 127.0.0.1 at this port; None: headless
+    deadline_s: float  # past it, the Locust child is stopped
 
 
-def run_scenario(options: RunOptions) -> RunOutcome:
+def run_scenario(args: argparse.Namespace) -> RunOutcome:
     """Validate, start the target if needed, run Locust to the end of the curve, read summary.json."""
-    return execute(prepare_run(options))
+    return execute(prepare_run(args))
 
 
-def prepare_run(options: RunOptions) -> PreparedRun:
-    """Check everything that can be wrong with the input; UsageError/ConfigError before anything starts."""
+def prepare_run(args: argparse.Namespace) -> PreparedRun:
+    """Check everything that can be wrong with a command's parsed options (the rest at the table's
+    defaults; ``load_model`` picks the load model); UsageError/ConfigError before anything starts."""
+    options = table.complete(args)
+    model = load_models.model(options.load_model)
     if options.workers < 1:
         raise UsageError(f"--workers {options.workers}: expected a whole number of processes >= 1")
+    options.scenario = str(resolve_scenario(options.scenario).resolve())
     scenario = locust_options.load_from_options(options)
-    check_peak_fits(scenario, options.scale, psutil.virtual_memory().available)
     host = check_target(options.host, options.allow_remote_target) if options.host else None
     profile = None if host else checked_profile(options.profile or scenario.target_profile)
-    out_dir = created_out_dir(locust_options.out_dir(options, scenario))
-    if options.web_port is not None:
-        _check_port_free(options.web_port)
+    load_s = model.check(options, scenario, profile)
+    out_dir = created_out_dir(locust_options.out_dir(options, model.results_prefix or scenario.path.stem))
+    web_port = _web_port(options)
+    if web_port is not None:
+        _check_port_free(web_port)
     if options.prometheus_port == 0:
         raise UsageError("--prometheus-port 0: expected a port from 1 to 65535 (Prometheus must know it)")
     if options.prometheus_port is not None:
         _check_port_free(options.prometheus_port, "--prometheus-port")
-    return PreparedRun(options, scenario, host, profile, out_dir)
+    deadline_s = load_s + model.grace_s + (WEB_AUTOQUIT_S if web_port else 0)
+    return PreparedRun(options, model, scenario, host, profile, out_dir, web_port, deadline_s)
+
+
+def launch(run: PreparedRun) -> tuple[int, str]:
+    """Start the target if needed, run the Locust child to its end (or the deadline): its exit code,
+    and the URL it loaded."""
+    if run.web_port is not None:
+        print(
+            f"flashcrowd: Locust's web UI: http://127.0.0.1:{run.web_port} (the run starts by itself)",
+            file=sys.stderr,
+        )
+    with sigterm_unwinds(), target_url(run.host, run.profile or "") as url:
+        command = _locust_command(run, url)
+        code = run_child(command, run.out_dir, run.deadline_s, show_prefixes=run.model.show_prefixes)
+    return code, url
 
 
 def execute(run: PreparedRun) -> RunOutcome:
     """Start the target if needed, run Locust to the end of the curve and read its summary.json."""
-    options, scenario, out_dir = run.options, run.scenario, run.out_dir
-    if options.web_port is not None:
-        print(
-            f"flashcrowd: Locust's web UI: http://127.0.0.1:{options.web_port} (the run starts by itself)",
-            file=sys.stderr,
-        )
-    with sigterm_unwinds(), target_url(run.host, run.profile or "") as url:
-        deadline_s = scenario.clock.wall_duration_s + GRACE_S + (WEB_AUTOQUIT_S if options.web_port else 0)
-        command = _locust_command(options, scenario, url, out_dir, bundled_target=run.host is None)
-        exit_code = run_child(command, out_dir, deadline_s)
-    summary = read_summary(out_dir)
-    return RunOutcome(_final_code(exit_code, summary, out_dir), out_dir, summary, scenario, url)
+    exit_code, url = launch(run)
+    summary = read_summary(run.out_dir)
+    return RunOutcome(_final_code(exit_code, summary, run.out_dir), run.out_dir, summary, run.scenario, url)
 
 
 def checked_profile(profile: str) -> str:
@@ -194,35 +188,30 @@ def _check_port_free(port: int, flag: str = "--web-port") -> None:
             ) from None
 
 
-def _locust_command(
-    options: RunOptions, scenario: Scenario, url: str, out_dir: Path, *, bundled_target: bool = False
-) -> list[str]:
-    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", url]
-    command += ["--scenario", str(Path(resolve_scenario(options.scenario)).resolve()), "--out", str(out_dir)]
-    command += ["--logfile", str(out_dir / "locust.log"), "--only-summary"]
+def _web_port(options: argparse.Namespace) -> int | None:
+    """The web UI's port if --web or --web-port was given, else None (headless)."""
+    if options.web_port == 0:
+        raise UsageError("--web-port 0: expected a port from 1 to 65535 (the UI's address must be known)")
     if options.web_port is not None:
-        command += ["--web-host", "127.0.0.1", "--web-port", str(options.web_port), "--autostart"]
+        return options.web_port
+    return WEB_PORT if options.web else None
+
+
+def _locust_command(run: PreparedRun, url: str) -> list[str]:
+    """``python -m locust`` on the locustfile with the run's options, rendered from the option table."""
+    out_dir = run.out_dir
+    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", url]
+    command += ["--logfile", str(out_dir / "locust.log"), "--only-summary"]
+    if run.web_port is not None:
+        command += ["--web-host", "127.0.0.1", "--web-port", str(run.web_port), "--autostart"]
         command += ["--autoquit", str(WEB_AUTOQUIT_S)]
     else:
         command += ["--headless"]
-    for flag, value in (
-        ("--scale", options.scale),
-        ("--compress", options.compress),
-        ("--duration", options.duration or None),
-        ("--seed", options.seed),
-        ("--prometheus-port", options.prometheus_port),
-    ):
-        if value is not None:
-            command += [flag, str(value)]
-    if options.workers > 1:
-        command += ["--processes", str(options.workers)]
-    if options.stop_on_breach:
-        command.append("--stop-on-breach")
-    if options.allow_remote_target:
-        command.append(ALLOW_FLAG)
-    if bundled_target:
-        command.append("--site-analytics")  # read the site's own view before it is stopped
-    return command + options.locust_args
+    # The bundled site's own analytics are read before it is stopped.
+    forwarded = argparse.Namespace(**vars(run.options))
+    forwarded.out = str(out_dir)
+    forwarded.site_analytics = run.host is None and run.model.site_analytics
+    return command + table.locust_arguments(forwarded)
 
 
 def run_child(
@@ -282,8 +271,13 @@ def stop_process_group(child: subprocess.Popen[bytes]) -> None:
 
 
 def read_summary(out_dir: Path) -> dict[str, Any] | None:
+    return read_result(out_dir / "summary.json")
+
+
+def read_result(path: Path) -> dict[str, Any] | None:
+    """A JSON document Locust wrote (summary.json, find-break.json); None if it wrote none, or half of one."""
     try:
-        return json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 

@@ -9,11 +9,18 @@ recorder) and the tracking error: achieved users against the curve at every tick
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from locust import LoadTestShape
+from locust import LoadTestShape, User
+from locust.runners import MasterRunner, WorkerRunner
 
 from flashcrowd.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from flashcrowd.in_locust.locust_options import RunContext
+    from flashcrowd.results.recorder import Recorder
 
 logger = logging.getLogger(__name__)
 
@@ -48,14 +55,18 @@ class ScenarioShape(LoadTestShape):
     """Follows ``scenario.sim_users_at(t)``; stops (returns None) once the scenario's wall duration is over.
 
     Without a scenario at construction (Locust builds shapes before options are
-    parsed), it takes the one the locustfile loaded for the run's environment.
+    parsed), it takes the one the locustfile loaded for the run's environment. With
+    ``user_classes``, its ticks name them (Locust then spawns no other class).
     """
 
     abstract = False
 
-    def __init__(self, scenario: Scenario | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario | None = None, user_classes: list[type[User]] | None = None
+    ) -> None:
         super().__init__()
         self._scenario = scenario
+        self.user_classes = user_classes
         self.last_target_users = 0
         self.tracking: list[TrackingSample] = []
 
@@ -74,7 +85,7 @@ class ScenarioShape(LoadTestShape):
         self.tracking.clear()
         self.last_target_users = 0
 
-    def tick(self) -> tuple[int, float] | None:
+    def tick(self) -> tuple[int, float] | tuple[int, float, list[type[User]]] | None:
         wall_s = self.get_run_time()
         duration = self.scenario.clock.wall_duration_s
         achieved = self.runner.user_count if self.runner is not None else 0
@@ -84,7 +95,8 @@ class ScenarioShape(LoadTestShape):
             return None
         target = round(self.scenario.sim_users_at(min(wall_s + TICK_S, duration)))
         self.last_target_users = target
-        return target, spawn_rate(target, achieved)
+        rate = spawn_rate(target, achieved)
+        return (target, rate) if self.user_classes is None else (target, rate, self.user_classes)
 
     def settled_samples(self, settle_s: float = TICK_S) -> list[TrackingSample]:
         """Samples from ``settle_s`` on (the first spawn has had its tick), with enough users to judge."""
@@ -102,3 +114,21 @@ class ScenarioShape(LoadTestShape):
             f"tracking error max {worst.error:.1%} at {worst.wall_s:.0f} s "
             f"({worst.achieved} of {worst.target} users) over {len(samples)} ticks"
         )
+
+
+def set_up(
+    environment: Any, context: RunContext, recorder: Callable[[], Recorder], visitor: type[User]
+) -> ScenarioShape | None:
+    """Record this process's visitors; on the shape's process, check the peak fits and return the curve
+    of ``visitor`` users."""
+    import psutil
+
+    from flashcrowd.launch.run_size import check_peak_fits
+
+    runs_shape = not isinstance(environment.runner, WorkerRunner)
+    if runs_shape:  # free memory matters where the visitors live: not on a master, whose workers hold them
+        on_master = isinstance(environment.runner, MasterRunner)
+        available = None if on_master else psutil.virtual_memory().available
+        check_peak_fits(context.scenario, environment.parsed_options.scale, available)
+    recorder()
+    return ScenarioShape(context.scenario, [visitor]) if runs_shape else None
