@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from flashcrowd.breakpoint.criteria import GOOD, StepMeasure, Verdict
+from flashcrowd.breakpoint.prediction import Prediction
 from flashcrowd.breakpoint.result import build_result, summary_lines, write_result
 from flashcrowd.breakpoint.search import BreakSearch, SearchPlan
 from flashcrowd.breakpoint.units import LoadUnits
@@ -128,3 +129,15 @@ def test_closed_model_saturation_is_n_star_from_littles_law_over_the_steps_that_
     units = LoadUnits("closed", per_user=1.0, scale=0.05, session_duration_s=50.0)
     saturation = build_result(search, measured, units, None, {})["saturation"]
     assert saturation["load"] == pytest.approx(4 * (0.05 + 1.0) / 0.05, rel=0.01)  # N* = c(S+Z)/S = 84
+
+
+def test_the_prediction_is_told_with_and_without_the_scenarios_retries(tmp_path):
+    search = BreakSearch(SearchPlan(start=10))
+    measured = [(step(10, 20.0, 10.0), GOOD)]
+    search.record(10, GOOD)
+    units = LoadUnits("closed", per_user=1.0, scale=0.05, session_duration_s=50.0)
+    prediction = Prediction(71.0, 171.0, "N* + K = 71 + 100", 97.0, 151.0, "closed M/M/c/K/N, c = 4")
+    result = build_result(search, measured, units, prediction, {})
+    lines = summary_lines(result, tmp_path / "r.json")
+    assert "  predicted  resets 171 concurrent visitors: N* + K = 71 + 100" in lines
+    assert "             with retries 151 concurrent visitors: closed M/M/c/K/N, c = 4" in lines

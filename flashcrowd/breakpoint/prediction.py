@@ -37,6 +37,8 @@ class Prediction:
     break_: float  # where resets begin
     basis: str  # the formula with its numbers, for the report
     first_errors: float | None = None  # where the application's 500s begin (profiles with error_after_wait_s)
+    break_with_retries: float | None = None  # where resets begin counting the scenario's retries
+    retries_basis: str = ""  # that model with its numbers
 
     def deviation(self, measured: float) -> float:
         """Relative deviation of a measured load from the predicted break."""

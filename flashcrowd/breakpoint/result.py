@@ -92,6 +92,8 @@ def build_result(
             "knee": prediction.knee,
             "break": prediction.break_,
             "basis": prediction.basis,
+            "break_with_retries": prediction.break_with_retries,
+            "retries_basis": prediction.retries_basis,
             "break_deviation": prediction.deviation(units.offered(resets.bad))
             if resets.bad is not None
             else None,
@@ -284,6 +286,11 @@ def summary_lines(result: dict[str, Any], result_path: Path) -> list[str]:
         deviation = prediction["break_deviation"]
         against = f", measured {deviation:+.1%}" if deviation is not None else ""
         lines.append(f"  predicted  resets {prediction['break']:,.4g} {unit}: {prediction['basis']}{against}")
+        if prediction.get("break_with_retries") is not None:
+            lines.append(
+                f"             with retries {prediction['break_with_retries']:,.4g} {unit}: "
+                f"{prediction['retries_basis']}"
+            )
     charts = f"{result_path.with_name(CHART_NAME)}, {result_path.with_name(CAPACITY_CHART_NAME)}"
     lines.append(f"  result     {result_path}, {charts}")
     return lines

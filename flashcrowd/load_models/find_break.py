@@ -61,9 +61,13 @@ def set_up(environment: Any, context: RunContext, recorder: Callable[[], Recorde
         return None
     prediction = None
     if search.predict_profile:
+        from flashcrowd.planning.retries import counting_retries
         from target_app.profile import load_profile
 
-        prediction = predict(search.units.model, scenario, load_profile(search.predict_profile))
+        profile = load_profile(search.predict_profile)
+        prediction = counting_retries(
+            predict(search.units.model, scenario, profile), search.units.model, scenario, profile
+        )
     user_class = Visitor if search.units.model == "closed" else ArrivalStream
     drain = DrainProbe(environment.host, probe_path(scenario), context.address(environment.host))
     shape = BreakShape()

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from flashcrowd.breakpoint.prediction import request_mix
+from flashcrowd.breakpoint.prediction import Prediction, request_mix
 from flashcrowd.scenario.model import Scenario
 from target_app import theory
 from target_app.profile import Profile
@@ -48,8 +48,6 @@ class RetryPrediction:
 
     users: float  # resets begin here, retries counted (closed model: visitors on the site)
     users_without_retries: float  # the same model with on_error ignored
-    sessions_per_s: float  # the same load as new sessions a second (open model, find-break's other unit)
-    sessions_per_s_without_retries: float
     failure: float  # share of tries failing at ``users``
     attempts_per_request: float  # tries per request at ``users``: how much the retries inflate the load
     basis: str  # the model with its numbers
@@ -181,13 +179,12 @@ def predict_with_retries(
     (a profile that answers "500 - Internal server error" before it resets); None when it has no such
     setting, so failures are resets only (a request that waits ``queue_timeout_s`` is reset, which
     shortens the room as in the closed model). Compare ``users`` with ``users_without_retries`` to see
-    what the retries cost; both are simulated users (divide by ``scenario.scale`` for real ones);
-    ``sessions_per_s`` is the same load for an open model (arrivals that do not wait for the site).
+    what the retries cost; both are simulated users (divide by ``scenario.scale`` for real ones).
     """
     mix = request_mix(scenario, profile)
     c, s = profile.workers, mix.mean_service_s
     if s <= 0:
-        return RetryPrediction(math.inf, math.inf, math.inf, math.inf, 0.0, 1.0, "no service time: no limit")
+        return RetryPrediction(math.inf, math.inf, 0.0, 1.0, "no service time: no limit")
     room = int(min(profile.queue, profile.queue_timeout_s * theory.max_throughput(c, s)))
     capacity = c + room
 
@@ -204,7 +201,6 @@ def predict_with_retries(
     users = _first_resets(resets_begin_per_s, steady(retries=True))
     users_without = _first_resets(resets_begin_per_s, steady(retries=False))
     there = steady(retries=True)(users)
-    per_session = (mix.mean_think_s + s) * mix.requests_per_session  # visitors x this = sessions a second
     policy = scenario.on_error
     errors = "" if error_after_wait_s is None else f", 500s after {error_after_wait_s:g} s waiting"
     basis = (
@@ -216,9 +212,19 @@ def predict_with_retries(
     return RetryPrediction(
         users=users,
         users_without_retries=users_without,
-        sessions_per_s=users / per_session,
-        sessions_per_s_without_retries=users_without / per_session,
         failure=there.failure,
         attempts_per_request=there.attempts_per_request,
         basis=basis,
     )
+
+
+def counting_retries(prediction: Prediction, model: str, scenario: Scenario, profile: Profile) -> Prediction:
+    """``prediction`` (find-break's) with where resets begin once retries count, for the closed model.
+
+    The retry model is a closed population of visitors; open arrivals keep coming whatever the
+    site does, so for the open model ``prediction`` comes back unchanged.
+    """
+    if model == "open":
+        return prediction
+    retries = predict_with_retries(scenario, profile, error_after_wait_s=profile.error_after_wait_s)
+    return replace(prediction, break_with_retries=retries.users, retries_basis=retries.basis)
