@@ -10,6 +10,8 @@ from collections import defaultdict
 
 import gevent
 import pytest
+from locust.env import Environment
+from ports import free_port
 from recorder_helpers import (
     deliver,
     feed,
@@ -21,7 +23,7 @@ from recorder_helpers import (
 )
 
 from flashcrowd.results import latency
-from flashcrowd.results.recorder import REPORT_KEY, SecondTally
+from flashcrowd.results.recorder import REPORT_KEY, SecondTally, attach
 from flashcrowd_common.errors import ExitCode
 
 PERCENTILES = (50.0, 95.0, 99.0)
@@ -171,3 +173,26 @@ def test_exit_codes_when_everything_is_refused_or_no_visitor_ran(tmp_path):
     deliver(recorder, "worker", {REPORT_KEY: {str(int(recorder.started_at)): tally.to_wire()}})
     recorder.finish()
     assert recorder.exit_code == ExitCode.TARGET_UNREACHABLE
+
+
+def test_a_step_boundary_set_on_the_master_reaches_its_workers(tmp_path):
+    """find-break's ``count_from`` on a master travels as a Locust custom message to every worker,
+    whose recorder then leaves out requests sent before the step began."""
+    port = free_port()
+    master_env, worker_env = Environment(), Environment()
+    master = master_env.create_master_runner("127.0.0.1", port)
+    worker = worker_env.create_worker_runner("127.0.0.1", port)
+    try:
+        master_recorder = attach(master_env, scenario([(0, 1)], 5), tmp_path / "master")
+        worker_recorder = attach(worker_env, scenario([(0, 1)], 5), tmp_path / "worker")
+        with gevent.Timeout(10):
+            while not master.clients.ready:
+                gevent.sleep(0.05)
+        master_recorder.count_from(1_700_000_000.0)
+        with gevent.Timeout(10):
+            while worker_recorder.counts_from is None:
+                gevent.sleep(0.05)
+        assert worker_recorder.counts_from == 1_700_000_000.0
+    finally:
+        worker.quit()
+        master.quit()

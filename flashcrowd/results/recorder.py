@@ -39,6 +39,8 @@ from flashcrowd.scenario.model import Scenario
 from flashcrowd_common.errors import ExitCode
 
 if TYPE_CHECKING:
+    from locust.rpc import Message
+
     from flashcrowd.results.live_metrics import LiveMetrics
 
 logger = logging.getLogger(__name__)
@@ -237,9 +239,7 @@ class Recorder:
         events.request.add_listener(self._on_request)
         if self.role == "worker":
             events.report_to_master.add_listener(self._ship)
-            runner.register_message(
-                COUNTS_FROM_MESSAGE, lambda _env, msg, **_: self._set_counts_from(msg.data)
-            )
+            runner.register_message(COUNTS_FROM_MESSAGE, self._on_counts_from_message)
             return
         if self.role == "master":
             events.worker_report.add_listener(self._receive)
@@ -259,6 +259,10 @@ class Recorder:
 
     def _set_counts_from(self, epoch_s: float) -> None:
         self.counts_from = epoch_s
+
+    def _on_counts_from_message(self, environment: Environment, msg: Message, **_: Any) -> None:
+        """A worker learns where the master's step began (Locust passes both by keyword)."""
+        self._set_counts_from(msg.data)
 
     def _on_request_start(self) -> None:
         second = int(time.time())
