@@ -16,7 +16,7 @@ from locust.env import Environment
 from locust.runners import STATE_STOPPED
 
 from flashcrowd.in_locust.locust_options import install
-from flashcrowd.load_models.curve import ScenarioShape
+from flashcrowd.load_models.curve_shape import ScenarioShape
 from flashcrowd.results.recorder import REPORT_KEY, Recorder, SecondTally, attach
 from flashcrowd.scenario.model import SLO, Distribution, Scenario, Step
 

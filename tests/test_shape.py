@@ -10,7 +10,7 @@ from locust.env import Environment
 
 from flashcrowd.in_locust.locust_options import install
 from flashcrowd.in_locust.visitor import Visitor
-from flashcrowd.load_models.curve import MIN_SPAWN_RATE, ScenarioShape, TrackingSample, spawn_rate
+from flashcrowd.load_models.curve_shape import MIN_SPAWN_RATE, ScenarioShape, TrackingSample, spawn_rate
 from flashcrowd.scenario.model import Distribution
 
 

@@ -31,7 +31,7 @@ from flashcrowd.breakpoint.probe import GeneratorProbe
 from flashcrowd.breakpoint.result import build_result, write_result
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.settings import FindBreakSettings
-from flashcrowd.load_models.curve import spawn_rate
+from flashcrowd.load_models.curve_shape import spawn_rate
 from flashcrowd.results.recorder import Recorder, WindowStats
 
 

@@ -20,7 +20,7 @@ from locust import User, constant, task
 
 from flashcrowd.in_locust.http_client import Browser
 from flashcrowd.in_locust.locust_options import RunContext, run_context
-from flashcrowd.load_models.curve import TICK_S
+from flashcrowd.load_models.curve_shape import TICK_S
 from flashcrowd.scenario.model import Journey, Scenario, Step
 from target_app.geo import address_in
 

@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from flashcrowd.breakpoint import settings
 from flashcrowd.breakpoint.result import RESULT_NAME
+from flashcrowd.load_models.base import LoadModel
 from flashcrowd_common.errors import UsageError
 
 if TYPE_CHECKING:
     from flashcrowd.in_locust.locust_options import RunContext
     from flashcrowd.results.recorder import Recorder
     from flashcrowd.scenario.model import Scenario
-
-__all__ = ["RESULT_NAME", "check", "set_up"]
 
 
 def check(options: argparse.Namespace, scenario: Scenario, profile: str | None) -> float:
@@ -82,3 +81,16 @@ def set_up(environment: Any, context: RunContext, recorder: Callable[[], Recorde
     )
     environment.events.quitting.add_listener(lambda **_: shape.finish())
     return shape
+
+
+MODEL = LoadModel(
+    "find-break",
+    check,
+    set_up,
+    grace_s=60.0,  # Locust's start-up, writing the result and reports (the budget allows one drain)
+    result_name=RESULT_NAME,
+    results_prefix="find-break",
+    show_prefixes=(b"find-break:", b"flashcrowd:"),
+    progress=False,  # each step's line replaces the progress lines
+    site_analytics=False,
+)
