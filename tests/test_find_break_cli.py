@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from flashcrowd.breakpoint.answer import BreakAnswer, read_answer
 from flashcrowd.breakpoint.criteria import GOOD, StepMeasure, Verdict
 from flashcrowd.breakpoint.prediction import Prediction
-from flashcrowd.breakpoint.result import build_result, summary_lines, write_result
+from flashcrowd.breakpoint.result import build_answer, summary_lines, write_answer_files
 from flashcrowd.breakpoint.search import BreakSearch, SearchPlan
 from flashcrowd.breakpoint.units import LoadUnits
 
@@ -71,19 +73,21 @@ def test_result_names_saturation_first_failure_and_resets_with_real_world_figure
         search.next_load(0.0)
         search.record(measure.load, verdict)
     units = LoadUnits("open", per_user=0.5, scale=0.05, session_duration_s=50.0)
-    result = build_result(search, measured, units, None, {"model": "open"})
-    assert (result["last_good"]["load"], result["first_bad"]["load"]) == (15.0, 20.0)
-    assert result["first_failure"]["kind"] == "resets" and result["first_failure"]["held"]["load"] == 15.0
-    assert result["first_resets"]["load"] == 20.0 and "40 resets" in result["first_resets"]["evidence"]
+    result = build_answer(search, measured, units, None, {"model": "open"})
+    assert (result.last_good.load, result.first_bad.load) == (15.0, 20.0)
+    assert result.first_failure.kind == "resets" and result.first_failure.held.load == 15.0
+    assert result.first_resets.load == 20.0 and "40 resets" in result.first_resets.evidence
     # 2 requests a second per session/s when the site kept up; it levelled at 25 req/s: 12.5 sessions/s
-    assert result["saturation"]["load"] == pytest.approx(12.5)
-    assert result["knee"]["load"] == 15.0  # the first load whose p95 is at least twice the lowest load's
-    assert result["first_failure"]["real_world"] == {
+    assert result.saturation.load == pytest.approx(12.5)
+    assert result.knee.load == 15.0  # the first load whose p95 is at least twice the lowest load's
+    assert result.first_failure.real_world == {
         "sessions_per_hour": 20.0 / 0.05 * 3600,
         "concurrent_users": 20000.0,
     }
-    path = write_result(result, tmp_path)
-    assert json.loads(path.read_text())["steps"][2]["kind"] == "resets"
+    path = write_answer_files(result, tmp_path)
+    document = json.loads(path.read_text())
+    assert document["steps"][2]["kind"] == "resets" and document["first_failure"]["held"]["load"] == 15.0
+    assert read_answer(path) == result  # the CLI reads back, typed, what the search wrote
     assert (tmp_path / "find-break.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "capacity.png").read_bytes()[:4] == b"\x89PNG"
     lines = "\n".join(summary_lines(result, path))
@@ -99,8 +103,8 @@ def test_a_site_that_never_resets_says_how_far_up_the_search_looked(tmp_path):
     for measure, verdict in measured:
         search.record(measure.load, verdict)
     units = LoadUnits("closed", per_user=1.0, scale=0.05, session_duration_s=50.0)
-    result = build_result(search, measured, units, None, {})
-    assert result["first_resets"] is None and result["resets_looked_up_to"]["load"] == 40
+    result = build_answer(search, measured, units, None, {})
+    assert result.first_resets is None and result.resets_looked_up_to.load == 40
     lines = "\n".join(summary_lines(result, tmp_path / "r.json"))
     assert "resets     none up to 40 concurrent visitors" in lines
 
@@ -127,8 +131,8 @@ def test_closed_model_saturation_is_n_star_from_littles_law_over_the_steps_that_
     for measure, verdict in measured:
         search.record(measure.load, verdict)
     units = LoadUnits("closed", per_user=1.0, scale=0.05, session_duration_s=50.0)
-    saturation = build_result(search, measured, units, None, {})["saturation"]
-    assert saturation["load"] == pytest.approx(4 * (0.05 + 1.0) / 0.05, rel=0.01)  # N* = c(S+Z)/S = 84
+    saturation = build_answer(search, measured, units, None, {}).saturation
+    assert saturation.load == pytest.approx(4 * (0.05 + 1.0) / 0.05, rel=0.01)  # N* = c(S+Z)/S = 84
 
 
 def test_the_prediction_is_told_with_and_without_the_scenarios_retries(tmp_path):
@@ -137,7 +141,24 @@ def test_the_prediction_is_told_with_and_without_the_scenarios_retries(tmp_path)
     search.record(10, GOOD)
     units = LoadUnits("closed", per_user=1.0, scale=0.05, session_duration_s=50.0)
     prediction = Prediction(71.0, 171.0, "N* + K = 71 + 100", 97.0, 151.0, "closed M/M/c/K/N, c = 4")
-    result = build_result(search, measured, units, prediction, {})
+    result = build_answer(search, measured, units, prediction, {})
     lines = summary_lines(result, tmp_path / "r.json")
     assert "  predicted  resets 171 concurrent visitors: N* + K = 71 + 100" in lines
     assert "             with retries 151 concurrent visitors: closed M/M/c/K/N, c = 4" in lines
+
+
+FORMAT = Path(__file__).with_name("find-break-format.json")  # written by a real search before answer.py
+
+
+def test_find_break_json_keeps_its_format_through_the_typed_answer():
+    answer = read_answer(FORMAT)
+    assert isinstance(answer, BreakAnswer) and answer.first_resets.held.load == 327
+    assert answer.steps[-1].verdict.status in ("good", "bad") and answer.prediction.break_ == 410
+    assert json.dumps(answer.to_json(), indent=2) + "\n" == FORMAT.read_text()
+
+
+def test_a_half_written_answer_reads_as_none(tmp_path):
+    path = tmp_path / "find-break.json"
+    path.write_text(FORMAT.read_text()[:500])
+    assert read_answer(path) is None
+    assert read_answer(tmp_path / "absent.json") is None

@@ -2,5 +2,6 @@
 
 search.py drives the steps, criteria.py and guard.py judge them, stepshape.py
 runs them inside Locust, arrivals.py is the open-model user, prediction.py the
-bundled target's analytic answer, result.py the JSON and chart.
+bundled target's analytic answer; result.py builds the typed answer (answer.py),
+which find-break.json, the charts (charts.py) and the CLI's lines read.
 """

@@ -28,7 +28,7 @@ from flashcrowd.breakpoint.criteria import UNDRAINED, StepMeasure, Verdict
 from flashcrowd.breakpoint.drain import Drained, DrainProbe
 from flashcrowd.breakpoint.prediction import Prediction
 from flashcrowd.breakpoint.probe import GeneratorProbe
-from flashcrowd.breakpoint.result import build_result, write_result
+from flashcrowd.breakpoint.result import build_answer, write_answer_files
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.settings import FindBreakSettings
 from flashcrowd.load_models.curve_shape import spawn_rate
@@ -215,8 +215,8 @@ class BreakShape(LoadTestShape):
     def finish(self) -> Path:
         """Write the result (also of an interrupted search); safe to call more than once."""
         if self.result_path is None:
-            result = build_result(
+            answer = build_answer(
                 self.search, self.measured, self.settings.units, self.prediction, self.settings.as_dict()
             )
-            self.result_path = write_result(result, self.out_dir)
+            self.result_path = write_answer_files(answer, self.out_dir)
         return self.result_path

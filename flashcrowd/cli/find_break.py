@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 from flashcrowd import options
+from flashcrowd.breakpoint.answer import read_answer
 from flashcrowd.breakpoint.result import summary_lines
 from flashcrowd.cli.common import add_command
-from flashcrowd.launch.runner import launch, prepare_run, read_result
+from flashcrowd.launch.runner import launch, prepare_run
 from flashcrowd_common.errors import ExitCode, GeneratorError
 
 DEFAULT_SCENARIO = "probe-election-night"
@@ -62,13 +63,13 @@ def run(args: argparse.Namespace) -> int:
     prepared = prepare_run(args)
     child_code, _url = launch(prepared)
     result_path = prepared.out_dir / prepared.model.result_name
-    result = read_result(result_path)
-    if result is None:
+    answer = read_answer(result_path)
+    if answer is None:
         if child_code in (ExitCode.USAGE, ExitCode.TARGET_UNREACHABLE):
             return child_code  # Locust has said why, in one line
         raise GeneratorError(
             f"Locust exited with code {child_code} and wrote no {result_path.name}; "
             f"see {prepared.out_dir / 'locust.log'}"
         )
-    print("\n".join(summary_lines(result, result_path)))
-    return int(ExitCode.GENERATOR_FAILURE if result["stopped"] == "inconclusive" else ExitCode.OK)
+    print("\n".join(summary_lines(answer, result_path)))
+    return int(ExitCode.GENERATOR_FAILURE if answer.stopped == "inconclusive" else ExitCode.OK)

@@ -1,0 +1,179 @@
+"""A search's answer, typed and immutable: what find-break.json holds, and what the CLI and charts read.
+
+``BreakAnswer.to_json()`` is the document find-break.json stores (docs/find-break.md
+names each field); ``read_answer(path)`` reads one back in the CLI's process, which
+did not run the search.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, is_dataclass
+from pathlib import Path
+from types import UnionType
+from typing import Any, get_args, get_origin, get_type_hints
+
+from flashcrowd.breakpoint.criteria import StepMeasure, Verdict
+
+
+@dataclass(frozen=True)
+class LoadPoint:
+    """A load the search measured: in its unit, in Locust users, and in real-world equivalents."""
+
+    load: float
+    users: int
+    real_world: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class FirstBad(LoadPoint):
+    """The lowest load that failed, and how."""
+
+    kind: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class FirstFailure(FirstBad):
+    """Where the site first failed, and the highest load it held below that."""
+
+    held: LoadPoint | None
+
+
+@dataclass(frozen=True)
+class FirstResets(LoadPoint):
+    """Where connection resets began, with the step's evidence, and the highest load without them."""
+
+    evidence: str
+    held: LoadPoint | None
+
+
+@dataclass(frozen=True)
+class Saturation:
+    """Where throughput stopped rising with load (report/capacity.py draws the same two asymptotes)."""
+
+    load: float
+    real_world: Mapping[str, float]
+    max_throughput_rps: float
+    at_load: float
+    light_rps_per_unit: float
+    evidence: str
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """How long the site took to drain after each failing step, and the longest of those."""
+
+    longest: float
+    each: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class PredictedBreak:
+    """The bundled target's analytic prediction (prediction.py), and how far measured resets lay from it."""
+
+    knee: float
+    break_: float
+    basis: str
+    break_with_retries: float | None
+    retries_basis: str
+    break_deviation: float | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: what its measuring window saw and the verdict on it (one flat object in the JSON)."""
+
+    measure: StepMeasure
+    verdict: Verdict
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self.measure), "errors": dict(self.measure.errors), **asdict(self.verdict)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Step:
+        def of(kind: type) -> Any:
+            return kind(**{f.name: data[f.name] for f in fields(kind) if f.name in data})
+
+        return cls(of(StepMeasure), of(Verdict))
+
+
+@dataclass(frozen=True)
+class BreakAnswer:
+    """The three loads (saturation, first failure, first resets) with their evidence, and every step."""
+
+    model: str  # closed or open (units.py)
+    unit: str
+    load_per_user: float
+    scale: float
+    stopped: str | None  # a search.Stop value; None when interrupted
+    stop_reason: str
+    saturation: Saturation | None
+    first_failure: FirstFailure | None
+    first_resets: FirstResets | None
+    resets_looked_up_to: LoadPoint | None
+    reset_search_cut: str | None
+    recovery_s: Recovery | None
+    last_good: LoadPoint | None
+    first_bad: FirstBad | None
+    failure_kind: str | None
+    knee: LoadPoint | None
+    break_: LoadPoint | None  # the first bad load, as earlier releases named it
+    inconclusive: str | None  # why the generator, not the site, was the limit
+    prediction: PredictedBreak | None
+    steps: tuple[Step, ...]
+    settings: Mapping[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """find-break.json's document."""
+        return _plain(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BreakAnswer:
+        return _typed(cls, data)
+
+
+def write_answer(answer: BreakAnswer, path: Path) -> None:
+    path.write_text(json.dumps(answer.to_json(), indent=2) + "\n")
+
+
+def read_answer(path: Path) -> BreakAnswer | None:
+    """The answer Locust wrote at ``path``; None if it wrote none, or half of one."""
+    try:
+        return BreakAnswer.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _key(name: str) -> str:
+    return name.rstrip("_")  # break_ is "break" in the JSON
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON data: dataclasses become objects under their JSON keys, tuples lists."""
+    if isinstance(value, Step):
+        return value.to_json()
+    if is_dataclass(value):
+        return {_key(f.name): _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    """JSON data as the type ``hint`` names: a dataclass, an optional one, a tuple of them, or as it is."""
+    if value is None:
+        return None
+    if isinstance(hint, UnionType):  # X | None
+        return _typed(next(arg for arg in get_args(hint) if arg is not type(None)), value)
+    if get_origin(hint) is tuple:
+        return tuple(_typed(get_args(hint)[0], item) for item in value)
+    if hint is Step:
+        return Step.from_json(value)
+    if is_dataclass(hint):
+        hints = get_type_hints(hint)
+        return hint(**{f.name: _typed(hints[f.name], value[_key(f.name)]) for f in fields(hint)})
+    return value
