@@ -12,6 +12,8 @@ from flashcrowd.compare.inputs import load_summary
 from flashcrowd.compare.tolerance import Tolerances
 from flashcrowd_common.errors import ExitCode, UsageError
 
+SUMMARY = "compare a run with a baseline run; exit 1 on a regression"
+
 DESCRIPTION = """\
 Set two runs side by side (results directories or their summary.json): total and
 per-page p95 and error rates, throughput and p95 at the highest load both held,
@@ -29,13 +31,7 @@ EXAMPLES = """\
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = add_command(
-        subparsers,
-        "compare",
-        "compare a run with a baseline run; exit 1 on a regression",
-        DESCRIPTION,
-        EXAMPLES,
-    )
+    parser = add_command(subparsers, "compare", SUMMARY, DESCRIPTION, EXAMPLES)
     parser.add_argument(
         "baseline", metavar="BASELINE", help="results directory or summary.json of the baseline"
     )

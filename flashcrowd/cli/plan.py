@@ -17,6 +17,8 @@ from target_app.profile import load_profile
 
 DEFAULT_PNG_DIR = Path("flashcrowd-results")
 
+SUMMARY = "show what a scenario models, without load"
+
 DESCRIPTION = """\
 Show what a scenario models, without sending any load: its curve in the terminal
 (and as a PNG), the documented figures it cites next to its own real-world
@@ -33,9 +35,7 @@ EXAMPLES = """\
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = add_command(
-        subparsers, "plan", "show what a scenario models, without load", DESCRIPTION, EXAMPLES
-    )
+    parser = add_command(subparsers, "plan", SUMMARY, DESCRIPTION, EXAMPLES)
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario file, or the name of a bundled one")
     options.add_to(
         parser,

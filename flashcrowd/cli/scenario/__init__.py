@@ -9,6 +9,13 @@ from flashcrowd.cli.scenario import flash, from_har, from_log
 
 WAYS = (flash, from_log, from_har)
 
+SUMMARY = "write a scenario from a flash-crowd model, access logs or a browser recording"
+
+DESCRIPTION = """\
+Write a scenario file for your own event: from a flash-crowd model (flash), from your
+access logs (from-log) or from a browser recording (from-har). Each file loads as written;
+check it with `flashcrowd plan FILE` before you run it."""
+
 EXAMPLES = """\
   flashcrowd scenario flash --baseline 8000 --shock 20 --start "2025-03-11 09:00" --output launch.yaml
   flashcrowd scenario from-log /var/log/nginx/access.log* --output my-site.yaml
@@ -16,15 +23,7 @@ EXAMPLES = """\
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = add_command(
-        subparsers,
-        "scenario",
-        "write a scenario from a flash-crowd model, access logs or a browser recording",
-        "Write a scenario file for your own event: from a flash-crowd model (flash), from your\n"
-        "access logs (from-log) or from a browser recording (from-har). Each file loads as written;\n"
-        "check it with `flashcrowd plan FILE` before you run it.",
-        EXAMPLES,
-    )
+    parser = add_command(subparsers, "scenario", SUMMARY, DESCRIPTION, EXAMPLES)
     ways = parser.add_subparsers(title="ways", metavar="WAY", required=True)
     for way in WAYS:
         way.register(ways)

@@ -23,6 +23,8 @@ from flashcrowd_common.errors import UsageError
 DEFAULT_LIKE = "election-night-2016-11-08"
 COPIED = ("think_time", "on_error", "journeys", "slos", "target", "seed")
 
+SUMMARY = "a flash-crowd curve from a baseline and a shock level"
+
 DESCRIPTION = """\
 Write a scenario whose curve is a flash crowd: the baseline until --start, then a
 surge of shock level S = peak / baseline with the phases of Ari et al. (2003):
@@ -51,8 +53,7 @@ def _shock(text: str) -> float:
 
 
 def register(ways: argparse._SubParsersAction) -> None:
-    parser = add_command(ways, "flash", "a flash-crowd curve from a baseline and a shock level", DESCRIPTION,
-                         EXAMPLES)  # fmt: skip
+    parser = add_command(ways, "flash", SUMMARY, DESCRIPTION, EXAMPLES)
     baseline = parser.add_mutually_exclusive_group(required=True)
     baseline.add_argument("--baseline", type=positive, help="the load before the surge, in --unit")
     baseline.add_argument(

@@ -16,6 +16,8 @@ from flashcrowd_common.arguments import count, positive_duration
 from flashcrowd_common.errors import UsageError
 from target_app.geo import DATABASE_ENV, GeoIPError
 
+SUMMARY = "a scenario from nginx or Apache access logs"
+
 DESCRIPTION = """\
 Read access logs (nginx or Apache; Combined or Common, or your own log format;
 plain or gzip; rotated files in any order) in one streaming pass and write a
@@ -35,9 +37,7 @@ EXAMPLES = """\
 
 
 def register(ways: argparse._SubParsersAction) -> None:
-    parser = add_command(
-        ways, "from-log", "a scenario from nginx or Apache access logs", DESCRIPTION, EXAMPLES
-    )
+    parser = add_command(ways, "from-log", SUMMARY, DESCRIPTION, EXAMPLES)
     parser.add_argument("logs", nargs="+", metavar="LOG", help="access log files, plain or gzip")
     parser.add_argument(
         "--output", "-o", required=True, metavar="FILE.yaml", help="where to write the scenario"
