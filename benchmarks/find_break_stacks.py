@@ -44,6 +44,7 @@ from flashcrowd.scenario.journeys import requests_per_session, session_seconds
 from flashcrowd_common.errors import Terminated
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the stack launchers
+from common import benchmark_parser
 from stacks import STACKS, Stack, StackError
 
 FLASHCROWD = Path(sys.executable).with_name("flashcrowd")
@@ -133,9 +134,7 @@ def row(
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--scenario", default="probe-election-night")
     parser.add_argument(
         "--flashcrowd", type=Path, default=FLASHCROWD, help="the flashcrowd to run (this venv's)"

@@ -24,6 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from common import benchmark_parser
 from target_throughput import start_nginx
 
 from flashcrowd.launch.paths import LOCUSTFILE
@@ -109,24 +110,19 @@ def ours_command(work: Path, url: str, users: int, duration_s: float, pages: int
     return [*python, "--scenario", str(scenario), "--out", str(work / f"out-{pages}")]
 
 
-def tools_present() -> bool:
-    """nginx serves, taskset pins each process to its core; say so when one is missing."""
-    if shutil.which("nginx") and shutil.which("taskset"):
-        return True
-    print("needs nginx and taskset (apt-get install nginx util-linux); nothing measured")
-    return False
+def require_tools(parser: argparse.ArgumentParser) -> None:
+    """nginx serves, taskset pins each process to its core: without one, exit 1 saying which to install."""
+    if not (shutil.which("nginx") and shutil.which("taskset")):
+        parser.exit(1, "needs nginx and taskset (apt-get install nginx util-linux); nothing measured\n")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument("--users", type=int, default=50, help="concurrent users in each generator")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best of each counts")
     args = parser.parse_args()
-    if not tools_present():
-        return 1
+    require_tools(parser)
     timeout_s = args.duration + 60
     best: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="flashcrowd-generator-") as root:

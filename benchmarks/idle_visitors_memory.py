@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 import psutil
-from generator_throughput import GENERATOR_CORE, tools_present
+from common import benchmark_parser
+from generator_throughput import GENERATOR_CORE, require_tools
 from target_throughput import start_nginx
 
 from flashcrowd.launch.paths import LOCUSTFILE
@@ -58,16 +59,13 @@ journeys:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--ramp", type=int, default=60, help="seconds from 0 to --users")
     parser.add_argument("--hold", type=int, default=40, help="seconds holding --users")
     parser.add_argument("--think", type=float, default=60.0, help="mean think time, seconds")
     args = parser.parse_args()
-    if not tools_present():
-        return 1
+    require_tools(parser)
     end = BASELINE_S + args.ramp + args.hold
     with tempfile.TemporaryDirectory(prefix="flashcrowd-idle-") as root:
         work = Path(root)

@@ -13,7 +13,6 @@ Only 127.0.0.1 is ever loaded.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -26,6 +25,7 @@ import time
 from pathlib import Path
 
 import requests
+from common import benchmark_parser
 
 from flashcrowd.launch.target_process import start_target
 
@@ -103,9 +103,7 @@ def start_nginx(root: Path, pages: dict[str, bytes]) -> tuple[subprocess.Popen, 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=50)
     args = parser.parse_args()
