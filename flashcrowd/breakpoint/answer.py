@@ -71,7 +71,11 @@ class Recovery:
 
 @dataclass(frozen=True)
 class PredictedBreak:
-    """The bundled target's analytic prediction (prediction.py), and how far measured resets lay from it."""
+    """The bundled target's analytic prediction (prediction.py), and how far measured resets lay from it.
+
+    ``break_`` is where resets begin without the scenario's retries (N* + K in the closed model);
+    ``break_with_retries`` counts them, as ``flashcrowd plan`` and the demo do.
+    """
 
     knee: float
     break_: float

@@ -69,12 +69,12 @@ def build_answer(
     drains = tuple(m.drain_s for m, _ in measured if m.drain_s > 0)
     stopped = search.stopped.value if search.stopped else None
     return BreakAnswer(
+        stopped=stopped,
+        stop_reason=STOP_TEXT[stopped],
         model=units.model,
         unit=units.unit,
         load_per_user=units.per_user,
         scale=units.scale,
-        stopped=stopped,
-        stop_reason=STOP_TEXT[stopped],
         saturation=_saturation(measured, units),
         first_failure=point(
             search.first_bad, FirstFailure, kind=bad.kind, reason=bad.reason, held=point(search.last_good)

@@ -52,14 +52,6 @@ class SearchPlan:
 
 
 @dataclass(frozen=True)
-class StepRecord:
-    """One load held, and what it was judged."""
-
-    load: int
-    verdict: Verdict
-
-
-@dataclass(frozen=True)
 class Bracket:
     """The highest load that held below the lowest that did not, for one question."""
 
@@ -77,6 +69,14 @@ class Bracket:
     def midpoint(self) -> int:
         assert self.bad is not None
         return ((self.good or 0) + self.bad) // 2
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One load held, and what it was judged."""
+
+    load: int
+    verdict: Verdict
 
 
 def bracket(steps: list[StepRecord], failed: Callable[[Verdict], bool]) -> Bracket:

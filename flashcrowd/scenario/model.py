@@ -63,7 +63,11 @@ class Journey:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """What a visitor does after an error: reload after ``delay`` with ``probability``, else leave."""
+    """What a visitor does after an error: reload after ``delay`` with ``probability``, else leave.
+
+    ``max_retries`` bounds the reloads of one page; planning/retries.py counts them as extra
+    arrivals when it forecasts where resets begin.
+    """
 
     probability: float
     delay: Distribution
@@ -122,7 +126,11 @@ class Figure:
 
 @dataclass(frozen=True)
 class Source:
-    """A source article (a seed file) and the figures the scenario takes from it."""
+    """A source article (a seed file) and the figures the scenario takes from it.
+
+    Each figure a scenario cites names its source by ``seed``; the loader refuses a seed
+    not listed here, so every figure traces back to an article.
+    """
 
     seed: str
     title: str
