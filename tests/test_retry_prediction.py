@@ -4,14 +4,16 @@ session; plan and the demo show it beside N* + K."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+from pathlib import Path
 
 import pytest
 
 from flashcrowd.breakpoint.prediction import predict, request_mix
 from flashcrowd.cli import main
 from flashcrowd.launch.paths import SCENARIOS_DIR
-from flashcrowd.planning.retries import least_fixed_point, predict_with_retries, session_cost
+from flashcrowd.planning.retries import ResetsBegin, least_fixed_point, predict_with_retries, session_cost
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.model import RetryPolicy
 from target_app import theory
@@ -108,3 +110,18 @@ def test_plan_shows_the_first_resets_with_and_without_retries(capsys):
     shown = capsys.readouterr().out
     assert "first resets              982 simulated =      98,161 real users" in shown
     assert "with retries" in shown and "retries (p = 0.7, m = 3)" in shown
+
+
+def test_find_breaks_forecast_judges_resets_by_share_as_its_steps_are_judged():
+    # A real search against ci-small (tests/find-break-format.json) found resets at 337 visitors, over
+    # 5 % of a step's requests. Forecast by that share, the model lands within 10 %; the timeline's rule
+    # (the first reset in ten seconds) comes from Poisson bursts long before a step fails.
+    measured = json.loads((Path(__file__).with_name("find-break-format.json")).read_text())
+    assert measured["settings"]["max_failure_rate"] == 0.05
+    scenario = load_scenario(SCENARIOS_DIR / "probe-election-night.yaml")
+    profile = load_profile("ci-small")
+    by_share = predict_with_retries(scenario, profile, resets_begin=ResetsBegin(share=0.05))
+    first_reset = predict_with_retries(scenario, profile)
+    assert by_share.users == pytest.approx(measured["first_resets"]["load"], rel=0.10)
+    assert first_reset.users < 0.7 * by_share.users
+    assert "resets reach 5% of tries" in by_share.basis and "resets reach 0.1/s" in first_reset.basis

@@ -64,8 +64,10 @@ def set_up(environment: Any, context: RunContext, recorder: Callable[[], Recorde
         from target_app.profile import load_profile
 
         profile = load_profile(search.predict_profile)
+        model = search.units.model
+        reset_share = search.criteria.max_failure_rate
         prediction = counting_retries(
-            predict(search.units.model, scenario, profile), search.units.model, scenario, profile
+            predict(model, scenario, profile), model, scenario, profile, reset_share
         )
     user_class = Visitor if search.units.model == "closed" else ArrivalStream
     drain = DrainProbe(environment.host, probe_path(scenario), context.address(environment.host))

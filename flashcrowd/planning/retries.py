@@ -21,7 +21,9 @@ visitor code does (``flashcrowd.visitor``):
 
 A rising load meets the least failure share f that reproduces itself (more
 failures, more retries, shorter sessions); resets begin where the tries that
-find the room full reach ``RESETS_BEGIN_PER_S``, found by bisection over N.
+find the room full reach ``RESETS_BEGIN_PER_S`` (the first resets a per-second
+timeline shows), or a share of the tries (find-break's ``--max-failure-rate``,
+which judges a step by the share that failed), found by bisection over N.
 """
 
 from __future__ import annotations
@@ -153,16 +155,33 @@ def least_fixed_point(feedback: Callable[[float], float]) -> float:
     return 1.0
 
 
-def _first_resets(threshold: float, resets_at: Callable[[float], SiteState]) -> float:
-    """The least load (users) where ``resets_at(users)`` reaches ``threshold``: doubling, then bisection."""
+@dataclass(frozen=True)
+class ResetsBegin:
+    """When a forecast says resets began: at ``per_s`` resets a second, or, given ``share``, once
+    more than that share of the tries is reset (as find-break judges a step)."""
+
+    per_s: float = RESETS_BEGIN_PER_S
+    share: float | None = None
+
+    def reached(self, state: SiteState) -> bool:
+        if self.share is not None:
+            return state.resets_per_s > self.share * state.tries_per_s
+        return state.resets_per_s >= self.per_s
+
+    def __str__(self) -> str:
+        return f"{self.per_s:g}/s" if self.share is None else f"{self.share:.0%} of tries"
+
+
+def _first_resets(begin: ResetsBegin, resets_at: Callable[[float], SiteState]) -> float:
+    """The least load (users) where ``resets_at(users)`` meets ``begin``: doubling, then bisection."""
     low, high = 0.0, 1.0
-    while resets_at(high).resets_per_s < threshold:
+    while not begin.reached(resets_at(high)):
         low, high = high, high * 2
         if high > 1e9:
             return math.inf
     while high - low > PRECISION_USERS:
         middle = (low + high) / 2
-        low, high = (middle, high) if resets_at(middle).resets_per_s < threshold else (low, middle)
+        low, high = (low, middle) if begin.reached(resets_at(middle)) else (middle, high)
     return high
 
 
@@ -171,7 +190,7 @@ def predict_with_retries(
     profile: Profile,
     *,
     error_after_wait_s: float | None = None,
-    resets_begin_per_s: float = RESETS_BEGIN_PER_S,
+    resets_begin: ResetsBegin = ResetsBegin(),
 ) -> RetryPrediction:
     """Simulated users at which ``profile`` starts resetting under ``scenario``'s visitors and retries.
 
@@ -198,8 +217,8 @@ def predict_with_retries(
 
         return at
 
-    users = _first_resets(resets_begin_per_s, steady(retries=True))
-    users_without = _first_resets(resets_begin_per_s, steady(retries=False))
+    users = _first_resets(resets_begin, steady(retries=True))
+    users_without = _first_resets(resets_begin, steady(retries=False))
     there = steady(retries=True)(users)
     policy = scenario.on_error
     errors = "" if error_after_wait_s is None else f", 500s after {error_after_wait_s:g} s waiting"
@@ -207,7 +226,7 @@ def predict_with_retries(
         f"closed M/M/c/K/N, c = {c}, K = {c} + {room}{errors}; {users:.0f} visitors send "
         f"{there.tries_per_s:.1f} tries/s, {there.failure:.0%} failing; retries (p = {policy.probability:g}, "
         f"m = {policy.max_retries}) after {policy.delay.mean:g} s make {there.attempts_per_request:.2f} "
-        f"tries a request; resets reach {resets_begin_per_s:g}/s"
+        f"tries a request; resets reach {resets_begin}"
     )
     return RetryPrediction(
         users=users,
@@ -218,13 +237,22 @@ def predict_with_retries(
     )
 
 
-def counting_retries(prediction: Prediction, model: str, scenario: Scenario, profile: Profile) -> Prediction:
+def counting_retries(
+    prediction: Prediction, model: str, scenario: Scenario, profile: Profile, reset_share: float | None
+) -> Prediction:
     """``prediction`` (find-break's) with where resets begin once retries count, for the closed model.
 
-    The retry model is a closed population of visitors; open arrivals keep coming whatever the
-    site does, so for the open model ``prediction`` comes back unchanged.
+    ``reset_share`` is find-break's ``--max-failure-rate``: a step has resets once more than that
+    share of its requests was reset (None: from its first resets). The retry model is a closed
+    population of visitors; open arrivals keep coming whatever the site does, so for the open
+    model ``prediction`` comes back unchanged.
     """
     if model == "open":
         return prediction
-    retries = predict_with_retries(scenario, profile, error_after_wait_s=profile.error_after_wait_s)
+    retries = predict_with_retries(
+        scenario,
+        profile,
+        error_after_wait_s=profile.error_after_wait_s,
+        resets_begin=ResetsBegin(share=reset_share),
+    )
     return replace(prediction, break_with_retries=retries.users, retries_basis=retries.basis)
