@@ -149,7 +149,7 @@ def test_imports_inside_functions_and_type_checking_blocks_are_read():
     # site_for imports the sites inside the function; the runner imports profiles inside one too.
     assert not found[("target_app.site", "target_app.site.ircc")].type_only
     assert ("flashcrowd.launch.runner", "target_app.profile") in found
-    assert found[("flashcrowd.results.slo", "flashcrowd.results.recorder")].type_only
+    assert found[("flashcrowd.results.progress", "flashcrowd.results.window")].type_only
 
 
 def test_no_import_cycle_at_run_time():

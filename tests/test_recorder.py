@@ -23,7 +23,8 @@ from recorder_helpers import (
 )
 
 from flashcrowd.results import latency
-from flashcrowd.results.recorder import REPORT_KEY, SecondTally, attach
+from flashcrowd.results.recorder import REPORT_KEY, attach
+from flashcrowd.results.tally import SecondTally
 from flashcrowd_common.errors import ExitCode
 
 PERCENTILES = (50.0, 95.0, 99.0)

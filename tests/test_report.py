@@ -18,7 +18,7 @@ from recorder_helpers import run_in_process, scenario, scripted_user
 
 from flashcrowd.launch.paths import SCENARIOS_DIR
 from flashcrowd.report.figures import figure_rows
-from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.results.timeline import TimelineRow
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.model import SLO
 

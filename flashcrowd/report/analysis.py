@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flashcrowd.in_locust.classify import SITE_FAILURES
-from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.results.timeline import TimelineRow
 
 BASELINE_ROWS = 5
 MIN_REQUESTS = 5

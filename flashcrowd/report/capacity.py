@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from flashcrowd.report.plotting import pyplot
-from flashcrowd.report.timeline import TimelineRow
 from flashcrowd.results import latency
+from flashcrowd.results.timeline import TimelineRow
 
 plt = pyplot()
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flashcrowd.report.site import site_share_of
-from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.results.timeline import TimelineRow
 from flashcrowd.scenario.figures import equivalent
 from flashcrowd.scenario.model import Figure, Scenario
 

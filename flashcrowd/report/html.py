@@ -19,7 +19,7 @@ from flashcrowd.report.charts import Marker, build_charts, render_svg
 from flashcrowd.report.pages import pages_table
 from flashcrowd.report.sections import capacity_section, site_section, site_share_chart
 from flashcrowd.report.tables import html_table as _table
-from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.results.timeline import TimelineRow
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1000px;

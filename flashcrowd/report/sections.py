@@ -8,7 +8,7 @@ from typing import Any
 from flashcrowd.report.capacity import capacity_svg, markers_from_summary, points_from_summary
 from flashcrowd.report.charts import Chart, Series
 from flashcrowd.report.tables import html_table
-from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.results.timeline import TimelineRow
 
 
 def capacity_section(summary: dict[str, Any]) -> str:

@@ -20,9 +20,9 @@ from flashcrowd.report.analysis import (
     tracking_error,
 )
 from flashcrowd.report.figures import figure_rows
-from flashcrowd.report.timeline import TimelineRow
 from flashcrowd.report.views import read_site, run_views
 from flashcrowd.results import latency
+from flashcrowd.results.timeline import TimelineRow
 from flashcrowd_common.errors import ExitCode
 
 if TYPE_CHECKING:

@@ -44,6 +44,6 @@ def run_views(recorder: Recorder, duration_s: float, site: dict[str, Any] | None
         "started_at": recorder.started_at,
         "pages": pages,
         "first_failed_page": _with_users(recorder, first_failed_page(pages)),
-        "capacity": run_capacity_points(recorder.rows, recorder.row_histograms),
+        "capacity": run_capacity_points(recorder.rows, recorder.timeline.histograms),
         "site": site,
     }

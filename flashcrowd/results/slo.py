@@ -10,14 +10,14 @@ rps SLOs still see it).
 
 from __future__ import annotations
 
+import math
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from flashcrowd.results.timeline import TimelineRow
+from flashcrowd.results.window import WindowedTimeline, WindowStats
 from flashcrowd.scenario.model import SLO
-
-if TYPE_CHECKING:
-    from flashcrowd.results.recorder import WindowStats
 
 METRICS = (
     "p50_ms",
@@ -99,3 +99,25 @@ class SloVerdict:
 def is_worse(slo: SLO, value: float, than: float) -> bool:
     """True when ``value`` is further from meeting the SLO than ``than`` (higher for <=, lower for >=)."""
     return value < than if slo.op == ">=" else value > than
+
+
+class SloJudge:
+    """A run's SLOs, each judged over its sliding window as the timeline grows (see the module docstring)."""
+
+    def __init__(self, slos: Sequence[SLO]) -> None:
+        self.verdicts = [SloVerdict(slo) for slo in slos]
+
+    def judge(self, row: TimelineRow, timeline: WindowedTimeline, *, final: bool = False) -> list[SloVerdict]:
+        """After ``row``: live, judge the SLOs whose window the run has filled; final, judge over the whole
+        run those never judged. The verdicts first breached now, for a run that stops on a breach."""
+        windows: dict[int, WindowStats] = {}  # SLOs with the same window share its merge
+        breached = []
+        for verdict in self.verdicts:
+            span = math.ceil(verdict.slo.window_s)
+            if (len(timeline.rows) >= span) == final:
+                continue
+            if span not in windows:
+                windows[span] = timeline.window(span)
+            if verdict.judge(windows[span], row.wall_s, row.real_time):
+                breached.append(verdict)
+        return breached
