@@ -16,8 +16,9 @@ from locust.env import Environment
 from locust.runners import STATE_STOPPED
 
 from flashcrowd.in_locust.locust_options import install
+from flashcrowd.in_locust.recording import attach
 from flashcrowd.load_models.curve_shape import ScenarioShape
-from flashcrowd.results.recorder import REPORT_KEY, Recorder, attach
+from flashcrowd.results.recorder import REPORT_KEY, Recorder
 from flashcrowd.results.tally import SecondTally
 from flashcrowd.scenario.model import SLO, Distribution, Scenario, Step
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from html import escape
 from pathlib import Path
-from typing import Any
 
-from flashcrowd.report.capacity import markers_from_summary
+from flashcrowd.report.capacity import capacity_markers
 from flashcrowd.report.charts import Marker, build_charts, render_svg
 from flashcrowd.report.pages import pages_table
 from flashcrowd.report.sections import capacity_section, site_section, site_share_chart
 from flashcrowd.report.tables import html_table as _table
-from flashcrowd.results.timeline import TimelineRow
+from flashcrowd.results.record import FailedPage, FigureRow, Gap, Moment, RunRecord, SloResult, Totals
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1000px;
@@ -35,39 +35,40 @@ figure{margin:0 0 1rem}svg{max-width:100%;height:auto}
 """
 
 
-def render_html(summary: dict[str, Any], rows: Sequence[TimelineRow]) -> str:
-    """The whole report for a run's summary (see summary.py) and its timeline rows."""
-    scenario = summary["scenario"]
-    start = datetime.fromisoformat(scenario["real_start"])
+def render_html(record: RunRecord) -> str:
+    """The whole report for a run's record (its timeline included)."""
+    scenario = record.scenario
+    rows = record.timeline
+    start = datetime.fromisoformat(scenario.real_start)
 
     def wall_to_time(wall_s: float) -> datetime:
-        return start + timedelta(seconds=wall_s * scenario["compress"])
+        return start + timedelta(seconds=wall_s * scenario.compress)
 
     markers = [
-        Marker(label, summary[key]["wall_s"], colour)
-        for key, label, colour in (("knee", "knee", "#ff7f0e"), ("first_reset", "first reset", "#d62728"))
-        if summary.get(key)
+        Marker(label, moment.wall_s, colour)
+        for moment, label, colour in (
+            (record.knee, "knee", "#ff7f0e"),
+            (record.first_reset, "first reset", "#d62728"),
+        )
+        if moment
     ]
     end_s = rows[-1].wall_s if rows else 0.0
-    gaps = [
-        (gap["start_wall_s"], gap["end_wall_s"] if gap["end_wall_s"] is not None else end_s)
-        for gap in summary["gaps"]
-    ]
+    gaps = [(gap.start_wall_s, end_s if gap.end_wall_s is None else gap.end_wall_s) for gap in record.gaps]
     charts = build_charts(rows)
-    share_chart = site_share_chart(summary, rows)
+    share_chart = site_share_chart(record)
     share_svg = render_svg(share_chart, rows, markers, gaps, wall_to_time) if share_chart and rows else ""
     data = {
-        "summary": summary,
+        "summary": record.to_json(),
         "timeline": [row.as_record() for row in rows],
         "charts": [chart.data() for chart in (*charts, *([share_chart] if share_chart else []))],
         "markers": [
             {"label": m.label, "wall_s": m.wall_s, "real_time": wall_to_time(m.wall_s).isoformat()}
             for m in markers
         ],
-        "gaps": summary["gaps"],
+        "gaps": [asdict(gap) for gap in record.gaps],
         "capacity": {
-            "points": summary.get("capacity", []),
-            "markers": [vars(marker) for marker in markers_from_summary(summary)],
+            "points": [asdict(point) for point in record.capacity],
+            "markers": [vars(marker) for marker in capacity_markers(record)],
         },
     }
     figures = (
@@ -78,41 +79,41 @@ def render_html(summary: dict[str, Any], rows: Sequence[TimelineRow]) -> str:
         if rows
         else "<p>The run recorded no timeline.</p>"
     )
-    title = f"flashcrowd: {scenario['name']}"
+    title = f"flashcrowd: {scenario.name}"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title><style>{STYLE}</style></head>
 <body>
 <h1>{escape(title)}</h1>
-<p class="sub">{escape(scenario["real_start"])}, {scenario["real_duration_s"]:g} s of real-world time
-replayed in {scenario["wall_duration_s"]:g} s (scale {scenario["scale"]:g} simulated users per real user)</p>
-<p><span class="verdict {summary["verdict"]}">{escape(summary["verdict"].replace("_", " "))}</span>
-exit code {summary["exit_code"]}{_stopped(summary)}</p>
-{_key_facts(summary)}
+<p class="sub">{escape(scenario.real_start)}, {scenario.real_duration_s:g} s of real-world time
+replayed in {scenario.wall_duration_s:g} s (scale {scenario.scale:g} simulated users per real user)</p>
+<p><span class="verdict {record.verdict}">{escape(record.verdict.replace("_", " "))}</span>
+exit code {record.exit_code}{_stopped(record)}</p>
+{_key_facts(record)}
 <h2>Charts</h2>
 {figures}
 <h2>Capacity: throughput and p95 against load</h2>
-{capacity_section(summary)}
+{capacity_section(record)}
 <h2>Pages</h2>
-{pages_table(summary.get("pages", []))}
+{pages_table(record.pages)}
 <h2>SLO verdicts</h2>
-{_slo_table(summary["slos"])}
+{_slo_table(record.slos)}
 <h2>Documented figures and this run</h2>
-{_figure_table(scenario["figures"])}
+{_figure_table(scenario.figures)}
 <h2>The site's own view</h2>
-{site_section(summary, share_svg)}
+{site_section(record, share_svg)}
 <h2>Failures by detail</h2>
-{_table(("detail", "count"), sorted(summary["totals"]["failures_by_detail"].items()))}
+{_table(("detail", "count"), sorted(record.totals.failures_by_detail.items()))}
 <h2>Gaps in the measurements</h2>
-{_gap_table(summary["gaps"])}
+{_gap_table(record.gaps)}
 <h2>Versions and machine</h2>
-{_versions_table(summary)}
+{_versions_table(record)}
 <script type="application/json" id="flashcrowd-data">{_json_for_script(data)}</script>
 </body></html>
 """
 
 
-def write_html(summary: dict[str, Any], rows: Sequence[TimelineRow], path: Path) -> None:
-    path.write_text(render_html(summary, rows), encoding="utf-8")
+def write_html(record: RunRecord, path: Path) -> None:
+    path.write_text(render_html(record), encoding="utf-8")
 
 
 def _json_for_script(data: object) -> str:
@@ -120,20 +121,20 @@ def _json_for_script(data: object) -> str:
     return json.dumps(data, default=str).replace("</", "<\\/")
 
 
-def _stopped(summary: dict[str, Any]) -> str:
-    stop = summary.get("stopped_by")
+def _stopped(record: RunRecord) -> str:
+    stop = record.stopped_by
     if not stop:
         return ""
-    when = f"{stop['wall_s']:.0f} s ({escape(stop['real_time'])})"
-    return f"; stopped early at {when} on the breach of {escape(stop['slo'])}"
+    when = f"{stop.wall_s:.0f} s ({escape(stop.real_time)})"
+    return f"; stopped early at {when} on the breach of {escape(stop.slo)}"
 
 
-def _moment(point: dict[str, Any] | None) -> str:
+def _moment(point: Moment | None) -> str:
     if not point:
         return "none"
     return (
-        f"{point['wall_s']:.1f} s into the run, real-world {point['real_time']}, "
-        f"{point['sim_users']} simulated users (~{point['real_users']:,.0f} real)"
+        f"{point.wall_s:.1f} s into the run, real-world {point.real_time}, "
+        f"{point.sim_users} simulated users (~{point.real_users:,.0f} real)"
     )
 
 
@@ -141,76 +142,75 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:,.1f} ms"
 
 
-def _key_facts(summary: dict[str, Any]) -> str:
-    totals = summary["totals"]
-    failures = ", ".join(f"{k} {v}" for k, v in sorted(totals["failures_by_kind"].items())) or "none"
+def _key_facts(record: RunRecord) -> str:
+    totals = record.totals
+    failures = ", ".join(f"{k} {v}" for k, v in sorted(totals.failures_by_kind.items())) or "none"
     return _table(
         ("", ""),
         [
-            ("first connection reset", _moment(summary["first_reset"])),
-            ("knee (latency starts to rise)", _moment(summary["knee"])),
-            ("requests", f"{totals['requests']:,} in {totals['duration_s']:.0f} s ({totals['rps']:,.1f}/s)"),
-            ("failures", f"{totals['failures']:,}: {failures}"),
+            ("first connection reset", _moment(record.first_reset)),
+            ("knee (latency starts to rise)", _moment(record.knee)),
+            ("requests", f"{totals.requests:,} in {totals.duration_s:.0f} s ({totals.rps:,.1f}/s)"),
+            ("failures", f"{totals.failures:,}: {failures}"),
             ("retries", _retries(totals)),
-            ("first page to fail", _first_page(summary.get("first_failed_page"))),
+            ("first page to fail", _first_page(record.first_failed_page)),
             (
                 "latency p50 / p95 / p99 / max",
-                " / ".join(_ms(totals[k]) for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms")),
+                " / ".join(_ms(v) for v in (totals.p50_ms, totals.p95_ms, totals.p99_ms, totals.max_ms)),
             ),
             (
                 "latency of successes p95 / p99",
-                " / ".join(_ms(totals[k]) for k in ("p95_ok_ms", "p99_ok_ms")),
+                " / ".join(_ms(v) for v in (totals.p95_ok_ms, totals.p99_ok_ms)),
             ),
             (
                 "peak achieved users",
-                f"{totals['peak_achieved_users']} simulated "
-                f"(~{totals['peak_achieved_real_users']:,.0f} real)",
+                f"{totals.peak_achieved_users} simulated (~{totals.peak_achieved_real_users:,.0f} real)",
             ),
         ],
     )
 
 
-def _retries(totals: dict[str, Any]) -> str:
-    share = totals["retries"] / totals["requests"] if totals["requests"] else 0.0
-    return f"{totals['retries']:,} ({share:.1%} of requests were a visitor's retry)"
+def _retries(totals: Totals) -> str:
+    share = totals.retries / totals.requests if totals.requests else 0.0
+    return f"{totals.retries:,} ({share:.1%} of requests were a visitor's retry)"
 
 
-def _first_page(page: dict[str, Any] | None) -> str:
+def _first_page(page: FailedPage | None) -> str:
     if not page:
         return "none failed"
-    return f"{page['method']} {page['name']}: {page['kind']} at {page['wall_s']:.1f} s ({page['real_time']})"
+    return f"{page.method} {page.name}: {page.kind} at {page.wall_s:.1f} s ({page.real_time})"
 
 
-def _versions_table(summary: dict[str, Any]) -> str:
-    machine = summary["machine"]
+def _versions_table(record: RunRecord) -> str:
+    machine = record.machine
     return _table(
         ("", ""),
         [
-            *summary["versions"].items(),
-            ("cpus", machine["cpus"]),
-            ("memory", f"{machine['memory_bytes'] / 2**30:.1f} GiB"),
-            ("platform", machine["platform"]),
-            ("locust role", summary["role"]),
+            *record.versions.items(),
+            ("cpus", machine.cpus),
+            ("memory", f"{machine.memory_bytes / 2**30:.1f} GiB"),
+            ("platform", machine.platform),
+            ("locust role", record.role),
         ],
     )
 
 
-def _slo_table(slos: list[dict[str, Any]]) -> str:
-    def verdict(slo: dict[str, Any]) -> str:
-        if not slo["breached"]:
+def _slo_table(slos: Sequence[SloResult]) -> str:
+    def verdict(slo: SloResult) -> str:
+        if not slo.first_breach:
             return '<span class="ok">held</span>'
-        breach = slo["first_breach"]
+        breach = slo.first_breach
         return (
-            f'<span class="bad">breached</span> at {breach["wall_s"]:.0f} s '
-            f"({escape(breach['real_time'])}): {breach['value']:.4g}"
+            f'<span class="bad">breached</span> at {breach.wall_s:.0f} s '
+            f"({escape(breach.real_time)}): {breach.value:.4g}"
         )
 
     rows = [
         (
-            slo["name"],
-            f"{slo['metric']} {slo['op']} {slo['threshold']:g}",
-            f"{slo['window_s']:g} s",
-            "-" if slo["worst"] is None else f"{slo['worst']:.4g}",
+            slo.name,
+            f"{slo.metric} {slo.op} {slo.threshold:g}",
+            f"{slo.window_s:g} s",
+            "-" if slo.worst is None else f"{slo.worst:.4g}",
             verdict(slo),
         )
         for slo in slos
@@ -222,23 +222,23 @@ def _slo_table(slos: list[dict[str, Any]]) -> str:
     )
 
 
-def _figure_table(figures: list[dict[str, Any]]) -> str:
-    def rows_for(figure: dict[str, Any]) -> tuple[str, ...]:
-        share = figure["measure"].get("kind") == "origin_share"
+def _figure_table(figures: Sequence[FigureRow]) -> str:
+    def rows_for(figure: FigureRow) -> tuple[str, ...]:
+        share = figure.measure.get("kind") == "origin_share"
 
         def number(value: float | None) -> str:
             return "-" if value is None else f"{value:.1%}" if share else f"{value:,.0f}"
 
-        documented = number(figure["documented"])
-        if figure.get("documented_high") is not None:
-            documented += f" to {number(figure['documented_high'])}"
+        documented = number(figure.documented)
+        if figure.documented_high is not None:
+            documented += f" to {number(figure.documented_high)}"
         return (
-            figure["id"],
-            figure["text"] + ("" if figure.get("modelled", True) else " (checked, not modelled)"),
+            figure.id,
+            figure.text + ("" if figure.modelled else " (checked, not modelled)"),
             documented,
-            number(figure["scenario_equivalent"]),
-            number(figure["run_equivalent"]),
-            figure["source"],
+            number(figure.scenario_equivalent),
+            number(figure.run_equivalent),
+            figure.source,
         )
 
     rows = [rows_for(figure) for figure in figures]
@@ -246,12 +246,12 @@ def _figure_table(figures: list[dict[str, Any]]) -> str:
     return _table(header, rows) if rows else "<p>The scenario cites no documented figures.</p>"
 
 
-def _gap_table(gaps: list[dict[str, Any]]) -> str:
+def _gap_table(gaps: Sequence[Gap]) -> str:
     rows = [
         (
-            f"{g['start_wall_s']:.1f} s",
-            "end of run" if g["end_wall_s"] is None else f"{g['end_wall_s']:.1f} s",
-            g["reason"],
+            f"{g.start_wall_s:.1f} s",
+            "end of run" if g.end_wall_s is None else f"{g.end_wall_s:.1f} s",
+            g.reason,
         )
         for g in gaps
     ]

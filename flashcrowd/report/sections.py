@@ -2,38 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from flashcrowd.report.capacity import capacity_svg, markers_from_summary, points_from_summary
+from flashcrowd.report.capacity import capacity_markers, capacity_points, capacity_svg
 from flashcrowd.report.charts import Chart, Series
 from flashcrowd.report.tables import html_table
-from flashcrowd.results.timeline import TimelineRow
+from flashcrowd.results.record import RunRecord, SiteView
 
 
-def capacity_section(summary: dict[str, Any]) -> str:
+def capacity_section(record: RunRecord) -> str:
     """The capacity chart (``id="chart-capacity"``), or a line saying why there is none."""
-    points = points_from_summary(summary.get("capacity") or [])
+    points = capacity_points(record)
     if not points:
         return "<p>No second with users running: nothing to draw against load.</p>"
-    svg = capacity_svg(points, markers_from_summary(summary))
+    svg = capacity_svg(points, capacity_markers(record))
     return f'<figure id="chart-capacity">{svg}</figure>'
 
 
-def site_share_chart(summary: dict[str, Any], rows: Sequence[TimelineRow]) -> Chart | None:
+def site_share_chart(record: RunRecord) -> Chart | None:
     """One origin's share of new sessions over time (``site.share_timeline``), on the timeline's rows."""
-    site = summary.get("site") or {}
-    if not site.get("share_timeline"):
+    site = record.site
+    if site is None or not site.share_timeline:
         return None
-    by_wall_s = {entry["wall_s"]: entry for entry in site["share_timeline"]}
+    by_wall_s = {entry.wall_s: entry for entry in site.share_timeline}
 
-    def series(key: str) -> list[float | None]:
-        values = [by_wall_s.get(row.wall_s, {}).get(key) for row in rows]
+    def series(share: str) -> list[float | None]:
+        entries = [by_wall_s.get(row.wall_s) for row in record.timeline]
+        values = [None if entry is None else getattr(entry, share) for entry in entries]
         return [None if value is None else 100 * value for value in values]
 
     return Chart(
         "site-shares",
-        f"{site['share_origin']} share of new sessions over the last 5 s",
+        f"{site.share_origin} share of new sessions over the last 5 s",
         "% of sessions",
         (
             Series("the site counted", series("site_share"), "#1f77b4"),
@@ -43,57 +41,58 @@ def site_share_chart(summary: dict[str, Any], rows: Sequence[TimelineRow]) -> Ch
     )
 
 
-def site_section(summary: dict[str, Any], share_svg: str = "") -> str:
+def site_section(record: RunRecord, share_svg: str = "") -> str:
     """What the bundled site recorded beside what the visitors sent (``id="site-view"``)."""
-    site = summary.get("site")
+    site = record.site
     if not site:
         return "<p>Not read: the target is not the bundled site, or it did not answer.</p>"
     chart = f'<figure id="chart-site-shares">{share_svg}</figure>' if share_svg else ""
-    tables = f"{_sent_table(summary, site)}{_country_table(site)}{_origin_table(site)}"
+    tables = f"{_sent_table(record, site)}{_country_table(site)}{_origin_table(site)}"
     return f'<div id="site-view">{tables}{chart}</div>'
 
 
-def _sent_table(summary: dict[str, Any], site: dict[str, Any]) -> str:
-    seen = summary["totals"]["failures_by_kind"]
+def _sent_table(record: RunRecord, site: SiteView) -> str:
+    seen = record.totals.failures_by_kind
     return html_table(
         ("", "the site sent", "the visitors saw"),
         [
-            ("connection resets", f"{site['resets']:,}", f"{seen.get('connection_reset', 0):,}"),
-            ("5xx responses", f"{site['errors_5xx']:,}", f"{seen.get('http_5xx', 0):,}"),
-            ("requests", f"{site['requests']:,}", f"{summary['totals']['requests']:,}"),
+            ("connection resets", f"{site.resets:,}", f"{seen.get('connection_reset', 0):,}"),
+            ("5xx responses", f"{site.errors_5xx:,}", f"{seen.get('http_5xx', 0):,}"),
+            ("requests", f"{site.requests:,}", f"{record.totals.requests:,}"),
         ],
     )
 
 
-def _country_table(site: dict[str, Any]) -> str:
-    shares = site.get("session_share_by_country") or {}
-    sent = site.get("sessions_sent_by_country") or {}
+def _country_table(site: SiteView) -> str:
+    shares = site.session_share_by_country or {}
+    sent = site.sessions_sent_by_country
+    by_country = site.requests_by_country or {}
     rows = [
         (
             country,
             f"{count:,}",
             f"{shares.get(country, 0):.1%}",
             f"{sent.get(country, 0):,}",
-            f"{site['requests_by_country'].get(country, 0):,}",
+            f"{by_country.get(country, 0):,}",
         )
-        for country, count in (site.get("sessions_by_country") or {}).items()
+        for country, count in (site.sessions_by_country or {}).items()
     ]
     header = ("country", "sessions the site counted", "share", "sessions the visitors began", "requests")
     return "<p>Sessions by country:</p>" + html_table(header, rows)
 
 
-def _origin_table(site: dict[str, Any]) -> str:
+def _origin_table(site: SiteView) -> str:
     rows = [
         (
-            check["figure"],
-            check["origin"],
-            f"{check['real_time']} (±{check['window_s']:g} s of the run)",
-            f"{check['sessions']:,}",
-            _share(check["site_share"]),
-            _share(check["sent_share"]),
-            _share(check["scenario_share"]),
+            check.figure,
+            check.origin,
+            f"{check.real_time} (±{check.window_s:g} s of the run)",
+            f"{check.sessions:,}",
+            _share(check.site_share),
+            _share(check.sent_share),
+            _share(check.scenario_share),
         )
-        for check in site.get("origin_checks", [])
+        for check in site.origin_checks
     ]
     if not rows:
         return ""

@@ -20,11 +20,17 @@ from flashcrowd.results.timeline import TimelineRow
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Moment:
-    """A point of the run: seconds into it, the curve's real-world clock, and the users running then."""
+class When:
+    """A moment of the run on both clocks: seconds into it, and where the scenario's curve stood."""
 
     wall_s: float
     real_time: str  # ISO 8601 with offset
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Moment(When):
+    """A point of the run, and the users running then."""
+
     sim_users: int  # achieved simulated users
     real_users: float  # their real-world equivalent
     target_sim_users: float
@@ -86,11 +92,9 @@ class Totals:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Breach:
+class Breach(When):
     """When an SLO was first breached, and its value over that window."""
 
-    wall_s: float
-    real_time: str
     value: float
 
 
@@ -131,11 +135,9 @@ class Gap:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PageFailure:
-    """A page's first failure."""
+class PageFailure(When):
+    """A page's first failure, and its kind."""
 
-    wall_s: float
-    real_time: str
     kind: str
 
 

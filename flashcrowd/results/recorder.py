@@ -1,13 +1,13 @@
 """The recorder: what a run measured, a second at a time, merged from every worker.
 
-``attach(environment, scenario, out_dir)`` on ``events.init`` of every Locust
-process. A worker only tallies its requests per epoch second (HDR histogram,
-failures by kind, retries), per page (run totals, ``flashcrowd.results.pages``) and the
-sessions its visitors began (``flashcrowd.results.sessions_sent``), and ships them with
-each report to the master. The local runner or the master merges the tallies,
-appends one timeline row a second to ``timeline.csv``, judges the scenario's SLOs
-over sliding windows, prints a progress line, and at ``quitting`` writes
-summary.json, junit.xml, pages.csv and report.html.
+Made on ``events.init`` of every Locust process (``flashcrowd.in_locust.recording.attach``).
+A worker only tallies its requests per epoch second (``flashcrowd.results.tally``), per page
+(run totals, ``flashcrowd.results.pages``) and the sessions its visitors began
+(``flashcrowd.results.sessions_sent``), and ships them with each report to the master. The
+local runner or the master merges the tallies, appends one timeline row a second to
+``timeline.csv``, judges the scenario's SLOs over sliding windows (``flashcrowd.results.slo``),
+prints a progress line, and at ``quitting`` finishes: ``on_finish`` then builds the run's
+record from it (``flashcrowd.results.build``) and writes the files.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from flashcrowd.in_locust.locust_options import CONTEXT_ATTRIBUTE
 from flashcrowd.results import latency
 from flashcrowd.results.pages import PageTallies
 from flashcrowd.results.progress import progress_line
+from flashcrowd.results.record import Gap, StoppedBy
 from flashcrowd.results.sessions_sent import SessionsSent
 from flashcrowd.results.slo import SloJudge, SloVerdict
 from flashcrowd.results.tally import SecondTally
@@ -60,15 +61,6 @@ MASTER_LAG_S = math.ceil(WORKER_REPORT_INTERVAL) + 2
 PROGRESS_EVERY_S = 5
 
 
-@dataclass
-class Gap:
-    """A stretch of the run whose measurements are incomplete (a worker went missing...)."""
-
-    start_wall_s: float
-    end_wall_s: float | None
-    reason: str
-
-
 class Recorder:
     """Collects one run's measurements on one Locust process; see the module docstring."""
 
@@ -80,12 +72,14 @@ class Recorder:
         *,
         stop_on_breach: bool = False,
         progress_every_s: float = PROGRESS_EVERY_S,
+        on_finish: Callable[[Recorder], None] | None = None,
     ) -> None:
         self.environment = environment
         self.scenario = scenario
         self.out_dir = Path(out_dir)
         self.stop_on_breach = stop_on_breach
         self.progress_every_s = progress_every_s
+        self.on_finish = on_finish  # once the run has finished: write its files from its record
         runner = environment.runner
         self.role = (
             "worker"
@@ -102,7 +96,7 @@ class Recorder:
         self.slos = SloJudge(scenario.slos)
         self.gaps: list[Gap] = []
         self.late_requests = 0  # reached the master after their second's row was written
-        self.stopped_by: dict[str, object] | None = None  # the breach that stopped the run early
+        self.stopped_by: StoppedBy | None = None  # the breach that stopped the run early
         self.site_url: str | None = None  # the bundled target, whose analytics are read at the end
         self.live: LiveMetrics | None = None  # Prometheus figures, updated with every row
         self.started_at: float | None = None  # epoch seconds at which the shape's clock started
@@ -262,8 +256,6 @@ class Recorder:
         end = max(second, min(second + 1, time.time())) if self.finished else second + 1
         wall_s = round(end - self.started_at, 3)
         scale = self.scenario.scale or 1.0
-        quantiles = latency.percentiles_ms(tally.histogram)
-        ok_quantiles = latency.percentiles_ms(tally.ok_histogram)
         row = TimelineRow(
             wall_s=wall_s,
             real_time=self.real_time(wall_s),
@@ -276,11 +268,7 @@ class Recorder:
             carried_over=tally.carried_over,
             failures=dict(tally.failures),
             retries=tally.retries,
-            p50_ms=quantiles.get(50.0),
-            p95_ms=quantiles.get(95.0),
-            p99_ms=quantiles.get(99.0),
-            p95_ok_ms=ok_quantiles.get(95.0),
-            p99_ok_ms=ok_quantiles.get(99.0),
+            **latency.percentile_fields(tally.histogram, tally.ok_histogram),
         )
         self.timeline.append(row, latency.encode(tally.histogram), latency.encode(tally.ok_histogram))
         self.totals.merge(tally)
@@ -324,11 +312,11 @@ class Recorder:
 
         Calling again with the same start and reason closes (or updates) that gap.
         """
-        for gap in self.gaps:
+        for index, gap in enumerate(self.gaps):
             if gap.start_wall_s == start_wall_s and gap.reason == reason:
-                gap.end_wall_s = end_wall_s
+                self.gaps[index] = replace(gap, end_wall_s=end_wall_s)
                 return
-        self.gaps.append(Gap(start_wall_s, end_wall_s, reason))
+        self.gaps.append(Gap(start_wall_s=start_wall_s, end_wall_s=end_wall_s, reason=reason))
 
     def end_early(self, reason: str) -> None:
         """The run is ending before its curve does: what is left of the curve is a gap, not a pass."""
@@ -363,7 +351,7 @@ class Recorder:
     def _stop_for(self, verdict: SloVerdict, row: TimelineRow) -> None:
         if self.stopped_by is not None or self.finished:
             return
-        self.stopped_by = {"slo": verdict.slo.name, "wall_s": row.wall_s, "real_time": row.real_time}
+        self.stopped_by = StoppedBy(slo=verdict.slo.name, wall_s=row.wall_s, real_time=row.real_time)
         logger.warning(
             "SLO %s breached at %.0f s; stopping the run (stop on breach)", verdict.slo.name, row.wall_s
         )
@@ -382,7 +370,8 @@ class Recorder:
         environment.process_exit_code = int(self.exit_code)
 
     def finish(self) -> None:
-        """Write out the remaining seconds and every output file; safe to call more than once."""
+        """Write out the remaining seconds, judge the SLOs a last time, then hand over to ``on_finish``;
+        safe to call more than once."""
         if self.finished:
             return
         self.finished = True
@@ -394,13 +383,5 @@ class Recorder:
                 self._judge_slos(self.rows[-1], final=True)
         if self._csv is not None:
             self._csv.close()
-        from flashcrowd.report.outputs import write_outputs  # matplotlib is heavy: load it only here
-
-        write_outputs(self)
-
-
-def attach(
-    environment: Environment, scenario: Scenario, out_dir: Path, *, stop_on_breach: bool = False
-) -> Recorder:
-    """Start recording this Locust process's run into ``out_dir`` (call it on ``events.init``)."""
-    return Recorder(environment, scenario, out_dir, stop_on_breach=stop_on_breach)
+        if self.on_finish is not None:
+            self.on_finish(self)

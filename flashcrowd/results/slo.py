@@ -15,6 +15,7 @@ import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flashcrowd.results.record import Breach, SloResult
 from flashcrowd.results.timeline import TimelineRow
 from flashcrowd.results.window import WindowedTimeline, WindowStats
 from flashcrowd.scenario.model import SLO
@@ -47,13 +48,6 @@ def holds(slo: SLO, value: float) -> bool:
 
 
 @dataclass
-class Breach:
-    wall_s: float
-    real_time: str
-    value: float
-
-
-@dataclass
 class SloVerdict:
     """One SLO's standing so far: its worst window, and when it was first breached."""
 
@@ -77,23 +71,23 @@ class SloVerdict:
             self.worst, self.worst_wall_s = value, wall_s
         if holds(self.slo, value) or self.breached:
             return False
-        self.first_breach = Breach(wall_s, real_time, value)
+        self.first_breach = Breach(wall_s=wall_s, real_time=real_time, value=value)
         return True
 
-    def as_dict(self) -> dict[str, object]:
-        """The summary.json entry: the SLO, its worst value and its first breach (or null)."""
-        return {
-            "name": self.slo.name,
-            "metric": self.slo.metric,
-            "op": self.slo.op,
-            "threshold": self.slo.threshold,
-            "window_s": self.slo.window_s,
-            "worst": self.worst,
-            "worst_wall_s": self.worst_wall_s,
-            "windows_judged": self.windows_judged,
-            "breached": self.breached,
-            "first_breach": None if self.first_breach is None else vars(self.first_breach),
-        }
+    def result(self) -> SloResult:
+        """The record's entry: the SLO, its worst value and its first breach (or None)."""
+        return SloResult(
+            name=self.slo.name,
+            metric=self.slo.metric,
+            op=self.slo.op,
+            threshold=self.slo.threshold,
+            window_s=self.slo.window_s,
+            worst=self.worst,
+            worst_wall_s=self.worst_wall_s,
+            windows_judged=self.windows_judged,
+            breached=self.breached,
+            first_breach=self.first_breach,
+        )
 
 
 def is_worse(slo: SLO, value: float, than: float) -> bool:

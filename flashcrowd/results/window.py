@@ -84,8 +84,6 @@ class WindowedTimeline:
         rows = self.rows[len(self.rows) - count :]
         merged = latency.merge(list(self._histograms)[len(self._histograms) - count :])
         ok_merged = latency.merge(list(self._ok_histograms)[len(self._ok_histograms) - count :])
-        quantiles = latency.percentiles_ms(merged)
-        ok_quantiles = latency.percentiles_ms(ok_merged)
         failures: Counter[str] = Counter()
         for row in rows:
             failures.update(row.failures)
@@ -98,11 +96,7 @@ class WindowedTimeline:
             carried_over=sum(row.carried_over for row in rows),
             failures=dict(failures),
             retries=sum(row.retries for row in rows),
-            p50_ms=quantiles.get(50.0),
-            p95_ms=quantiles.get(95.0),
-            p99_ms=quantiles.get(99.0),
-            p95_ok_ms=ok_quantiles.get(95.0),
-            p99_ok_ms=ok_quantiles.get(99.0),
+            **latency.percentile_fields(merged, ok_merged),
             max_ms=latency.max_ms(merged),
             mean_ms=latency.mean_ms(merged),
             target_users=sum(row.target_users for row in rows) / count if count else 0.0,
