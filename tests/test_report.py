@@ -9,16 +9,19 @@ import subprocess
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import gevent
 import matplotlib.image
 import pytest
+from record_helpers import broken_record
 from recorder_helpers import run_in_process, scenario, scripted_user
 
 from flashcrowd.launch.paths import SCENARIOS_DIR
+from flashcrowd.report.html import render_html
 from flashcrowd.results.figures import figure_rows
-from flashcrowd.results.record import read_record
+from flashcrowd.results.record import Gap, read_record
 from flashcrowd.results.timeline import TimelineRow
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.model import SLO
@@ -180,3 +183,25 @@ def test_documented_figures_sit_beside_the_scenarios_and_the_runs_equivalents():
     assert entry.run_equivalent == pytest.approx(150_000)  # 1,500 simulated users at scale 0.01
     before_the_moment = figure_rows(election_night, rows[:1])
     assert next(row for row in before_the_moment if row.id == "F1").run_equivalent is None
+
+
+def test_names_from_the_run_are_escaped_in_the_report():
+    hostile = "<script>alert('flashcrowd')</script>"
+    record = broken_record()
+    record = replace(
+        record,
+        scenario=replace(record.scenario, name=hostile),
+        pages=(replace(record.pages[0], name=hostile), *record.pages[1:]),
+        gaps=(Gap(start_wall_s=1.0, end_wall_s=None, reason=hostile),),
+    )
+
+    html = render_html(record)
+
+    escaped = "&lt;script&gt;alert(&#39;flashcrowd&#39;)&lt;/script&gt;"
+    assert html.count(escaped) == 4  # the title, the heading, the pages table and the gaps table
+    assert html.count("</script>") == 1  # the embedded data's own end: "</" inside it is "<\/"
+    found = re.search(r'<script type="application/json" id="flashcrowd-data">(.*?)</script>', html, re.S)
+    data = json.loads(found.group(1))
+    assert data["summary"]["scenario"]["name"] == hostile and data["gaps"][0]["reason"] == hostile
+    assert "<p>The run recorded no timeline.</p>" in html  # a record read back from summary.json has none
+    assert '<table id="pages">' in html and '<figure id="chart-capacity"><svg' in html

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from flashcrowd.in_locust.classify import KINDS
-from flashcrowd.report.tables import html_table
+from flashcrowd.report.tables import Table
 from flashcrowd.results.record import PageStats
 
 CSV_COLUMNS = (
@@ -54,10 +54,8 @@ def _rounded(value: float | None) -> float | str:
     return "" if value is None else round(value, 3)
 
 
-def pages_table(pages: Sequence[PageStats]) -> str:
+def pages_table(pages: Sequence[PageStats]) -> Table:
     """The report's per-page table (``id="pages"``)."""
-    if not pages:
-        return "<p>No request ended.</p>"
 
     def ms(value: float | None) -> str:
         return "-" if value is None else f"{value:,.1f}"
@@ -70,7 +68,7 @@ def pages_table(pages: Sequence[PageStats]) -> str:
         failure = page.first_failure
         return "-" if failure is None else f"{failure.wall_s:.1f} s ({failure.kind})"
 
-    rows = [
+    rows = tuple(
         (
             page.name,
             page.method,
@@ -84,6 +82,6 @@ def pages_table(pages: Sequence[PageStats]) -> str:
             first(page),
         )
         for page in pages
-    ]
+    )
     header = ("page", "method", "requests", "rps", "failures", "retries", "p50 ms", "p95 ms", "p99 ms")
-    return html_table((*header, "first failure"), rows).replace("<table>", '<table id="pages">', 1)
+    return Table((*header, "first failure"), rows, id="pages")
