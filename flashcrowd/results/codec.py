@@ -66,7 +66,11 @@ def decode(kind: Any, data: Any, key: str = "") -> Any:
     return _expect(data, kind, key)
 
 
-EXPECTED = {float: "a number", int: "a whole number", str: "a string", bool: "true or false"} | {
+EXPECTED = {
+    float: "a number",
+    int: "a whole number",
+    str: "a string",
+    bool: "true or false",
     list: "a list",
     dict: "an object",
 }
