@@ -4,7 +4,8 @@
 (``write_record``), the HTML report, junit.xml, pages.csv, ``flashcrowd run``'s closing lines
 and ``flashcrowd compare`` read it. Fields are declared in summary.json's order, under its
 names (docs/reports.md describes each), so ``to_json`` writes that document and ``from_json``
-reads it back. Fields with a default are keys an earlier release did not write.
+reads it back. Fields with a default are keys an earlier release did not write (and the timeline,
+which summary.json leaves out).
 """
 
 from __future__ import annotations
