@@ -14,7 +14,6 @@ tracking error of the user count against the curve once the ramp has settled.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import signal
@@ -22,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import psutil
@@ -30,6 +30,7 @@ from generator_throughput import GENERATOR_CORE, require_tools
 from target_throughput import start_nginx
 
 from flashcrowd.launch.paths import LOCUSTFILE
+from flashcrowd.results.record import read_record
 
 GOAL_KB = 30.0
 BASELINE_S = 5
@@ -124,7 +125,7 @@ def report(work: Path, samples: list[tuple[float, int, int]], args: argparse.Nam
     holding = [(rss, sockets) for t, rss, sockets in samples if BASELINE_S + args.ramp + 5 <= t]
     peak_rss = max(rss for rss, _ in holding)
     per_visitor_kb = (peak_rss - baseline) / args.users / 1024
-    summary = json.loads((work / "out" / "summary.json").read_text())
+    record = read_record(work / "out" / "summary.json")
     shape_line = re.findall(r"tracking error .*", (work / "locust.log").read_text())
     print(f"visitors: {args.users:,} in one process, think time exponential, mean {args.think:g} s")
     print(f"RSS: baseline {baseline / 2**20:,.0f} MiB, holding {peak_rss / 2**20:,.0f} MiB")
@@ -132,15 +133,15 @@ def report(work: Path, samples: list[tuple[float, int, int]], args: argparse.Nam
     print(
         f"TCP sockets held while holding: at most {max(s for _, s in holding):,} for {args.users:,} visitors"
     )
-    totals = summary["totals"]
-    print(f"requests: {totals['requests']:,} ({totals['rps']:,.0f}/s), failures {totals['failures']:,}")
-    print(f"failures by detail: {totals['failures_by_detail']}")
-    print(f"latency: p50 {totals['p50_ms']} ms, p95 {totals['p95_ms']} ms")
+    totals = record.totals
+    print(f"requests: {totals.requests:,} ({totals.rps:,.0f}/s), failures {totals.failures:,}")
+    print(f"failures by detail: {dict(totals.failures_by_detail)}")
+    print(f"latency: p50 {totals.p50_ms} ms, p95 {totals.p95_ms} ms")
     cpu_warnings = (work / "locust.log").read_text().count("CPU usage above")
     print(f"Locust's 'CPU usage above 90%' warnings: {cpu_warnings}")
-    print(f"peak achieved users: {totals['peak_achieved_users']:,}")
+    print(f"peak achieved users: {totals.peak_achieved_users:,}")
     print(f"shape: {shape_line[-1] if shape_line else 'no tracking line in locust.log'}")
-    print(f"recorder tracking (per second, whole run): {summary['tracking']}")
+    print(f"recorder tracking (per second, whole run): {asdict(record.tracking)}")
     print(f"goal: <= {GOAL_KB:g} KB per idle visitor: {'met' if per_visitor_kb <= GOAL_KB else 'NOT met'}")
 
 

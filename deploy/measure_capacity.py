@@ -66,9 +66,9 @@ def run_visitors(url: str, users: int, think_s: float, seconds: float) -> tuple[
     from locust.env import Environment
 
     from flashcrowd.in_locust import locust_options
+    from flashcrowd.in_locust.recording import attach
     from flashcrowd.in_locust.visitor import Visitor
     from flashcrowd.launch.paths import resolve_scenario
-    from flashcrowd.results import recorder
     from flashcrowd.scenario import load_scenario
     from flashcrowd.scenario.model import Distribution
 
@@ -77,7 +77,7 @@ def run_visitors(url: str, users: int, think_s: float, seconds: float) -> tuple[
     environment = Environment(user_classes=[Visitor], host=url)
     runner = environment.create_local_runner()
     locust_options.install(environment, scenario)
-    recorder.attach(environment, scenario, Path(tempfile.mkdtemp(prefix="flashcrowd-measure-")))
+    attach(environment, scenario, Path(tempfile.mkdtemp(prefix="flashcrowd-measure-")))
     requests = 0
 
     def count(**_kwargs: object) -> None:

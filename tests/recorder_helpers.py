@@ -16,8 +16,10 @@ from locust.env import Environment
 from locust.runners import STATE_STOPPED
 
 from flashcrowd.in_locust.locust_options import install
+from flashcrowd.in_locust.recording import attach
 from flashcrowd.load_models.curve_shape import ScenarioShape
-from flashcrowd.results.recorder import REPORT_KEY, Recorder, SecondTally, attach
+from flashcrowd.results.recorder import REPORT_KEY, Recorder
+from flashcrowd.results.tally import SecondTally
 from flashcrowd.scenario.model import SLO, Distribution, Scenario, Step
 
 # (seconds into the run, rng) -> (latency in ms, exception or None); what a scripted user "gets" for a request

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 import xml.etree.ElementTree as ET
+from dataclasses import asdict, replace
 
 import pytest
 from cli_helpers import assert_one_line_error
+from record_helpers import broken_record
 
 from flashcrowd.cli import main
 from flashcrowd.compare.figures import compare
 from flashcrowd.compare.tolerance import Tolerances
+from flashcrowd.results.record import BreakAnswer, Moment, PageStats, RunRecord, Saturation
 
 
 @pytest.mark.load
@@ -49,62 +51,80 @@ def test_four_times_slower_service_is_a_regression_named_in_every_output(
     assert any(message.startswith("all requests p95") for message in messages), messages
 
 
-def _summary(p95_ms: float, failures: int = 0, saturation_users: float | None = None) -> dict:
-    at = None if saturation_users is None else {"wall_s": 30.0, "real_time": "2016-11-08T22:00:00-05:00"}
-    return {
-        "totals": {
-            "requests": 1000,
-            "failures": failures,
-            "p95_ms": p95_ms,
-            "duration_s": 60.0,
-            "retries": 0,
-        },
-        "break": {
-            "saturation": at and {**at, "users": saturation_users / 100, "real_users": saturation_users},
-            "first_failure": None,
-            "first_resets": None,
-        },
-    }
+def _moment(wall_s: float, real_time: str, real_users: float) -> Moment:
+    users = round(real_users / 100)
+    return Moment(
+        wall_s=wall_s, real_time=real_time, sim_users=users, real_users=real_users, target_sim_users=users
+    )
+
+
+def _record(p95_ms: float, failures: int = 0, saturation_users: float | None = None) -> RunRecord:
+    """1,000 requests in 60 s, saturated at ``saturation_users`` (if given); no pages, no capacity."""
+    record = broken_record()
+    saturation = (
+        None
+        if saturation_users is None
+        else Saturation(
+            **asdict(_moment(30.0, "2016-11-08T22:00:00-05:00", saturation_users)),
+            max_served_rps=100.0,
+            light_rps_per_user=0.2,
+        )
+    )
+    return replace(
+        record,
+        totals=replace(
+            record.totals, requests=1000, failures=failures, p95_ms=p95_ms, duration_s=60.0, retries=0
+        ),
+        break_answer=BreakAnswer(saturation=saturation, first_failure=None, first_resets=None),
+        first_reset=None,
+        pages=(),
+        capacity=(),
+    )
+
+
+def _page(name: str, requests: int, failures: int, p95_ms: float) -> PageStats:
+    return replace(
+        broken_record().pages[0], name=name, method="GET", requests=requests, failures=failures, p95_ms=p95_ms
+    )
 
 
 def test_tolerances_tell_noise_from_a_regression():
     tolerances = Tolerances()
-    baseline = _summary(100.0, failures=2, saturation_users=90_000)
-    noise = _summary(130.0, failures=8, saturation_users=85_000)  # +30 %, +0.6 points, -6 %
+    baseline = _record(100.0, failures=2, saturation_users=90_000)
+    noise = _record(130.0, failures=8, saturation_users=85_000)  # +30 %, +0.6 points, -6 %
     assert not [f.name for f in compare(baseline, noise, tolerances) if f.regressed]
 
-    worse = _summary(160.0, failures=30, saturation_users=70_000)
+    worse = _record(160.0, failures=30, saturation_users=70_000)
     regressed = {f.name for f in compare(baseline, worse, tolerances) if f.regressed}
     assert regressed == {"all requests p95", "all requests error rate", "saturation load"}
 
-    sub_floor = _summary(6.0)  # triple the p95 of a 2 ms site is still only +4 ms: noise
-    assert not [f for f in compare(_summary(2.0), sub_floor, tolerances) if f.regressed]
-    assert [f.name for f in compare(_summary(2.0), sub_floor, Tolerances(p95_floor_ms=1)) if f.regressed] == [
+    sub_floor = _record(6.0)  # triple the p95 of a 2 ms site is still only +4 ms: noise
+    assert not [f for f in compare(_record(2.0), sub_floor, tolerances) if f.regressed]
+    assert [f.name for f in compare(_record(2.0), sub_floor, Tolerances(p95_floor_ms=1)) if f.regressed] == [
         "all requests p95"
     ]
 
 
 def test_a_break_the_baseline_never_reached_is_a_regression():
-    baseline = _summary(100.0)
-    baseline["break"]["saturation"] = None
-    current = _summary(100.0, saturation_users=50_000)
+    baseline = _record(100.0)
+    current = _record(100.0, saturation_users=50_000)
     regressed = [f for f in compare(baseline, current, Tolerances()) if f.regressed]
     assert [f.name for f in regressed] == ["saturation load"] and "never reached" in regressed[0].why
 
 
 def test_a_summary_without_a_break_key_compares_its_first_reset():
-    baseline, current = _summary(100.0), _summary(100.0)
-    for summary in (baseline, current):
-        del summary["break"]
-    baseline["first_reset"] = {
-        "wall_s": 40.0,
-        "real_time": "2016-11-08T22:30:00-05:00",
-        "real_users": 100_000,
-    }
-    current["first_reset"] = {"wall_s": 20.0, "real_time": "2016-11-08T21:30:00-05:00", "real_users": 60_000}
+    older = _record(100.0).to_json()
+    del older["break"]  # as a summary.json written before the break answer
+    baseline = replace(
+        RunRecord.from_json(older), first_reset=_moment(40.0, "2016-11-08T22:30:00-05:00", 100_000)
+    )
+    current = replace(baseline, first_reset=_moment(20.0, "2016-11-08T21:30:00-05:00", 60_000))
     figures = {f.name: f for f in compare(baseline, current, Tolerances())}
     assert figures["first resets load"].regressed
     assert figures["first resets at (s into the run)"].change == "-20.0 s"
+
+
+GOOD = _record(100.0).to_json()
 
 
 @pytest.mark.parametrize(
@@ -112,13 +132,14 @@ def test_a_summary_without_a_break_key_compares_its_first_reset():
     [
         (None, ("missing", "no such file or directory")),
         ("{not json", ("bad.json:1", "not JSON")),
-        ('{"totals": []}', ("totals", "missing")),
-        ('{"totals": {"requests": 1, "failures": 0, "p95_ms": "fast", "duration_s": 1}}', ("totals.p95_ms",)),
+        (json.dumps({key: value for key, value in GOOD.items() if key != "totals"}), ("totals", "missing")),
+        (json.dumps(GOOD | {"totals": []}), ("totals", "expected an object")),
+        (json.dumps(GOOD | {"totals": GOOD["totals"] | {"p95_ms": "fast"}}), ("totals.p95_ms", "a number")),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(content, words, tmp_path, capsys):
     good = tmp_path / "good.json"
-    good.write_text(json.dumps(_summary(100.0)))
+    good.write_text(json.dumps(GOOD))
     bad = tmp_path / ("missing" if content is None else "bad.json")
     if content is not None:
         bad.write_text(content)
@@ -133,12 +154,11 @@ def test_smoke_refuses_a_bad_baseline_before_anything_starts(tmp_path, capsys):
 
 
 def test_the_same_summary_is_never_a_regression(tmp_path, capsys):
-    summary = _summary(100.0, failures=3, saturation_users=80_000)
-    summary["pages"] = [
-        {"name": "home", "method": "GET", "requests": 500, "failures": 3, "p95_ms": 90.0},
-        {"name": "rare", "method": "GET", "requests": 5, "failures": 0, "p95_ms": 10.0},
-    ]
-    figures = compare(summary, copy.deepcopy(summary), Tolerances())
+    summary = replace(
+        _record(100.0, failures=3, saturation_users=80_000),
+        pages=(_page("home", 500, 3, 90.0), _page("rare", 5, 0, 10.0)),
+    )
+    figures = compare(summary, RunRecord.from_json(summary.to_json()), Tolerances())
     assert not [f for f in figures if f.regressed]
     assert {"GET home p95", "GET home error rate", "GET rare p95 (too few requests to judge)"} <= {
         f.name for f in figures
@@ -151,14 +171,14 @@ def test_smoke_with_a_baseline_compares_in_the_same_step(
 ):
     """The pipeline's one step: a smoke run (here the slow run's files) judged against a baseline."""
     from flashcrowd.cli import smoke
-    from flashcrowd.launch.runner import RunOutcome, read_summary
+    from flashcrowd.launch.runner import RunOutcome, written_record
 
     baseline, _ = smoke_run_with_metrics
     current = tmp_path / "smoke"
     shutil.copytree(slow_smoke_run, current)
 
     def finished_run(prepared):
-        return RunOutcome(0, current, read_summary(current), prepared.scenario, "http://127.0.0.1:1")
+        return RunOutcome(0, current, written_record(current), prepared.scenario, "http://127.0.0.1:1")
 
     monkeypatch.setattr(smoke, "execute", finished_run)
     code = main(["smoke", "--out", str(current), "--baseline", str(baseline)])

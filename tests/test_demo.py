@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import csv
-import json
 import re
 import socket
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pytest
+from record_helpers import broken_record
 
 from flashcrowd.launch.runner import RunOutcome, describe_break
+from flashcrowd.results.record import BreakAnswer, FirstFailure, Moment, Saturation, read_record
 from flashcrowd.scenario import load_scenario
 
 ELECTION_NIGHT = Path(__file__).resolve().parents[1] / "scenarios" / "election-night-2016-11-08.yaml"
@@ -22,18 +23,22 @@ ELECTION_NIGHT = Path(__file__).resolve().parents[1] / "scenarios" / "election-n
 def test_saturation_first_failure_and_resets_are_told_in_real_world_time_and_users():
     scenario = load_scenario(ELECTION_NIGHT, duration_s=120)
 
-    def at(hh_mm: str, sim_users: int) -> dict:
-        moment = {"wall_s": 50.0, "real_time": f"2016-11-08T{hh_mm}:00-05:00", "sim_users": sim_users}
-        return {**moment, "real_users": sim_users * 100.0}
+    def at(hh_mm: str, sim_users: int) -> Moment:
+        return Moment(
+            wall_s=50.0,
+            real_time=f"2016-11-08T{hh_mm}:00-05:00",
+            sim_users=sim_users,
+            real_users=sim_users * 100.0,
+            target_sim_users=sim_users,
+        )
 
-    summary = {
-        "break": {
-            "saturation": {**at("21:40", 880), "max_served_rps": 117.9},
-            "first_failure": {**at("21:52", 930), "kind": "http_5xx"},
-            "first_resets": at("22:47", 1310),
-        }
-    }
-    outcome = RunOutcome(1, Path("out"), summary, scenario, "http://127.0.0.1:1")
+    answer = BreakAnswer(
+        saturation=Saturation(**asdict(at("21:40", 880)), max_served_rps=117.9, light_rps_per_user=0.2),
+        first_failure=FirstFailure(**asdict(at("21:52", 930)), kind="http_5xx"),
+        first_resets=at("22:47", 1310),
+    )
+    record = replace(broken_record(), break_answer=answer)
+    outcome = RunOutcome(1, Path("out"), record, scenario, "http://127.0.0.1:1")
     assert describe_break(outcome) == [
         "The site saturated at 21:40 Eastern on Tue 8 Nov 2016, at 88,000 real-world users (880 simulated): "
         "it served at most 117.9 requests/s.",
@@ -42,7 +47,10 @@ def test_saturation_first_failure_and_resets_are_told_in_real_world_time_and_use
         "Connection resets began at 22:47 Eastern on Tue 8 Nov 2016, "
         "at 131,000 real-world users (1,310 simulated).",
     ]
-    calm = RunOutcome(0, Path("out"), {"break": None}, scenario, "http://127.0.0.1:1")
+    calm_answer = BreakAnswer(saturation=None, first_failure=None, first_resets=None)
+    calm = RunOutcome(
+        0, Path("out"), replace(record, break_answer=calm_answer), scenario, "http://127.0.0.1:1"
+    )
     span = "during election-night-2016-11-08 (Tue 8 Nov 2016 19:00 to 03:00 Eastern)"
     assert describe_break(calm) == [
         f"The site did not saturate {span}: throughput rose with the load.",
@@ -76,8 +84,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
 @pytest.mark.load
 def test_demo_shows_slow_pages_then_500s_then_resets_and_names_the_three_loads(demo):
     """Election night at the demo's scale: the bundled site fails as in 2016."""
-    summary = json.loads((demo.out_dir / "summary.json").read_text())
-    assert summary["scenario"]["name"] == "election-night-2016-11-08"
+    record = read_record(demo.out_dir / "summary.json")
+    assert record.scenario.name == "election-night-2016-11-08"
     with (demo.out_dir / "timeline.csv").open() as timeline:
         rows = list(csv.DictReader(timeline))
     first_5xx = next(i for i, r in enumerate(rows) if int(r["http_5xx"]))
@@ -88,17 +96,17 @@ def test_demo_shows_slow_pages_then_500s_then_resets_and_names_the_three_loads(d
     assert sum(int(r["http_5xx"]) for r in until_resets) > sum(
         int(r["connection_reset"]) for r in until_resets
     )
-    moments = summary["break"]
-    assert moments["first_failure"]["kind"] == "http_5xx"
-    assert moments["first_failure"]["real_users"] <= moments["first_resets"]["real_users"]
+    moments = record.break_answer
+    assert moments.first_failure.kind == "http_5xx"
+    assert moments.first_failure.real_users <= moments.first_resets.real_users
     lines = demo.stdout.splitlines()
     for point, sentence in (
-        (moments["saturation"], "The site saturated at"),
-        (moments["first_failure"], "It first failed at"),
-        (moments["first_resets"], "Connection resets began at"),
+        (moments.saturation, "The site saturated at"),
+        (moments.first_failure, "It first failed at"),
+        (moments.first_resets, "Connection resets began at"),
     ):
         told = next(line for line in lines if line.startswith(sentence))
-        assert f"at {point['real_users']:,.0f} real-world users ({point['sim_users']:,} simulated)" in told
+        assert f"at {point.real_users:,.0f} real-world users ({point.sim_users:,} simulated)" in told
     assert f"Report: {demo.out_dir / 'report.html'}" in demo.stdout
     assert re.search(
         r"The ircc-2016 profile's queueing model put the knee near [\d,]+ real-world users.*; "
@@ -114,8 +122,7 @@ def test_demo_shows_slow_pages_then_500s_then_resets_and_names_the_three_loads(d
 def test_the_demos_first_resets_lie_within_ten_percent_of_the_retry_aware_prediction(demo):
     """Where the resets began, read from the demo's summary, against the forecast counting the
     scenario's retries, read from its closing sentence."""
-    summary = json.loads((demo.out_dir / "summary.json").read_text())
-    measured = summary["break"]["first_resets"]["real_users"]
+    measured = read_record(demo.out_dir / "summary.json").break_answer.first_resets.real_users
     predicted = re.search(r"resets with retries near ([\d,]+) real-world users", demo.stdout)
     assert predicted, demo.stdout
     assert measured == pytest.approx(float(predicted.group(1).replace(",", "")), rel=0.10)

@@ -21,6 +21,7 @@ import pytest
 from ports import free_port
 
 from flashcrowd.launch.paths import LOCUSTFILE
+from flashcrowd.results.record import RunRecord, read_record
 
 pytestmark = pytest.mark.load
 
@@ -122,8 +123,8 @@ class Cluster:
         path = self.probe_dir / f"worker-{worker.pid}.jsonl"
         return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
-    def summary(self) -> dict:
-        return json.loads((self.out / "summary.json").read_text())
+    def record(self) -> RunRecord:
+        return read_record(self.out / "summary.json")
 
     def stop(self) -> None:
         for process in self.processes:
@@ -152,8 +153,8 @@ def summed(lines: list[dict]) -> tuple[int, Counter[str]]:
     return sum(line["requests"] for line in lines), failures
 
 
-def summary_failures(summary: dict) -> dict[str, int]:
-    return {kind: count for kind, count in summary["totals"]["failures_by_kind"].items() if count}
+def record_failures(record: RunRecord) -> dict[str, int]:
+    return {kind: count for kind, count in record.totals.failures_by_kind.items() if count}
 
 
 def test_master_merges_two_workers_following_the_curve(cluster):
@@ -165,13 +166,13 @@ def test_master_merges_two_workers_following_the_curve(cluster):
     per_worker = [cluster.probe_lines(worker) for worker in cluster.workers]
     assert all(max(line["users"] for line in lines) > 0 for lines in per_worker), "a worker ran no visitor"
     requests, failures = summed([line for lines in per_worker for line in lines])
-    summary = cluster.summary()
+    record = cluster.record()
     assert requests > 100
-    assert summary["totals"]["requests"] == requests
+    assert record.totals.requests == requests
     assert sum(line["locust_requests"] for lines in per_worker for line in lines) == requests
     assert failures.get("connection_reset", 0) > 0, "the overloaded target should have reset connections"
-    assert summary_failures(summary) == dict(failures)
-    assert summary["gaps"] == []
+    assert record_failures(record) == dict(failures)
+    assert record.gaps == ()
 
     # The two workers together follow ci-smoke's curve: up to 20 users, held, and down again.
     with open(cluster.out / "timeline.csv") as timeline:
@@ -197,17 +198,17 @@ def test_a_worker_killed_mid_run_is_reported_and_what_it_sent_is_kept(cluster):
     notice = [line for line in master_log.splitlines() if line.startswith("flashcrowd: worker ")]
     assert len(notice) == 1 and "sent no heartbeat" in notice[0], master_log[-3000:]
 
-    summary = cluster.summary()
-    [gap] = summary["gaps"]
-    assert "sent no heartbeat" in gap["reason"]
-    assert 0 < gap["start_wall_s"] < float(DURATION.rstrip("s"))
+    record = cluster.record()
+    [gap] = record.gaps
+    assert "sent no heartbeat" in gap.reason
+    assert 0 < gap.start_wall_s < float(DURATION.rstrip("s"))
 
     # Everything the dead worker shipped before it died is in the merged results (its very last
     # report may have been written down by the probe and then killed before it left the process).
     survivor_requests, survivor_failures = summed(cluster.probe_lines(survivor))
     dead_requests, dead_failures = summed(sent_before_death)
     surely_sent, _ = summed(sent_before_death[:-1])
-    assert survivor_requests + surely_sent <= summary["totals"]["requests"]
-    assert summary["totals"]["requests"] <= survivor_requests + dead_requests
-    for kind, count in summary_failures(summary).items():
+    assert survivor_requests + surely_sent <= record.totals.requests
+    assert record.totals.requests <= survivor_requests + dead_requests
+    for kind, count in record_failures(record).items():
         assert count <= survivor_failures[kind] + dead_failures[kind]

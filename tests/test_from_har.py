@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from flashcrowd.cli import main
+from flashcrowd.results.record import read_record
 from flashcrowd.scenario import load_scenario
 from tests.cli_helpers import assert_one_line_error
 
@@ -99,9 +100,9 @@ def test_a_recording_of_the_bundled_site_runs_against_it_without_4xx(target_fact
     command = [sys.executable, "-m", "flashcrowd", "run", str(scenario_path), "--host", target.url,
                "--duration", "8s", "--out", str(out)]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=90)
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["totals"]["requests"] > 20, result.stdout + result.stderr
-    assert summary["totals"]["failures"] == 0, summary["totals"]["failures_by_detail"]
+    totals = read_record(out / "summary.json").totals
+    assert totals.requests > 20, result.stdout + result.stderr
+    assert totals.failures == 0, totals.failures_by_detail
 
 
 @pytest.mark.parametrize(

@@ -18,15 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("flashcrowd", "flashcrowd_common", "target_app")
 
 # Cycles not broken yet, each by the one import that closes it; the test fails once one is
-# gone, so this list only shrinks. report/ is being changed on another branch (issue 14).
-KNOWN_CYCLE_EDGES = {
-    # row_at, imported inside a function: it would move to a module both can import.
-    ("flashcrowd.report.views", "flashcrowd.report.summary"),
-}
-# Imports under ``if TYPE_CHECKING:`` may close a cycle only through recorder.py, which imports
-# progress, slo and report.outputs while they (and report.pages, views, summary) name its
-# Recorder and WindowStats in annotations; that ends when WindowStats leaves recorder.py (issue 14).
-TYPE_ONLY_HUB = "flashcrowd.results.recorder"
+# gone, so this list only shrinks.
+KNOWN_CYCLE_EDGES: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)
@@ -98,10 +91,10 @@ def all_imports() -> tuple[Import, ...]:
 
 def graph(*, with_type_only: bool) -> dict[str, set[str]]:
     """Module -> the modules of the packages it imports (itself excepted), less ``KNOWN_CYCLE_EDGES``;
-    with ``with_type_only``, imports under ``if TYPE_CHECKING:`` too, except those of ``TYPE_ONLY_HUB``."""
+    with ``with_type_only``, imports under ``if TYPE_CHECKING:`` too."""
     edges: dict[str, set[str]] = {module: set() for module in modules()}
     for found in all_imports():
-        if found.type_only and (not with_type_only or found.target == TYPE_ONLY_HUB):
+        if found.type_only and not with_type_only:
             continue
         if found.target in edges and found.target != found.module:
             edges[found.module].add(found.target)
@@ -149,14 +142,14 @@ def test_imports_inside_functions_and_type_checking_blocks_are_read():
     # site_for imports the sites inside the function; the runner imports profiles inside one too.
     assert not found[("target_app.site", "target_app.site.ircc")].type_only
     assert ("flashcrowd.launch.runner", "target_app.profile") in found
-    assert found[("flashcrowd.results.slo", "flashcrowd.results.recorder")].type_only
+    assert found[("flashcrowd.results.progress", "flashcrowd.results.window")].type_only
 
 
 def test_no_import_cycle_at_run_time():
     assert cycles(graph(with_type_only=False)) == []
 
 
-def test_type_checking_imports_close_no_cycle_but_through_the_recorder():
+def test_type_checking_imports_close_no_cycle_either():
     assert cycles(graph(with_type_only=True)) == []
 
 

@@ -15,8 +15,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from run_helpers import SMOKE
 
 from flashcrowd.in_locust.classify import KINDS
-from flashcrowd.report.timeline import TimelineRow
 from flashcrowd.results.live_metrics import LiveMetrics
+from flashcrowd.results.timeline import TimelineRow
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import random
+from dataclasses import asdict, replace
 
 import pytest
+from record_helpers import broken_record
 from recorder_helpers import deliver, nearest_rank, scenario, started_recorder
 
 from flashcrowd.report.capacity import (
     CapacityPoint,
     LoadMarker,
+    capacity_markers,
     capacity_svg,
-    markers_from_summary,
     write_capacity_png,
 )
-from flashcrowd.report.pages import first_failed_page, page_rows
+from flashcrowd.results.page_stats import first_failed_page, page_stats
 from flashcrowd.results.pages import PageTallies
+from flashcrowd.results.record import BreakAnswer, FailedPage, Moment, Saturation
 from flashcrowd.results.recorder import PAGES_KEY, SESSIONS_KEY
 from flashcrowd.results.sessions_sent import SessionsSent
 
@@ -38,16 +41,17 @@ def test_page_tallies_from_two_workers_merge_exactly_and_name_the_first_page_to_
         deliver(recorder, worker, {PAGES_KEY: pages.drain_wire(), SESSIONS_KEY: sessions.drain_wire()})
         assert not pages.pages and not sessions.seconds  # a worker ships each tally once
 
-    rows = {(row["method"], row["name"]): row for row in page_rows(recorder, duration_s=10.0)}
+    pages = page_stats(recorder, duration_s=10.0)
+    rows = {(page.method, page.name): page for page in pages}
     home_row = rows[("GET", "home")]
-    assert home_row["requests"] == 4002 and home_row["retries"] == 2 and home_row["rps"] == 400.2
+    assert home_row.requests == 4002 and home_row.retries == 2 and home_row.rps == 400.2
     everything = [*home["w1"], *home["w2"], 50.0, 50.0]
-    assert home_row["p95_ms"] == pytest.approx(nearest_rank(everything, 95.0), rel=0.001)
+    assert home_row.p95_ms == pytest.approx(nearest_rank(everything, 95.0), rel=0.001)
     signin = rows[("POST", "signin")]
-    assert signin["failures_by_kind"] == {"connection_reset": 2} and signin["error_rate"] == 1.0
-    first = first_failed_page(list(rows.values()))
-    assert (first["method"], first["name"], first["kind"]) == ("POST", "signin", "connection_reset")
-    assert first["wall_s"] == pytest.approx(2.5, abs=0.01)
+    assert signin.failures_by_kind == {"connection_reset": 2} and signin.error_rate == 1.0
+    first = first_failed_page(pages, recorder.rows)
+    assert (first.method, first.name, first.kind) == ("POST", "signin", "connection_reset")
+    assert first.wall_s == pytest.approx(2.5, abs=0.01)
     assert recorder.sessions_sent.seconds == {int(start + 1): {"US": 2}}
 
 
@@ -65,31 +69,46 @@ def test_the_capacity_chart_takes_plain_points_and_marker_loads(tmp_path):
 
 
 def test_capacity_markers_come_from_break_when_present_else_from_the_timeline():
-    moment = {"wall_s": 10.0, "real_time": "2016-11-08T22:00:00-05:00", "users": 900, "real_users": 90_000}
-    summary = {
-        "knee": {**moment, "real_users": 60_000},
-        "first_failed_page": {
-            **moment,
-            "wall_s": 5.0,
-            "real_users": 70_000,
-            "name": "home",
-            "kind": "read_timeout",
-        },
-        "first_reset": moment,
-    }
-    assert [(m.label, m.load) for m in markers_from_summary(summary)] == [
+    moment = Moment(
+        wall_s=10.0,
+        real_time="2016-11-08T22:00:00-05:00",
+        sim_users=900,
+        real_users=90_000,
+        target_sim_users=900.0,
+    )
+    failed_page = FailedPage(
+        name="home",
+        method="GET",
+        wall_s=5.0,
+        real_time=moment.real_time,
+        kind="read_timeout",
+        users=700,
+        real_users=70_000,
+    )
+    record = replace(  # a summary.json from before the break answer
+        broken_record(),
+        break_answer=None,
+        knee=replace(moment, real_users=60_000),
+        first_failed_page=failed_page,
+        first_reset=moment,
+    )
+    assert [(m.label, m.load) for m in capacity_markers(record)] == [
         ("knee", 60_000),
         ("first failure", 70_000),
         ("first reset", 90_000),
     ]
-    summary["first_failed_page"]["wall_s"] = 10.0  # the first failure was the first reset: one line
-    assert [m.label for m in markers_from_summary(summary)] == ["knee", "first reset"]
-    summary["break"] = {
-        "saturation": {**moment, "real_users": 80_000},
-        "first_failure": None,
-        "first_resets": moment,
-    }
-    assert [(m.label, m.load) for m in markers_from_summary(summary)] == [
+    record = replace(record, first_failed_page=replace(failed_page, wall_s=10.0))
+    assert [m.label for m in capacity_markers(record)] == ["knee", "first reset"]  # the first failure was it
+    saturation = Saturation(
+        **asdict(moment) | {"real_users": 80_000}, max_served_rps=1.0, light_rps_per_user=0.1
+    )
+    answer = BreakAnswer(saturation=saturation, first_failure=None, first_resets=moment)
+    assert [(m.label, m.load) for m in capacity_markers(replace(record, break_answer=answer))] == [
         ("saturation", 80_000),
         ("first resets", 90_000),
+    ]
+    assert [(m.label, m.load) for m in capacity_markers(broken_record())] == [
+        ("saturation", 57_200),
+        ("first failure", 57_200),
+        ("first resets", 67_000),
     ]

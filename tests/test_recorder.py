@@ -22,8 +22,11 @@ from recorder_helpers import (
     started_recorder,
 )
 
+from flashcrowd.in_locust.recording import attach
 from flashcrowd.results import latency
-from flashcrowd.results.recorder import REPORT_KEY, SecondTally, attach
+from flashcrowd.results.record import Gap, read_record
+from flashcrowd.results.recorder import REPORT_KEY
+from flashcrowd.results.tally import SecondTally
 from flashcrowd_common.errors import ExitCode
 
 PERCENTILES = (50.0, 95.0, 99.0)
@@ -50,10 +53,10 @@ def test_percentiles_agree_with_the_raw_response_times_of_the_same_run(target_fa
 
     recorder = run_in_process(scenario([(0, 8)], 3.0), tmp_path, Visitor, host=target.url, during=keep_raw)
 
-    summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["totals"]["requests"] == len(raw) > 200
-    for p in PERCENTILES:
-        assert summary["totals"][f"p{p:.0f}_ms"] == pytest.approx(nearest_rank(raw, p), rel=0.01)
+    totals = read_record(tmp_path / "summary.json").totals
+    assert totals.requests == len(raw) > 200
+    for p, value in zip(PERCENTILES, (totals.p50_ms, totals.p95_ms, totals.p99_ms), strict=True):
+        assert value == pytest.approx(nearest_rank(raw, p), rel=0.01)
     row_of_second = {round(recorder.started_at + row.wall_s) - 1: row for row in recorder.rows}
     busy = {s: row for s, row in row_of_second.items() if row.requests >= 50 and s not in edge_seconds}
     assert busy
@@ -147,11 +150,15 @@ def test_gaps_are_opened_closed_and_listed_in_the_summary(tmp_path):
     recorder.mark_gap(0.5, 1.5, "worker w1 went missing")
     recorder.mark_gap(1.7, None, "worker w2 went missing")
     recorder.finish()
-    gaps = json.loads((tmp_path / "summary.json").read_text())["gaps"]
+    gaps = json.loads((tmp_path / "summary.json").read_text())["gaps"]  # as summary.json lists them
     assert gaps == [
         {"start_wall_s": 0.5, "end_wall_s": 1.5, "reason": "worker w1 went missing"},
         {"start_wall_s": 1.7, "end_wall_s": None, "reason": "worker w2 went missing"},
     ]
+    assert read_record(tmp_path / "summary.json").gaps == (
+        Gap(start_wall_s=0.5, end_wall_s=1.5, reason="worker w1 went missing"),
+        Gap(start_wall_s=1.7, end_wall_s=None, reason="worker w2 went missing"),
+    )
 
 
 @pytest.mark.load
@@ -162,7 +169,7 @@ def test_a_site_that_never_answers_is_unreachable_not_a_generator_failure(tmp_pa
 
     recorder = run_in_process(scenario([(0, 2)], 1.5), tmp_path, scripted_user(waits_forever))
     assert recorder.totals.requests == 0
-    assert json.loads((tmp_path / "summary.json").read_text())["exit_code"] == ExitCode.TARGET_UNREACHABLE
+    assert read_record(tmp_path / "summary.json").exit_code == ExitCode.TARGET_UNREACHABLE
 
 
 def test_exit_codes_when_everything_is_refused_or_no_visitor_ran(tmp_path):

@@ -9,16 +9,20 @@ import subprocess
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import gevent
 import matplotlib.image
 import pytest
+from record_helpers import broken_record
 from recorder_helpers import run_in_process, scenario, scripted_user
 
 from flashcrowd.launch.paths import SCENARIOS_DIR
-from flashcrowd.report.figures import figure_rows
-from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.report.html import render_html
+from flashcrowd.results.figures import figure_rows
+from flashcrowd.results.record import Gap, read_record
+from flashcrowd.results.timeline import TimelineRow
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.model import SLO
 
@@ -69,14 +73,14 @@ def test_resets_begin_in_the_report_when_the_targets_own_counters_say(target_fac
 
     run_in_process(curve, tmp_path, Visitor, host=target.url, during=watch_target_counters)
 
-    first_reset = json.loads((tmp_path / "summary.json").read_text())["first_reset"]
+    first_reset = read_record(tmp_path / "summary.json").first_reset
     assert target_first_reset, "the target never reset a connection"
-    assert first_reset["wall_s"] >= step_s - 1.5  # the shape spawns a tick (1 s) ahead of the curve
+    assert first_reset.wall_s >= step_s - 1.5  # the shape spawns a tick (1 s) ahead of the curve
     # The site counts the reset as it sends it; the watch sees the count within a poll (50 ms) or so.
-    assert first_reset["wall_s"] - 0.2 <= target_first_reset[0] <= first_reset["wall_s"] + 1.0
-    assert first_reset["sim_users"] > 2
+    assert first_reset.wall_s - 0.2 <= target_first_reset[0] <= first_reset.wall_s + 1.0
+    assert first_reset.sim_users > 2
     marker = next(m for m in embedded_data(tmp_path)["markers"] if m["label"] == "first reset")
-    assert marker["wall_s"] == first_reset["wall_s"]
+    assert marker["wall_s"] == first_reset.wall_s
 
 
 def embedded_data(out: Path) -> dict:
@@ -88,14 +92,14 @@ def embedded_data(out: Path) -> dict:
 
 @pytest.mark.load
 def test_the_summary_puts_first_reset_and_knee_where_the_site_broke(broken_run):
-    summary = json.loads((broken_run / "summary.json").read_text())
-    assert summary["first_reset"]["wall_s"] == pytest.approx(RESETS_FROM_S, abs=0.4)
-    assert summary["first_reset"]["real_time"] == "2016-11-08T22:00:05-05:00"
-    assert summary["first_reset"]["sim_users"] == 4 and summary["first_reset"]["real_users"] == 2000
-    assert SLOW_FROM_S - 0.5 <= summary["knee"]["wall_s"] <= SLOW_FROM_S + 1.5
+    record = read_record(broken_run / "summary.json")
+    assert record.first_reset.wall_s == pytest.approx(RESETS_FROM_S, abs=0.4)
+    assert record.first_reset.real_time == "2016-11-08T22:00:05-05:00"
+    assert record.first_reset.sim_users == 4 and record.first_reset.real_users == 2000
+    assert SLOW_FROM_S - 0.5 <= record.knee.wall_s <= SLOW_FROM_S + 1.5
     # The SLO breach is kept, but the worker lost mid-run makes the run itself incomplete: exit 4.
-    assert any(slo["breached"] for slo in summary["slos"])
-    assert summary["exit_code"] == 4 and summary["verdict"] == "generator_failure"
+    assert any(slo.breached for slo in record.slos)
+    assert record.exit_code == 4 and record.verdict == "generator_failure"
 
 
 @pytest.mark.load
@@ -173,9 +177,31 @@ def test_documented_figures_sit_beside_the_scenarios_and_the_runs_equivalents():
 
     assert at_wall_s == pytest.approx(600.0)  # 23:00 is 4 h = 14,400 s after 19:00; compressed 24x: 600 s
 
-    entry = next(row for row in figure_rows(election_night, rows) if row["id"] == "F1")
-    assert entry["documented"] == 200_000
-    assert entry["scenario_equivalent"] == pytest.approx(202_000)  # the curve's 23:00 keyframe
-    assert entry["run_equivalent"] == pytest.approx(150_000)  # 1,500 simulated users at scale 0.01
+    entry = next(row for row in figure_rows(election_night, rows) if row.id == "F1")
+    assert entry.documented == 200_000
+    assert entry.scenario_equivalent == pytest.approx(202_000)  # the curve's 23:00 keyframe
+    assert entry.run_equivalent == pytest.approx(150_000)  # 1,500 simulated users at scale 0.01
     before_the_moment = figure_rows(election_night, rows[:1])
-    assert next(row for row in before_the_moment if row["id"] == "F1")["run_equivalent"] is None
+    assert next(row for row in before_the_moment if row.id == "F1").run_equivalent is None
+
+
+def test_names_from_the_run_are_escaped_in_the_report():
+    hostile = "<script>alert('flashcrowd')</script>"
+    record = broken_record()
+    record = replace(
+        record,
+        scenario=replace(record.scenario, name=hostile),
+        pages=(replace(record.pages[0], name=hostile), *record.pages[1:]),
+        gaps=(Gap(start_wall_s=1.0, end_wall_s=None, reason=hostile),),
+    )
+
+    html = render_html(record)
+
+    escaped = "&lt;script&gt;alert(&#39;flashcrowd&#39;)&lt;/script&gt;"
+    assert html.count(escaped) == 4  # the title, the heading, the pages table and the gaps table
+    assert html.count("</script>") == 1  # the embedded data's own end: "</" inside it is "<\/"
+    found = re.search(r'<script type="application/json" id="flashcrowd-data">(.*?)</script>', html, re.S)
+    data = json.loads(found.group(1))
+    assert data["summary"]["scenario"]["name"] == hostile and data["gaps"][0]["reason"] == hostile
+    assert "<p>The run recorded no timeline.</p>" in html  # a record read back from summary.json has none
+    assert '<table id="pages">' in html and '<figure id="chart-capacity"><svg' in html

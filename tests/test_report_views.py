@@ -21,6 +21,7 @@ import pytest
 from run_helpers import ELECTION_NIGHT, run
 
 from flashcrowd.in_locust.classify import KINDS
+from flashcrowd.results.record import read_record
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = (
@@ -61,58 +62,58 @@ def election_night(tmp_path_factory):
         out=out,
         timeout_s=120,
     )
-    return out, json.loads((out / "summary.json").read_text())
+    return out, read_record(out / "summary.json")
 
 
 @pytest.mark.load
 def test_pages_add_up_to_the_totals_and_name_the_first_to_fail(election_night):
-    out, summary = election_night
-    pages, totals = summary["pages"], summary["totals"]
-    assert {"home", "assets"} <= {page["name"] for page in pages}
-    assert not any(page["name"].endswith("(retry)") for page in pages)  # a retry counts as its page
-    assert sum(page["requests"] for page in pages) == totals["requests"]
-    assert sum(page["failures"] for page in pages) == totals["failures"]
-    assert sum(page["retries"] for page in pages) == totals["retries"] > 0
+    out, record = election_night
+    pages, totals = record.pages, record.totals
+    assert {"home", "assets"} <= {page.name for page in pages}
+    assert not any(page.name.endswith("(retry)") for page in pages)  # a retry counts as its page
+    assert sum(page.requests for page in pages) == totals.requests
+    assert sum(page.failures for page in pages) == totals.failures
+    assert sum(page.retries for page in pages) == totals.retries > 0
     for page in pages:
-        assert page["p50_ms"] <= page["p95_ms"] <= page["p99_ms"] <= page["max_ms"]
-    first = summary["first_failed_page"]
-    assert first["kind"] in KINDS
-    assert first["wall_s"] == min(page["first_failure"]["wall_s"] for page in pages if page["first_failure"])
-    assert first["wall_s"] <= summary["first_reset"]["wall_s"] + 0.01
+        assert page.p50_ms <= page.p95_ms <= page.p99_ms <= page.max_ms
+    first = record.first_failed_page
+    assert first.kind in KINDS
+    assert first.wall_s == min(page.first_failure.wall_s for page in pages if page.first_failure)
+    assert first.wall_s <= record.first_reset.wall_s + 0.01
     with (out / "pages.csv").open() as file:
         rows = {(row["method"], row["name"]): row for row in csv.DictReader(file)}
-    assert {(page["method"], page["name"]) for page in pages} == set(rows)
+    assert {(page.method, page.name) for page in pages} == set(rows)
     home = rows[("GET", "home")]
-    assert int(home["requests"]) == next(p["requests"] for p in pages if p["name"] == "home")
+    assert int(home["requests"]) == next(p.requests for p in pages if p.name == "home")
 
 
 @pytest.mark.load
 def test_capacity_points_follow_the_load_the_run_held(election_night):
-    _, summary = election_night
-    points = summary["capacity"]
+    _, record = election_night
+    points = record.capacity
     assert len(points) >= 10
-    assert max(p["real_users"] for p in points) == pytest.approx(
-        summary["totals"]["peak_achieved_real_users"], rel=0.05
+    assert max(p.real_users for p in points) == pytest.approx(
+        record.totals.peak_achieved_real_users, rel=0.05
     )
-    assert sum(p["seconds"] for p in points) <= summary["totals"]["duration_s"] + 1
-    assert all(p["p95_ms"] is None or p["p95_ms"] > 0 for p in points)
+    assert sum(p.seconds for p in points) <= record.totals.duration_s + 1
+    assert all(p.p95_ms is None or p.p95_ms > 0 for p in points)
 
 
 @pytest.mark.load
 def test_the_sites_us_share_at_the_peak_is_within_5_points_of_what_the_visitors_sent(election_night):
-    _, summary = election_night
-    site = summary["site"]
-    f2 = next(check for check in site["origin_checks"] if check["figure"] == "F2")  # "about half", at 23:00
-    assert f2["origin"] == "US" and f2["sessions"] >= 100
-    assert abs(f2["site_share"] - f2["sent_share"]) <= 0.05, f2
-    assert abs(f2["site_share"] - f2["scenario_share"]) <= 0.10, f2  # the mix lags on a 960x clock
-    figure = next(figure for figure in summary["scenario"]["figures"] if figure["id"] == "F2")
-    assert figure["run_equivalent"] == f2["site_share"]
+    _, record = election_night
+    site = record.site
+    f2 = next(check for check in site.origin_checks if check.figure == "F2")  # "about half", at 23:00
+    assert f2.origin == "US" and f2.sessions >= 100
+    assert abs(f2.site_share - f2.sent_share) <= 0.05, f2
+    assert abs(f2.site_share - f2.scenario_share) <= 0.10, f2  # the mix lags on a 960x clock
+    figure = next(figure for figure in record.scenario.figures if figure.id == "F2")
+    assert figure.run_equivalent == f2.site_share
     # The site saw the resets the visitors saw, and counted the sessions they began.
-    seen = summary["totals"]["failures_by_kind"]["connection_reset"]
-    assert site["resets"] == pytest.approx(seen, rel=0.05)
+    seen = record.totals.failures_by_kind["connection_reset"]
+    assert site.resets == pytest.approx(seen, rel=0.05)
     # Visitors of the scenario's "other" origin come from real countries the scenario does not name.
-    sent, counted = dict(site["sessions_sent_by_country"]), dict(site["sessions_by_country"])
+    sent, counted = dict(site.sessions_sent_by_country), dict(site.sessions_by_country)
     other = sent.pop("other", 0)
     for country, count in sent.items():
         assert counted.pop(country, 0) == pytest.approx(count, rel=0.05), country
@@ -132,23 +133,21 @@ def _chromium(*args: str, profile) -> subprocess.CompletedProcess[str]:
 @pytest.mark.load
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (Debian package chromium)")
 def test_the_report_in_chromium_shows_pages_capacity_retries_and_the_sites_view(election_night, tmp_path):
-    out, summary = election_night
+    out, record = election_night
     url = (out / "report.html").as_uri()
     dom = _chromium("--dump-dom", url, profile=tmp_path / "profile").stdout
 
     table = re.search(r'<table id="pages">(.*?)</table>', dom, re.S)
-    assert table and table.group(1).count("<tr>") == len(summary["pages"]) + 1
+    assert table and table.group(1).count("<tr>") == len(record.pages) + 1
     assert re.search(r'<figure id="chart-capacity"><svg', dom)
     retries = re.search(r"<td>retries</td><td>([\d,]+) \(", dom)
-    assert retries and int(retries.group(1).replace(",", "")) == summary["totals"]["retries"]
+    assert retries and int(retries.group(1).replace(",", "")) == record.totals.retries
     data = json.loads(re.search(r'id="flashcrowd-data">(.*?)</script>', dom, re.S).group(1))
     rps_chart = next(chart for chart in data["charts"] if chart["id"] == "rps")
-    assert sum(rps_chart["series"]["retries"]) == summary["totals"]["retries"]
+    assert sum(rps_chart["series"]["retries"]) == record.totals.retries
     f2 = re.search(r"<td>F2</td>(?:<td>[^<]*</td>){3}<td>([\d.]+)%</td>", dom)
     assert f2, "the F2 row shows this run's equivalent"
-    assert float(f2.group(1)) == pytest.approx(
-        100 * summary["site"]["origin_checks"][0]["site_share"], abs=0.06
-    )
+    assert float(f2.group(1)) == pytest.approx(100 * record.site.origin_checks[0].site_share, abs=0.06)
     assert '<div id="site-view">' in dom and re.search(r'<figure id="chart-site-shares"><svg', dom)
     shares = next(chart for chart in data["charts"] if chart["id"] == "site-shares")["series"]
     assert set(shares) == {"the site counted", "the visitors began", "the scenario's mix"}

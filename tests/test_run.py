@@ -16,6 +16,7 @@ from ports import closed_port
 
 from flashcrowd.launch.paths import SCENARIOS_DIR
 from flashcrowd.launch.runner import WEB_AUTOQUIT_S, run_child
+from flashcrowd.results.record import read_record
 
 
 def flashcrowd(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -31,10 +32,10 @@ def test_ci_smoke_runs_end_to_end_in_under_90_seconds(tmp_path):
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr
     assert elapsed < 90
-    summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["verdict"] == "passed"
-    assert summary["totals"]["requests"] > 300  # 20 visitors for ~30 s at ~1 s think time
-    assert summary["totals"]["peak_achieved_users"] == 20
+    record = read_record(tmp_path / "summary.json")
+    assert record.verdict == "passed"
+    assert record.totals.requests > 300  # 20 visitors for ~30 s at ~1 s think time
+    assert record.totals.peak_achieved_users == 20
     for name in ("timeline.csv", "report.html", "junit.xml", "locust.log"):
         assert (tmp_path / name).is_file(), name
     assert "No connection resets during ci-smoke" in result.stdout
@@ -57,7 +58,7 @@ def test_the_web_ui_shows_the_run_live_and_the_run_still_ends_by_itself(tmp_path
             run.wait(timeout=30)
     assert live["state"] == "running" and live["user_count"] > 0
     assert run.returncode == 0, stdout
-    assert json.loads((tmp_path / "summary.json").read_text())["verdict"] == "passed"
+    assert read_record(tmp_path / "summary.json").verdict == "passed"
 
 
 def _poll_web_ui(url: str, timeout_s: float) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
 import subprocess
 import sys
@@ -12,6 +11,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+
+from flashcrowd.results.record import read_record
 
 
 def wait_for_rows(timeline: Path, rows: int, timeout_s: float) -> None:
@@ -46,9 +47,9 @@ def test_sigterm_stops_locust_and_the_target_and_the_partial_run_is_reported(tmp
     assert stderr.rstrip().endswith("flashcrowd: terminated")
     assert f"what it measured so far is in {out}" in stderr
     # Locust wrote everything on the way out, and the verdict says the run is incomplete, not passed.
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["exit_code"] == 4 and summary["verdict"] == "generator_failure"
-    [gap] = summary["gaps"]
-    assert gap["reason"].startswith("SIGTERM ended the run at") and gap["start_wall_s"] < 30
-    assert summary["totals"]["requests"] > 0
+    record = read_record(out / "summary.json")
+    assert record.exit_code == 4 and record.verdict == "generator_failure"
+    [gap] = record.gaps
+    assert gap.reason.startswith("SIGTERM ended the run at") and gap.start_wall_s < 30
+    assert record.totals.requests > 0
     assert (out / "report.html").exists() and (out / "junit.xml").exists()

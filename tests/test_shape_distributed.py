@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import os
 import signal
 import subprocess
@@ -15,6 +14,7 @@ from loadgen_helpers import write_scenario
 from ports import free_port
 
 from flashcrowd.launch.paths import LOCUSTFILE
+from flashcrowd.results.record import read_record
 
 
 @pytest.fixture
@@ -64,9 +64,9 @@ def test_a_master_and_two_workers_follow_the_curve(target_factory, tmp_path, pro
     assert all(float(row["target_users"]) == 40 and int(row["achieved_users"]) == 40 for row in holding), (
         holding
     )
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["role"] == "master"
-    assert summary["totals"]["requests"] > 100  # both workers' requests reached the master
-    assert summary["totals"]["failures"] == 0
+    record = read_record(out / "summary.json")
+    assert record.role == "master"
+    assert record.totals.requests > 100  # both workers' requests reached the master
+    assert record.totals.failures == 0
     worker_lines = [Path(tmp_path / f"worker{i}.log").read_text() for i in (1, 2)]
     assert all("Traceback" not in text for text in worker_lines), worker_lines

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from recorder_helpers import feed, run_in_process, scenario, scripted_user, started_recorder
 
+from flashcrowd.results.record import read_record
 from flashcrowd.results.slo import SloVerdict, metric_value
 from flashcrowd.scenario.model import SLO
 from flashcrowd_common.errors import ExitCode
@@ -28,11 +27,11 @@ def test_a_collapse_at_the_end_breaches_a_window_that_the_totals_would_hide(tmp_
     recorder = fed_recorder(tmp_path, [ERROR_RATE], [healthy] * 30 + [collapsed] * 2)
 
     assert recorder.totals.failures["connection_reset"] / recorder.totals.requests < 0.2  # totals look fine
-    verdict = json.loads((tmp_path / "summary.json").read_text())["slos"][0]
-    assert verdict["breached"] is True
-    assert verdict["first_breach"]["wall_s"] == pytest.approx(recorder.rows[-1].wall_s, abs=1.01)
-    assert verdict["first_breach"]["value"] == pytest.approx(100 / 300)
-    assert verdict["worst"] == pytest.approx(200 / 300)
+    verdict = read_record(tmp_path / "summary.json").slos[0]
+    assert verdict.breached is True
+    assert verdict.first_breach.wall_s == pytest.approx(recorder.rows[-1].wall_s, abs=1.01)
+    assert verdict.first_breach.value == pytest.approx(100 / 300)
+    assert verdict.worst == pytest.approx(200 / 300)
     assert recorder.exit_code == ExitCode.SLO_BREACHED
 
 
@@ -63,8 +62,8 @@ def test_instant_resets_cannot_flatter_the_latency_of_successes(tmp_path):
     assert successes.breached is True and successes.worst == pytest.approx(300.0, rel=0.001)
     row = recorder.rows[-1]
     assert row.p95_ms == pytest.approx(1.0, rel=0.001) and row.p95_ok_ms == pytest.approx(300.0, rel=0.001)
-    totals = json.loads((tmp_path / "summary.json").read_text())["totals"]
-    assert totals["p95_ok_ms"] == pytest.approx(300.0, rel=0.001) and totals["p95_ms"] < 2
+    totals = read_record(tmp_path / "summary.json").totals
+    assert totals.p95_ok_ms == pytest.approx(300.0, rel=0.001) and totals.p95_ms < 2
 
 
 def test_a_window_with_no_success_has_no_latency_of_successes(tmp_path):
@@ -98,10 +97,10 @@ def test_stop_on_breach_ends_the_run_at_the_first_breach(tmp_path):
     curve = scenario([(0, 3)], 30.0, [no_resets])
     recorder = run_in_process(curve, tmp_path, scripted_user(resets_after_one_second), stop_on_breach=True)
 
-    summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["stopped_by"]["slo"] == "no resets"
-    assert summary["totals"]["duration_s"] < 8  # of 30
-    assert summary["exit_code"] == ExitCode.SLO_BREACHED
+    record = read_record(tmp_path / "summary.json")
+    assert record.stopped_by.slo == "no resets"
+    assert record.totals.duration_s < 8  # of 30
+    assert record.exit_code == ExitCode.SLO_BREACHED
     assert recorder.rows[-1].wall_s < 8
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
+from flashcrowd.results.record import read_record
 from flashcrowd_common.errors import ExitCode
 
 SMOKE_BUDGET_S = 60  # the whole gate, start-up included
@@ -35,12 +35,12 @@ def test_a_healthy_site_passes_within_a_minute(target_factory, tmp_path):
     result = smoke("--host", target.url, "--out", str(tmp_path))
 
     assert result.returncode == ExitCode.OK, result.stderr[-2000:]
-    summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["totals"]["requests"] > 300 and summary["first_reset"] is None
-    assert [slo["breached"] for slo in summary["slos"]] == [False, False, False]
+    record = read_record(tmp_path / "summary.json")
+    assert record.totals.requests > 300 and record.first_reset is None
+    assert [slo.breached for slo in record.slos] == [False, False, False]
     assert failed_cases(tmp_path / "junit.xml") == {}
     assert (tmp_path / "report.html").stat().st_size > 10_000
-    assert summary["totals"]["duration_s"] <= SMOKE_BUDGET_S - 10
+    assert record.totals.duration_s <= SMOKE_BUDGET_S - 10
 
 
 @pytest.mark.load
@@ -65,9 +65,9 @@ def test_an_overloaded_site_fails_with_the_slo_exit_code_and_a_junit_failure(tar
     assert "SLO breached: errors under 1 %" in result.stdout
     failures = failed_cases(tmp_path / "junit.xml")
     assert "errors under 1 %" in failures and "SLO errors under 1 % breached" in failures["errors under 1 %"]
-    summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["stopped_by"]["slo"] in failures
-    assert summary["totals"]["failures_by_kind"]["connection_reset"] > 0
+    record = read_record(tmp_path / "summary.json")
+    assert record.stopped_by.slo in failures
+    assert record.totals.failures_by_kind["connection_reset"] > 0
 
 
 def test_a_scenario_too_long_for_the_gate_is_refused_in_one_line():

@@ -8,7 +8,7 @@ from pathlib import Path
 from flashcrowd.cli.common import add_command
 from flashcrowd.compare import render, tolerance
 from flashcrowd.compare.figures import compare
-from flashcrowd.compare.inputs import load_summary
+from flashcrowd.compare.inputs import load_record
 from flashcrowd.compare.tolerance import Tolerances
 from flashcrowd_common.errors import ExitCode, UsageError
 
@@ -57,7 +57,7 @@ def compare_runs(
     junit: str | Path | None = None,
 ) -> int:
     """Print the comparison, write the files asked for; 1 if a figure regressed, else 0."""
-    figures = compare(load_summary(baseline), load_summary(current), tolerances)
+    figures = compare(load_record(baseline), load_record(current), tolerances)
     print(render.terminal(figures, str(baseline), str(current)))
     for flag, path, text in (
         ("--html", html, lambda: render.html_page(figures, str(baseline), str(current))),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 
 from flashcrowd import options
 from flashcrowd.cli.common import add_command
@@ -34,26 +35,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def print_outcome(outcome: RunOutcome) -> None:
     """Saturation, first failure and first reset, the verdict and where the files are, on stdout."""
-    summary = outcome.summary or {}
-    totals = summary.get("totals", {})
+    record = outcome.record
+    totals = record.totals
     print("\n".join(describe_break(outcome)))
     print(
-        f"{summary.get('verdict', 'no verdict')}: {totals.get('requests', 0):,} requests, "
-        f"{totals.get('failures', 0):,} failed ({_kinds(totals.get('failures_by_kind', {}))}), "
-        f"p95 {_ms(totals.get('p95_ms'))}, against {outcome.host}"
+        f"{record.verdict}: {totals.requests:,} requests, "
+        f"{totals.failures:,} failed ({_kinds(totals.failures_by_kind)}), "
+        f"p95 {_ms(totals.p95_ms)}, against {outcome.host}"
     )
-    for slo in summary.get("slos", []):
-        if slo.get("breached"):
+    for slo in record.slos:
+        if slo.breached:
             print(
-                f"SLO breached: {slo['name']} ({slo['metric']} {slo['op']} {slo['threshold']:g} over "
-                f"{slo['window_s']:g} s; worst {slo['worst']:.4g})"
+                f"SLO breached: {slo.name} ({slo.metric} {slo.op} {slo.threshold:g} over "
+                f"{slo.window_s:g} s; worst {slo.worst:.4g})"
             )
     print(
         f"Report: {outcome.report}  (summary.json, timeline.csv, pages.csv, junit.xml in {outcome.out_dir})"
     )
 
 
-def _kinds(by_kind: dict[str, int]) -> str:
+def _kinds(by_kind: Mapping[str, int]) -> str:
     return (
         ", ".join(f"{count:,} {kind}" for kind, count in sorted(by_kind.items(), key=lambda kv: -kv[1]))
         or "none"

@@ -10,7 +10,7 @@ from flashcrowd.cli.common import add_command
 from flashcrowd.cli.compare import compare_runs
 from flashcrowd.cli.run import print_outcome
 from flashcrowd.compare import tolerance
-from flashcrowd.compare.inputs import load_summary
+from flashcrowd.compare.inputs import load_record
 from flashcrowd.launch.paths import resolve_scenario
 from flashcrowd.launch.runner import execute, prepare_run
 from flashcrowd.scenario import load_scenario
@@ -74,13 +74,13 @@ def check_smoke_scenario(name_or_path: str) -> None:
 def run(args: argparse.Namespace) -> int:
     check_smoke_scenario(args.scenario)
     if args.baseline:
-        load_summary(args.baseline)  # a bad baseline is one line, before anything starts
+        load_record(args.baseline)  # a bad baseline is one line, before anything starts
     prepared = prepare_run(args)
     print(f"flashcrowd: smoke run of {args.scenario} ...", file=sys.stderr, flush=True)
     outcome = execute(prepared)
     print_outcome(outcome)
     print(f"JUnit: {outcome.out_dir / 'junit.xml'}")
-    if not args.baseline or outcome.summary is None:
+    if not args.baseline:
         return outcome.exit_code
     compared = compare_runs(  # also after a breach: the artifacts then say what else got worse
         args.baseline,

@@ -1,22 +1,27 @@
-"""Two summaries side by side, figure by figure, each judged against the tolerances.
+"""Two runs' records side by side, figure by figure, each judged against the tolerances.
 
 Figures: total and per-page p95 and error rate; throughput at equal load (the highest
-load both runs held, from each summary's ``capacity``); and the loads and moments of
-saturation, first failure and first resets, from the summary's ``break`` key when it
-has one (else the first reset alone). Loads are real-world users. A figure one run
-lacks is shown and not judged, except a break the baseline did not reach and the
-current run did: that is a regression.
+load both runs held, from each record's ``capacity``); and the loads and moments of
+saturation, first failure and first resets, from the record's break answer when it
+has one (else the first reset alone: a summary.json written before there was one). Loads
+are real-world users. A figure one run lacks is shown and not judged, except a break the
+baseline did not reach and the current run did: that is a regression.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from flashcrowd.compare.tolerance import Tolerances
+from flashcrowd.results.record import CapacityBin, Moment, PageStats, RunRecord
 
-BREAKS = (("saturation", "saturation"), ("first_failure", "first failure"), ("first_resets", "first resets"))
+BREAKS = ("saturation", "first failure", "first resets")
+# When each break came, beside its load: shown, not judged.
+BREAK_MOMENTS: tuple[tuple[str, str, Callable[[Moment], str | float]], ...] = (
+    ("real-world time", "time", lambda moment: moment.real_time),
+    ("s into the run", "s", lambda moment: moment.wall_s),
+)
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,8 @@ class Figure:
         return f"{(now - base) / base:+.0%}" if base else f"{now - base:+.4g}"
 
 
-def compare(baseline: dict[str, Any], current: dict[str, Any], tolerances: Tolerances) -> list[Figure]:
-    """Every comparable figure of the two summaries, judged."""
+def compare(baseline: RunRecord, current: RunRecord, tolerances: Tolerances) -> list[Figure]:
+    """Every comparable figure of the two runs, judged."""
     return [
         *_totals(baseline, current, tolerances),
         *_pages(baseline, current, tolerances),
@@ -89,24 +94,24 @@ def _rate(failures: int, requests: int) -> float | None:
     return failures / requests if requests else None
 
 
-def _totals(baseline: dict[str, Any], current: dict[str, Any], tol: Tolerances) -> list[Figure]:
-    base, now = baseline["totals"], current["totals"]
+def _totals(baseline: RunRecord, current: RunRecord, tol: Tolerances) -> list[Figure]:
+    base, now = baseline.totals, current.totals
     return [
-        _p95("total", "all requests p95", base["p95_ms"], now["p95_ms"], tol),
+        _p95("total", "all requests p95", base.p95_ms, now.p95_ms, tol),
         _error_rate(
             "total",
             "all requests",
-            _rate(base["failures"], base["requests"]),
-            _rate(now["failures"], now["requests"]),
+            _rate(base.failures, base.requests),
+            _rate(now.failures, now.requests),
             tol,
         ),
-        Figure("total", "retries", "", base.get("retries"), now.get("retries"), judged=False),
+        Figure("total", "retries", "", base.retries, now.retries, judged=False),
     ]
 
 
-def _pages(baseline: dict[str, Any], current: dict[str, Any], tol: Tolerances) -> list[Figure]:
-    def by_key(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        return {f"{page['method']} {page['name']}": page for page in summary.get("pages") or []}
+def _pages(baseline: RunRecord, current: RunRecord, tol: Tolerances) -> list[Figure]:
+    def by_key(record: RunRecord) -> dict[str, PageStats]:
+        return {f"{page.method} {page.name}": page for page in record.pages}
 
     base_pages, now_pages = by_key(baseline), by_key(current)
     figures = []
@@ -116,40 +121,40 @@ def _pages(baseline: dict[str, Any], current: dict[str, Any], tol: Tolerances) -
             missing = "baseline" if base is None else "current run"
             figures.append(Figure("page", f"{key}: not in the {missing}", "", None, None, judged=False))
             continue
-        if min(base["requests"], now["requests"]) < tol.min_page_requests:
+        if min(base.requests, now.requests) < tol.min_page_requests:
             figures.append(
                 Figure(
                     "page",
                     f"{key} p95 (too few requests to judge)",
                     "ms",
-                    base["p95_ms"],
-                    now["p95_ms"],
+                    base.p95_ms,
+                    now.p95_ms,
                     False,
                 )
             )
             continue
-        figures.append(_p95("page", f"{key} p95", base["p95_ms"], now["p95_ms"], tol))
+        figures.append(_p95("page", f"{key} p95", base.p95_ms, now.p95_ms, tol))
         figures.append(
             _error_rate(
                 "page",
                 key,
-                _rate(base["failures"], base["requests"]),
-                _rate(now["failures"], now["requests"]),
+                _rate(base.failures, base.requests),
+                _rate(now.failures, now.requests),
                 tol,
             )
         )
     return figures
 
 
-def _equal_load(baseline: dict[str, Any], current: dict[str, Any], tol: Tolerances) -> list[Figure]:
+def _equal_load(baseline: RunRecord, current: RunRecord, tol: Tolerances) -> list[Figure]:
     """Throughput at the highest load both runs held (each run's capacity point nearest to it)."""
-    base_points, now_points = baseline.get("capacity") or [], current.get("capacity") or []
+    base_points, now_points = baseline.capacity, current.capacity
     if not base_points or not now_points:
         return []
-    load = min(max(p["real_users"] for p in base_points), max(p["real_users"] for p in now_points))
+    load = min(max(p.real_users for p in base_points), max(p.real_users for p in now_points))
 
-    def nearest(points: list[dict[str, Any]]) -> dict[str, Any]:
-        return min(points, key=lambda p: (abs(p["real_users"] - load), -p["seconds"]))
+    def nearest(points: Sequence[CapacityBin]) -> CapacityBin:
+        return min(points, key=lambda p: (abs(p.real_users - load), -p.seconds))
 
     base, now = nearest(base_points), nearest(now_points)
     allowance = f"allowed -{tol.throughput_relative:.0%}"
@@ -158,55 +163,50 @@ def _equal_load(baseline: dict[str, Any], current: dict[str, Any], tol: Toleranc
             "load",
             f"throughput at {load:,.0f} users",
             "req/s",
-            base["rps"],
-            now["rps"],
+            base.rps,
+            now.rps,
             lambda b, n: n < b * (1 - tol.throughput_relative),
             allowance,
         ),
-        _p95("load", f"p95 at {load:,.0f} users", base["p95_ms"], now["p95_ms"], tol),
+        _p95("load", f"p95 at {load:,.0f} users", base.p95_ms, now.p95_ms, tol),
     ]
 
 
-def break_points(summary: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
-    """Saturation, first failure and first resets: from ``break`` when present, else the first reset only."""
-    found = summary.get("break")
-    if isinstance(found, dict):
-        return {key: found.get(key) for key, _ in BREAKS}
-    first = summary.get("first_reset")
-    return {"first_resets": first} if first else {"first_resets": None}
+def break_points(record: RunRecord) -> dict[str, Moment | None]:
+    """Saturation, first failure and first resets by label: from the break answer when the record has
+    one, else the first reset only."""
+    found = record.break_answer
+    if found is None:
+        return {"first resets": record.first_reset}
+    return dict(zip(BREAKS, (found.saturation, found.first_failure, found.first_resets), strict=True))
 
 
-def _breaks(baseline: dict[str, Any], current: dict[str, Any], tol: Tolerances) -> list[Figure]:
+def _breaks(baseline: RunRecord, current: RunRecord, tol: Tolerances) -> list[Figure]:
     base_points, now_points = break_points(baseline), break_points(current)
     figures = []
-    for key, label in BREAKS:
-        if key not in base_points and key not in now_points:
+    for label in BREAKS:
+        if label not in base_points and label not in now_points:
             continue
-        base, now = base_points.get(key), now_points.get(key)
+        base, now = base_points.get(label), now_points.get(label)
         figures.append(_break_load(label, base, now, tol))
-        for key_in_point, what, unit in (
-            ("real_time", "real-world time", "time"),
-            ("wall_s", "s into the run", "s"),
-        ):
+        for what, unit, of in BREAK_MOMENTS:
             figures.append(
                 Figure(
                     "break",
                     f"{label} at ({what})",
                     unit,
-                    base[key_in_point] if base else None,
-                    now[key_in_point] if now else None,
+                    of(base) if base else None,
+                    of(now) if now else None,
                     judged=False,
                 )
             )
     return figures
 
 
-def _break_load(
-    label: str, base: dict[str, Any] | None, now: dict[str, Any] | None, tol: Tolerances
-) -> Figure:
+def _break_load(label: str, base: Moment | None, now: Moment | None, tol: Tolerances) -> Figure:
     name = f"{label} load"
-    base_users = None if base is None else base["real_users"]
-    now_users = None if now is None else now["real_users"]
+    base_users = None if base is None else base.real_users
+    now_users = None if now is None else now.real_users
     if now_users is not None and base_users is None:
         why = "the baseline never reached it"
         return Figure("break", name, "users", "none", now_users, judged=True, regressed=True, why=why)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from html import escape
 
 from flashcrowd.compare.figures import Figure
-from flashcrowd.report.tables import html_table
+from flashcrowd.report.tables import Badge, Table
+from flashcrowd.report.templating import render
 
 
 def value_text(figure: Figure, value: float | str | None) -> str:
@@ -77,31 +77,23 @@ def terminal(figures: Sequence[Figure], baseline: str, current: str) -> str:
     )
 
 
-STYLE = """body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#222}
-table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.3rem .6rem;text-align:left}
-th{background:#f4f4f4}.bad{color:#d62728;font-weight:600}.ok{color:#2ca02c}.na{color:#888}"""
-
-
 def html_page(figures: Sequence[Figure], baseline: str, current: str) -> str:
     """One self-contained HTML page: the verdict and the table, regressions in red."""
 
-    def verdict(figure: Figure) -> str:
-        css = "bad" if figure.regressed else "ok" if figure.judged else "na"
-        return f'<span class="{css}">{escape(verdict_text(figure))}</span>'
+    def verdict(figure: Figure) -> Badge:
+        return Badge("bad" if figure.regressed else "ok" if figure.judged else "na", verdict_text(figure))
 
-    rows = [
+    rows = tuple(
         (f.name, value_text(f, f.baseline), value_text(f, f.current), f.change, verdict(f)) for f in figures
-    ]
-    table = html_table(("figure", "baseline", "current", "change", "verdict"), rows, raw_last=True)
-    css = "bad" if regressed(figures) else "ok"
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>flashcrowd compare</title><style>{STYLE}</style></head>
-<body><h1>flashcrowd compare</h1>
-<p>baseline: {escape(baseline)}<br>current: {escape(current)}</p>
-<p class="{css}" id="verdict">{escape(verdict_line(figures))}</p>
-{table}
-</body></html>
-"""
+    )
+    return render(
+        "compare.html",
+        baseline=baseline,
+        current=current,
+        verdict=verdict_line(figures),
+        verdict_css="bad" if regressed(figures) else "ok",
+        table=Table(("figure", "baseline", "current", "change", "verdict"), rows),
+    )
 
 
 def junit_xml(figures: Sequence[Figure]) -> str:

@@ -99,7 +99,8 @@ def _check_host(environment: Environment) -> None:
 
 def _set_up(environment: Environment) -> None:
     """Load the scenario for this process's visitors, set up the load model, record the run into --out."""
-    from flashcrowd.results.recorder import PROGRESS_EVERY_S, Recorder  # matplotlib: not to parse options
+    from flashcrowd.in_locust.recording import attach  # the recorder: not loaded only to parse options
+    from flashcrowd.results.recorder import PROGRESS_EVERY_S
 
     _check_host(environment)
     parsed = environment.parsed_options
@@ -114,7 +115,7 @@ def _set_up(environment: Environment) -> None:
         progress_every_s = PROGRESS_EVERY_S if model.progress else 0
         stop_on_breach = bool(parsed.stop_on_breach)
         made.append(
-            Recorder(
+            attach(
                 environment,
                 scenario,
                 out_dir,

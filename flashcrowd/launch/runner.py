@@ -31,6 +31,7 @@ from flashcrowd.in_locust import locust_options
 from flashcrowd.launch.paths import LOCUSTFILE, resolve_scenario
 from flashcrowd.launch.target_process import running_target
 from flashcrowd.options import WEB_PORT
+from flashcrowd.results.record import Moment, RunRecord, read_record
 from flashcrowd.scenario.model import Scenario
 from flashcrowd_common.errors import ExitCode, GeneratorError, TargetUnreachableError, Terminated, UsageError
 from flashcrowd_common.safety import check_target
@@ -41,11 +42,11 @@ WEB_AUTOQUIT_S = 10  # the web UI stays up this long after the curve ends, to re
 
 @dataclass
 class RunOutcome:
-    """How the run ended: exit code, where its files are, and summary.json (None if Locust wrote none)."""
+    """How the run ended: exit code, where its files are, and its record (from summary.json)."""
 
     exit_code: int
     out_dir: Path
-    summary: dict[str, Any] | None
+    record: RunRecord
     scenario: Scenario
     host: str
 
@@ -69,7 +70,7 @@ class PreparedRun:
 
 
 def run_scenario(args: argparse.Namespace) -> RunOutcome:
-    """Validate, start the target if needed, run Locust to the end of the curve, read summary.json."""
+    """Validate, start the target if needed, run Locust to the end of the curve, read its record."""
     return execute(prepare_run(args))
 
 
@@ -112,10 +113,15 @@ def launch(run: PreparedRun) -> tuple[int, str]:
 
 
 def execute(run: PreparedRun) -> RunOutcome:
-    """Start the target if needed, run Locust to the end of the curve and read its summary.json."""
+    """Start the target if needed, run Locust to the end of the curve and read the record it wrote;
+    GeneratorError if it wrote none."""
     exit_code, url = launch(run)
-    summary = read_summary(run.out_dir)
-    return RunOutcome(_final_code(exit_code, summary, run.out_dir), run.out_dir, summary, run.scenario, url)
+    record = written_record(run.out_dir)
+    if record is None:
+        raise GeneratorError(
+            f"Locust exited with code {exit_code} and wrote no summary.json; see {run.out_dir / 'locust.log'}"
+        )
+    return RunOutcome(_final_code(exit_code, record), run.out_dir, record, run.scenario, url)
 
 
 def checked_profile(profile: str) -> str:
@@ -270,54 +276,56 @@ def stop_process_group(child: subprocess.Popen[bytes]) -> None:
             continue
 
 
-def read_summary(out_dir: Path) -> dict[str, Any] | None:
-    return read_result(out_dir / "summary.json")
+def written_record(out_dir: Path) -> RunRecord | None:
+    """The record in the summary.json Locust wrote into ``out_dir``; None if it wrote none, or half of one."""
+    try:
+        return read_record(out_dir / "summary.json")
+    except (OSError, ValueError):
+        return None
 
 
 def read_result(path: Path) -> dict[str, Any] | None:
-    """A JSON document Locust wrote (summary.json, find-break.json); None if it wrote none, or half of one."""
+    """A JSON document Locust wrote (find-break.json); None if it wrote none, or half of one."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def _final_code(child_code: int, summary: dict[str, Any] | None, out_dir: Path) -> int:
-    """summary.json decides (0 passed, 1 SLO breached) unless the generator itself failed."""
-    if summary is None:
-        raise GeneratorError(
-            f"Locust exited with code {child_code} and wrote no summary.json; see {out_dir / 'locust.log'}"
-        )
+def _final_code(child_code: int, record: RunRecord) -> int:
+    """The record decides (0 passed, 1 SLO breached) unless the generator itself failed."""
     if child_code > int(ExitCode.SLO_BREACHED):
         return (
             child_code if child_code in {int(code) for code in ExitCode} else int(ExitCode.GENERATOR_FAILURE)
         )
-    return int(summary.get("exit_code", ExitCode.GENERATOR_FAILURE))
+    return record.exit_code
 
 
 def describe_break(outcome: RunOutcome) -> list[str]:
     """Three sentences an SRE can quote, on the scenario's clock: where the site saturated, where it
     first failed and how, and where connection resets began (or that it never did each)."""
-    moments = (outcome.summary or {}).get("break") or {}
+    answer = outcome.record.break_answer
     span = f"during {outcome.scenario.name} ({_span(outcome.scenario)})"
-    saturation, failure, resets = (moments.get(k) for k in ("saturation", "first_failure", "first_resets"))
+    saturation, failure, resets = (
+        (answer.saturation, answer.first_failure, answer.first_resets) if answer else (None, None, None)
+    )
     return [
         f"The site saturated at {_at(outcome, saturation)}: it served at most "
-        f"{saturation['max_served_rps']:,.1f} requests/s."
+        f"{saturation.max_served_rps:,.1f} requests/s."
         if saturation
         else f"The site did not saturate {span}: throughput rose with the load.",
-        f"It first failed at {_at(outcome, failure)}: {failure['kind']}."
+        f"It first failed at {_at(outcome, failure)}: {failure.kind}."
         if failure
         else f"It never failed {span} (no 3 s in a row with over 5 % of requests failed).",
         f"Connection resets began at {_at(outcome, resets)}." if resets else f"No connection resets {span}.",
     ]
 
 
-def _at(outcome: RunOutcome, point: dict[str, Any]) -> str:
+def _at(outcome: RunOutcome, point: Moment) -> str:
     """'21:38 Eastern on Tue 8 Nov 2016, at 80,400 real-world users (804 simulated)'."""
-    moment = datetime.fromisoformat(point["real_time"]).astimezone(outcome.scenario.clock.start.tzinfo)
+    moment = datetime.fromisoformat(point.real_time).astimezone(outcome.scenario.clock.start.tzinfo)
     when = f"{moment:%H:%M} {_zone_name(moment)} on {moment:%a} {moment.day} {moment:%b %Y}"
-    return f"{when}, at {point['real_users']:,.0f} real-world users ({point['sim_users']:,} simulated)"
+    return f"{when}, at {point.real_users:,.0f} real-world users ({point.sim_users:,} simulated)"
 
 
 def _span(scenario: Scenario) -> str:

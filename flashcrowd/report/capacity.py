@@ -2,9 +2,8 @@
 
 ``capacity_svg`` / ``write_capacity_png`` take plain points (load, throughput, p95) and
 optional marker loads, so a run's report and find-break's output draw the same chart.
-For a run, ``run_capacity_points`` bins the timeline's seconds by the users running
-then (real-world equivalents) and merges each bin's HDR histograms, so each point's p95
-is exact for the seconds it stands for.
+For a run, ``capacity_points`` and ``capacity_markers`` read them from its record (its
+``capacity``, binned by ``flashcrowd.results.capacity``).
 """
 
 from __future__ import annotations
@@ -16,12 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from flashcrowd.report.plotting import pyplot
-from flashcrowd.report.timeline import TimelineRow
-from flashcrowd.results import latency
+from flashcrowd.results.record import RunRecord
 
 plt = pyplot()
 
-MAX_POINTS = 30  # more distinct loads than this are binned into this many equal widths
 LOAD_LABEL = "concurrent users (real-world equivalent)"
 MARKER_COLOURS = {  # the p95 line is orange: a marker must not be
     "saturation": "#8c564b",
@@ -49,64 +46,28 @@ class LoadMarker:
     load: float
 
 
-def run_capacity_points(rows: Sequence[TimelineRow], histograms: Sequence[str]) -> list[dict[str, Any]]:
-    """The summary's ``capacity``: per load bin, its real-world users, rps, p95 and seconds.
+def capacity_points(record: RunRecord) -> list[CapacityPoint]:
+    """The chart's points from a run's ``capacity``: real-world users, rps, p95."""
+    return [CapacityPoint(point.real_users, point.rps, point.p95_ms) for point in record.capacity]
 
-    ``histograms`` are the rows' encoded histograms, aligned with the last rows (the recorder
-    keeps the last hour); seconds with no users running are left out.
-    """
-    paired = list(zip(rows[len(rows) - len(histograms) :], histograms, strict=True))
-    paired = [(row, blob) for row, blob in paired if row.achieved_users > 0]
-    if not paired:
-        return []
-    loads = sorted({row.achieved_real_users for row, _ in paired})
-    width = (loads[-1] / MAX_POINTS) if len(loads) > MAX_POINTS else 0.0
-    bins: dict[float, list[tuple[TimelineRow, str]]] = {}
-    for row, blob in paired:
-        key = round(row.achieved_real_users / width) if width else row.achieved_real_users
-        bins.setdefault(key, []).append((row, blob))
-    points = []
-    for _key, members in sorted(bins.items()):
-        seconds = len(members)
-        p95 = latency.percentiles_ms(latency.merge(blob for _, blob in members)).get(95.0)
-        points.append(
-            {
-                "real_users": round(sum(row.achieved_real_users for row, _ in members) / seconds, 1),
-                "users": round(sum(row.achieved_users for row, _ in members) / seconds, 1),
-                "rps": round(sum(row.rps for row, _ in members) / seconds, 3),
-                "p95_ms": None if p95 is None else round(p95, 3),
-                "seconds": seconds,
-            }
+
+def capacity_markers(record: RunRecord) -> list[LoadMarker]:
+    """Saturation, first failure and first resets from the break answer if the record has one; else
+    the knee, the first failure (unless it is the first reset) and the first reset, from the timeline."""
+    found = record.break_answer
+    if found is not None:
+        named = (
+            ("saturation", found.saturation),
+            ("first failure", found.first_failure),
+            ("first resets", found.first_resets),
         )
-    return points
-
-
-def points_from_summary(capacity: Sequence[dict[str, Any]]) -> list[CapacityPoint]:
-    """The chart's points from a summary's ``capacity``."""
-    return [CapacityPoint(p["real_users"], p["rps"], p["p95_ms"]) for p in capacity]
-
-
-def markers_from_summary(summary: dict[str, Any]) -> list[LoadMarker]:
-    """Saturation, first failure and first resets from ``break`` if present; else the knee, the first
-    failure (unless it is the first reset) and the first reset, from the timeline."""
-    found = summary.get("break")
-    if isinstance(found, dict):
-        names = (
-            ("saturation", "saturation"),
-            ("first_failure", "first failure"),
-            ("first_resets", "first resets"),
-        )
-        return [
-            LoadMarker(label, float(found[key]["real_users"]))
-            for key, label in names
-            if isinstance(found.get(key), dict) and found[key].get("real_users") is not None
-        ]
-    markers = [LoadMarker("knee", float(summary["knee"]["real_users"]))] if summary.get("knee") else []
-    failure, reset = summary.get("first_failed_page"), summary.get("first_reset")
-    if failure and "real_users" in failure and not (reset and abs(reset["wall_s"] - failure["wall_s"]) < 1):
-        markers.append(LoadMarker("first failure", float(failure["real_users"])))
+        return [LoadMarker(label, float(moment.real_users)) for label, moment in named if moment is not None]
+    markers = [LoadMarker("knee", float(record.knee.real_users))] if record.knee else []
+    failure, reset = record.first_failed_page, record.first_reset
+    if failure and not (reset and abs(reset.wall_s - failure.wall_s) < 1):
+        markers.append(LoadMarker("first failure", float(failure.real_users)))
     if reset:
-        markers.append(LoadMarker("first reset", float(reset["real_users"])))
+        markers.append(LoadMarker("first reset", float(reset.real_users)))
     return markers
 
 

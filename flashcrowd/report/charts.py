@@ -16,7 +16,7 @@ import matplotlib.dates as mdates
 
 from flashcrowd.in_locust.classify import KINDS
 from flashcrowd.report.plotting import pyplot
-from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.results.timeline import TimelineRow
 
 plt = pyplot()
 

@@ -1,24 +1,20 @@
-"""Write a finished run's files: summary.json first (the others read it), then the rest."""
+"""Write a finished run's files from its record: summary.json, junit.xml, pages.csv and report.html."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from flashcrowd.report.html import write_html
 from flashcrowd.report.junit import write_junit
 from flashcrowd.report.pages import write_pages_csv
-from flashcrowd.report.summary import build_summary, write_summary
-
-if TYPE_CHECKING:
-    from flashcrowd.results.recorder import Recorder
+from flashcrowd.results.record import RunRecord, write_record
 
 
-def write_outputs(recorder: Recorder) -> dict[str, object]:
-    """Write summary.json, junit.xml, pages.csv and report.html into the out dir; return the summary."""
-    recorder.out_dir.mkdir(parents=True, exist_ok=True)
-    summary = build_summary(recorder)
-    write_summary(summary, recorder.out_dir / "summary.json")
-    write_junit(summary, recorder.out_dir / "junit.xml")
-    write_pages_csv(summary["pages"], recorder.out_dir / "pages.csv")
-    write_html(summary, recorder.rows, recorder.out_dir / "report.html")
-    return summary
+def write_outputs(record: RunRecord, out_dir: Path) -> None:
+    """Every file of a finished run into ``out_dir`` (timeline.csv is there already: the recorder
+    appends to it as the run goes)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_record(record, out_dir / "summary.json")
+    write_junit(record, out_dir / "junit.xml")
+    write_pages_csv(record.pages, out_dir / "pages.csv")
+    write_html(record, out_dir / "report.html")

@@ -1,113 +1,158 @@
-"""The report's sections beyond the timeline charts: capacity against load, and the site's own view."""
+"""The report's tables, as data for ``templates/report.html``: key facts, pages, SLO verdicts,
+documented figures, failures by detail, gaps, versions and machine."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
-from flashcrowd.report.capacity import capacity_svg, markers_from_summary, points_from_summary
-from flashcrowd.report.charts import Chart, Series
-from flashcrowd.report.tables import html_table
-from flashcrowd.report.timeline import TimelineRow
-
-
-def capacity_section(summary: dict[str, Any]) -> str:
-    """The capacity chart (``id="chart-capacity"``), or a line saying why there is none."""
-    points = points_from_summary(summary.get("capacity") or [])
-    if not points:
-        return "<p>No second with users running: nothing to draw against load.</p>"
-    svg = capacity_svg(points, markers_from_summary(summary))
-    return f'<figure id="chart-capacity">{svg}</figure>'
+from flashcrowd.report.pages import pages_table
+from flashcrowd.report.tables import Badge, Table
+from flashcrowd.results.record import FailedPage, FigureRow, Gap, Moment, RunRecord, SloResult, Totals
 
 
-def site_share_chart(summary: dict[str, Any], rows: Sequence[TimelineRow]) -> Chart | None:
-    """One origin's share of new sessions over time (``site.share_timeline``), on the timeline's rows."""
-    site = summary.get("site") or {}
-    if not site.get("share_timeline"):
-        return None
-    by_wall_s = {entry["wall_s"]: entry for entry in site["share_timeline"]}
+@dataclass(frozen=True)
+class Sections:
+    """Each table of the report; one without rows is said in a line instead (by the template)."""
 
-    def series(key: str) -> list[float | None]:
-        values = [by_wall_s.get(row.wall_s, {}).get(key) for row in rows]
-        return [None if value is None else 100 * value for value in values]
+    facts: Table
+    pages: Table
+    slos: Table
+    figures: Table
+    details: Table
+    gaps: Table
+    versions: Table
 
-    return Chart(
-        "site-shares",
-        f"{site['share_origin']} share of new sessions over the last 5 s",
-        "% of sessions",
+
+def tables(record: RunRecord) -> Sections:
+    """The report's tables for a run's record."""
+    return Sections(
+        facts=key_facts(record),
+        pages=pages_table(record.pages),
+        slos=slo_table(record.slos),
+        figures=figure_table(record.scenario.figures),
+        details=Table(("detail", "count"), tuple(sorted(record.totals.failures_by_detail.items()))),
+        gaps=gap_table(record.gaps),
+        versions=versions_table(record),
+    )
+
+
+def key_facts(record: RunRecord) -> Table:
+    """First reset, knee, requests, failures, retries, the first page to fail, latency, peak users."""
+    totals = record.totals
+    failures = ", ".join(f"{k} {v}" for k, v in sorted(totals.failures_by_kind.items())) or "none"
+    latencies = (totals.p50_ms, totals.p95_ms, totals.p99_ms, totals.max_ms)
+    return Table(
+        ("", ""),
         (
-            Series("the site counted", series("site_share"), "#1f77b4"),
-            Series("the visitors began", series("sent_share"), "#ff7f0e", dashed=True),
-            Series("the scenario's mix", series("scenario_share"), "#7f7f7f", dashed=True),
+            ("first connection reset", _moment(record.first_reset)),
+            ("knee (latency starts to rise)", _moment(record.knee)),
+            ("requests", f"{totals.requests:,} in {totals.duration_s:.0f} s ({totals.rps:,.1f}/s)"),
+            ("failures", f"{totals.failures:,}: {failures}"),
+            ("retries", _retries(totals)),
+            ("first page to fail", _first_page(record.first_failed_page)),
+            ("latency p50 / p95 / p99 / max", " / ".join(_ms(value) for value in latencies)),
+            ("latency of successes p95 / p99", f"{_ms(totals.p95_ok_ms)} / {_ms(totals.p99_ok_ms)}"),
+            (
+                "peak achieved users",
+                f"{totals.peak_achieved_users} simulated (~{totals.peak_achieved_real_users:,.0f} real)",
+            ),
         ),
     )
 
 
-def site_section(summary: dict[str, Any], share_svg: str = "") -> str:
-    """What the bundled site recorded beside what the visitors sent (``id="site-view"``)."""
-    site = summary.get("site")
-    if not site:
-        return "<p>Not read: the target is not the bundled site, or it did not answer.</p>"
-    chart = f'<figure id="chart-site-shares">{share_svg}</figure>' if share_svg else ""
-    tables = f"{_sent_table(summary, site)}{_country_table(site)}{_origin_table(site)}"
-    return f'<div id="site-view">{tables}{chart}</div>'
-
-
-def _sent_table(summary: dict[str, Any], site: dict[str, Any]) -> str:
-    seen = summary["totals"]["failures_by_kind"]
-    return html_table(
-        ("", "the site sent", "the visitors saw"),
-        [
-            ("connection resets", f"{site['resets']:,}", f"{seen.get('connection_reset', 0):,}"),
-            ("5xx responses", f"{site['errors_5xx']:,}", f"{seen.get('http_5xx', 0):,}"),
-            ("requests", f"{site['requests']:,}", f"{summary['totals']['requests']:,}"),
-        ],
+def _moment(point: Moment | None) -> str:
+    if not point:
+        return "none"
+    return (
+        f"{point.wall_s:.1f} s into the run, real-world {point.real_time}, "
+        f"{point.sim_users} simulated users (~{point.real_users:,.0f} real)"
     )
 
 
-def _country_table(site: dict[str, Any]) -> str:
-    shares = site.get("session_share_by_country") or {}
-    sent = site.get("sessions_sent_by_country") or {}
-    rows = [
-        (
-            country,
-            f"{count:,}",
-            f"{shares.get(country, 0):.1%}",
-            f"{sent.get(country, 0):,}",
-            f"{site['requests_by_country'].get(country, 0):,}",
-        )
-        for country, count in (site.get("sessions_by_country") or {}).items()
-    ]
-    header = ("country", "sessions the site counted", "share", "sessions the visitors began", "requests")
-    return "<p>Sessions by country:</p>" + html_table(header, rows)
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f} ms"
 
 
-def _origin_table(site: dict[str, Any]) -> str:
-    rows = [
+def _retries(totals: Totals) -> str:
+    share = totals.retries / totals.requests if totals.requests else 0.0
+    return f"{totals.retries:,} ({share:.1%} of requests were a visitor's retry)"
+
+
+def _first_page(page: FailedPage | None) -> str:
+    if not page:
+        return "none failed"
+    return f"{page.method} {page.name}: {page.kind} at {page.wall_s:.1f} s ({page.real_time})"
+
+
+def versions_table(record: RunRecord) -> Table:
+    machine = record.machine
+    return Table(
+        ("", ""),
         (
-            check["figure"],
-            check["origin"],
-            f"{check['real_time']} (±{check['window_s']:g} s of the run)",
-            f"{check['sessions']:,}",
-            _share(check["site_share"]),
-            _share(check["sent_share"]),
-            _share(check["scenario_share"]),
-        )
-        for check in site.get("origin_checks", [])
-    ]
-    if not rows:
-        return ""
-    header = (
-        "figure",
-        "origin",
-        "moment",
-        "sessions",
-        "the site recorded",
-        "the visitors sent",
-        "scenario mix",
+            *record.versions.items(),
+            ("cpus", machine.cpus),
+            ("memory", f"{machine.memory_bytes / 2**30:.1f} GiB"),
+            ("platform", machine.platform),
+            ("locust role", record.role),
+        ),
     )
-    return "<p>Origin shares the scenario cites, at their moments:</p>" + html_table(header, rows)
 
 
-def _share(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
+def slo_table(slos: Sequence[SloResult]) -> Table:
+    """Each SLO's objective, window, worst value and verdict (held, or breached: when and how much)."""
+
+    def verdict(slo: SloResult) -> Badge:
+        breach = slo.first_breach
+        if breach is None:
+            return Badge("ok", "held")
+        return Badge("bad", "breached", f" at {breach.wall_s:.0f} s ({breach.real_time}): {breach.value:.4g}")
+
+    rows = tuple(
+        (
+            slo.name,
+            f"{slo.metric} {slo.op} {slo.threshold:g}",
+            f"{slo.window_s:g} s",
+            "-" if slo.worst is None else f"{slo.worst:.4g}",
+            verdict(slo),
+        )
+        for slo in slos
+    )
+    return Table(("SLO", "objective", "window", "worst", "verdict"), rows)
+
+
+def figure_table(figures: Sequence[FigureRow]) -> Table:
+    """Each documented figure beside the scenario's equivalent and this run's."""
+
+    def row(figure: FigureRow) -> tuple[str, ...]:
+        share = figure.measure.get("kind") == "origin_share"
+
+        def number(value: float | None) -> str:
+            return "-" if value is None else f"{value:.1%}" if share else f"{value:,.0f}"
+
+        documented = number(figure.documented)
+        if figure.documented_high is not None:
+            documented += f" to {number(figure.documented_high)}"
+        return (
+            figure.id,
+            figure.text + ("" if figure.modelled else " (checked, not modelled)"),
+            documented,
+            number(figure.scenario_equivalent),
+            number(figure.run_equivalent),
+            figure.source,
+        )
+
+    header = ("#", "figure", "documented", "scenario's equivalent", "this run's equivalent", "source")
+    return Table(header, tuple(row(figure) for figure in figures))
+
+
+def gap_table(gaps: Sequence[Gap]) -> Table:
+    rows = tuple(
+        (
+            f"{gap.start_wall_s:.1f} s",
+            "end of run" if gap.end_wall_s is None else f"{gap.end_wall_s:.1f} s",
+            gap.reason,
+        )
+        for gap in gaps
+    )
+    return Table(("from", "to", "reason"), rows)

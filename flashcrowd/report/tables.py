@@ -1,20 +1,27 @@
-"""HTML tables for the report and the comparison: escaped cells, optional header."""
+"""Tables as data for the HTML templates (``templates/tables.html`` renders them): text, escaped there."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from html import escape
+from dataclasses import dataclass
 
 
-def html_table(header: Sequence[str], rows: Sequence[Sequence[object]], raw_last: bool = False) -> str:
-    """An HTML table; cells are escaped, except the last column when ``raw_last`` (already HTML)."""
+@dataclass(frozen=True)
+class Badge:
+    """A cell that leads with a coloured word (held, breached, REGRESSED...), then plain text."""
 
-    def cell(i: int, value: object) -> str:
-        text = str(value)
-        return text if raw_last and i == len(header) - 1 else escape(text)
+    css: str  # the class that colours it: ok, bad, na
+    label: str
+    rest: str = ""
 
-    head = "" if not any(header) else "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"
-    body = "".join(
-        "<tr>" + "".join(f"<td>{cell(i, v)}</td>" for i, v in enumerate(row)) + "</tr>" for row in rows
-    )
-    return f"<table>{head}{body}</table>"
+
+Cell = str | int | float | None | Badge  # shown as Jinja shows it (None as None)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: a header row (none when every heading is empty), rows of cells, and a line said before it."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    id: str = ""
+    intro: str = ""

@@ -50,6 +50,20 @@ def percentiles_ms(histogram: HdrHistogram, percentiles: Iterable[float] = PERCE
     return {p: us / 1000.0 for p, us in values.items()}
 
 
+def percentile_fields(
+    histogram: HdrHistogram, ok_histogram: HdrHistogram | None = None
+) -> dict[str, float | None]:
+    """The percentile fields a timeline row, a window, the totals and a page share: ``p50_ms``,
+    ``p95_ms``, ``p99_ms`` of ``histogram`` and, given the successes' histogram, ``p95_ok_ms`` and
+    ``p99_ok_ms``; each None when nothing was recorded."""
+    quantiles = percentiles_ms(histogram)
+    fields = {"p50_ms": quantiles.get(50.0), "p95_ms": quantiles.get(95.0), "p99_ms": quantiles.get(99.0)}
+    if ok_histogram is not None:
+        ok_quantiles = percentiles_ms(ok_histogram)
+        fields |= {"p95_ok_ms": ok_quantiles.get(95.0), "p99_ok_ms": ok_quantiles.get(99.0)}
+    return fields
+
+
 def mean_ms(histogram: HdrHistogram) -> float | None:
     """The mean recorded latency in milliseconds, or None when empty."""
     return histogram.get_mean_value() / 1000.0 if histogram.get_total_count() else None

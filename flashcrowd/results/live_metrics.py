@@ -16,7 +16,7 @@ from gevent.pywsgi import WSGIServer
 from prometheus_client import CollectorRegistry, Counter, Gauge, make_wsgi_app
 
 from flashcrowd.in_locust.classify import KINDS
-from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.results.timeline import TimelineRow
 
 logger = logging.getLogger(__name__)
 

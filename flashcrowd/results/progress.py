@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.results.timeline import TimelineRow
 
 if TYPE_CHECKING:
-    from flashcrowd.results.recorder import WindowStats
+    from flashcrowd.results.window import WindowStats
 
 
 def progress_line(row: TimelineRow, recent: WindowStats, left_s: float) -> str:

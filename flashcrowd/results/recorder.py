@@ -1,13 +1,13 @@
 """The recorder: what a run measured, a second at a time, merged from every worker.
 
-``attach(environment, scenario, out_dir)`` on ``events.init`` of every Locust
-process. A worker only tallies its requests per epoch second (HDR histogram,
-failures by kind, retries), per page (run totals, ``flashcrowd.results.pages``) and the
-sessions its visitors began (``flashcrowd.results.sessions_sent``), and ships them with
-each report to the master. The local runner or the master merges the tallies,
-appends one timeline row a second to ``timeline.csv``, judges the scenario's SLOs
-over sliding windows, prints a progress line, and at ``quitting`` writes
-summary.json, junit.xml, pages.csv and report.html.
+Made on ``events.init`` of every Locust process (``flashcrowd.in_locust.recording.attach``).
+A worker only tallies its requests per epoch second (``flashcrowd.results.tally``), per page
+(run totals, ``flashcrowd.results.pages``) and the sessions its visitors began
+(``flashcrowd.results.sessions_sent``), and ships them with each report to the master. The
+local runner or the master merges the tallies, appends one timeline row a second to
+``timeline.csv``, judges the scenario's SLOs over sliding windows (``flashcrowd.results.slo``),
+prints a progress line, and at ``quitting`` finishes: ``on_finish`` then builds the run's
+record from it (``flashcrowd.results.build``) and writes the files.
 """
 
 from __future__ import annotations
@@ -16,25 +16,28 @@ import logging
 import math
 import sys
 import time
-from collections import Counter, deque
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gevent
-from hdrh.histogram import HdrHistogram
 from locust.env import Environment
 from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 
-from flashcrowd.in_locust.classify import failure_detail, failure_kind
 from flashcrowd.in_locust.locust_options import CONTEXT_ATTRIBUTE
-from flashcrowd.report.timeline import TimelineCsv, TimelineRow
 from flashcrowd.results import latency
 from flashcrowd.results.pages import PageTallies
 from flashcrowd.results.progress import progress_line
+from flashcrowd.results.record import Gap, StoppedBy
 from flashcrowd.results.sessions_sent import SessionsSent
-from flashcrowd.results.slo import SloVerdict
+from flashcrowd.results.slo import SloJudge, SloVerdict
+from flashcrowd.results.tally import SecondTally
+from flashcrowd.results.timeline import TimelineCsv, TimelineRow
+from flashcrowd.results.verdict import run_exit_code
+
+# find-break's step shape imports WindowStats from here.
+from flashcrowd.results.window import WindowedTimeline, WindowStats
 from flashcrowd.scenario.model import Scenario
 from flashcrowd_common.errors import ExitCode
 
@@ -55,133 +58,7 @@ SESSIONS_KEY = "flashcrowd_sessions"  # the sessions visitors started, by origin
 # worker has sent the report that holds that second.
 LOCAL_LAG_S = 0
 MASTER_LAG_S = math.ceil(WORKER_REPORT_INTERVAL) + 2
-RETAIN_S = 3600  # per-second histograms kept for sliding windows
 PROGRESS_EVERY_S = 5
-
-
-@dataclass
-class SecondTally:
-    """Requests that ended within one epoch second on one or more processes."""
-
-    requests: int = 0
-    started: int = 0  # requests sent in this second (by start, where the others count by end)
-    carried_over: int = 0  # ended here but started before ``Recorder.counts_from``: not counted
-    failures: Counter[str] = field(default_factory=Counter)  # by kind
-    details: Counter[str] = field(default_factory=Counter)  # by detail (http_503, broken_pipe...)
-    retries: int = 0
-    first_reset: float | None = None  # epoch seconds of the earliest connection reset
-    histogram: HdrHistogram = field(default_factory=latency.new_histogram)
-    # Successes only: when a site resets most requests at once, those instant failures pull the
-    # percentiles of all requests down; the responses people did get show the site's real delay.
-    ok_histogram: HdrHistogram = field(default_factory=latency.new_histogram)
-
-    def add(self, latency_ms: float, exception: BaseException | str | None, retry: bool, at: float) -> None:
-        self.requests += 1
-        latency.record_ms(self.histogram, latency_ms)
-        self.retries += retry
-        if exception is None:
-            latency.record_ms(self.ok_histogram, latency_ms)
-            return
-        kind = failure_kind(exception)
-        self.failures[kind] += 1
-        self.details[failure_detail(exception)] += 1
-        if kind == "connection_reset":
-            self._note_reset(at)
-
-    def merge(self, other: SecondTally) -> None:
-        self.requests += other.requests
-        self.started += other.started
-        self.carried_over += other.carried_over
-        self.failures.update(other.failures)
-        self.details.update(other.details)
-        self.retries += other.retries
-        if other.first_reset is not None:
-            self._note_reset(other.first_reset)
-        self.histogram.add(other.histogram)
-        self.ok_histogram.add(other.ok_histogram)
-
-    def _note_reset(self, at: float) -> None:
-        self.first_reset = at if self.first_reset is None else min(self.first_reset, at)
-
-    def to_wire(self) -> dict[str, Any]:
-        """A msgpack-friendly form for a worker's report."""
-        return {
-            "requests": self.requests,
-            "started": self.started,
-            "carried_over": self.carried_over,
-            "failures": dict(self.failures),
-            "details": dict(self.details),
-            "retries": self.retries,
-            "first_reset": self.first_reset,
-            "histogram": latency.encode(self.histogram),
-            "ok_histogram": latency.encode(self.ok_histogram),
-        }
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> SecondTally:
-        return cls(
-            requests=int(data["requests"]),
-            started=int(data["started"]),
-            carried_over=int(data["carried_over"]),
-            failures=Counter(data["failures"]),
-            details=Counter(data["details"]),
-            retries=int(data["retries"]),
-            first_reset=data["first_reset"],
-            histogram=latency.merge([data["histogram"]]),
-            ok_histogram=latency.merge([data["ok_histogram"]]),
-        )
-
-
-@dataclass(frozen=True)
-class WindowStats:
-    """The last ``seconds`` of the timeline, merged: what find-break and the SLOs judge.
-
-    Users are means over the window, in simulated users. Latencies are None when no request ended;
-    the ``*_ok_ms`` ones, of successful requests only, when none succeeded.
-    """
-
-    start_wall_s: float
-    end_wall_s: float
-    seconds: int
-    requests: int
-    started: int  # requests sent in the window, whenever they ended
-    carried_over: int  # ended in the window, started before ``Recorder.counts_from``: not in ``requests``
-    failures: dict[str, int]
-    retries: int
-    p50_ms: float | None
-    p95_ms: float | None
-    p99_ms: float | None
-    p95_ok_ms: float | None
-    p99_ok_ms: float | None
-    max_ms: float | None
-    mean_ms: float | None
-    target_users: float
-    achieved_users: float
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-    @property
-    def resets(self) -> int:
-        return self.failures.get("connection_reset", 0)
-
-    @property
-    def error_rate(self) -> float | None:
-        return sum(self.failures.values()) / self.requests if self.requests else None
-
-    @property
-    def reset_rate(self) -> float | None:
-        return self.resets / self.requests if self.requests else None
-
-
-@dataclass
-class Gap:
-    """A stretch of the run whose measurements are incomplete (a worker went missing...)."""
-
-    start_wall_s: float
-    end_wall_s: float | None
-    reason: str
 
 
 class Recorder:
@@ -195,12 +72,14 @@ class Recorder:
         *,
         stop_on_breach: bool = False,
         progress_every_s: float = PROGRESS_EVERY_S,
+        on_finish: Callable[[Recorder], None] | None = None,
     ) -> None:
         self.environment = environment
         self.scenario = scenario
         self.out_dir = Path(out_dir)
         self.stop_on_breach = stop_on_breach
         self.progress_every_s = progress_every_s
+        self.on_finish = on_finish  # once the run has finished: write its files from its record
         runner = environment.runner
         self.role = (
             "worker"
@@ -210,22 +89,20 @@ class Recorder:
             else "local"
         )
         self.lag_s = MASTER_LAG_S if self.role == "master" else LOCAL_LAG_S
-        self.rows: list[TimelineRow] = []
+        self.timeline = WindowedTimeline()
         self.totals = SecondTally()
         self.pages = PageTallies()  # run totals per page
         self.sessions_sent = SessionsSent()  # by origin and epoch second
-        self.verdicts = [SloVerdict(slo) for slo in scenario.slos]
+        self.slos = SloJudge(scenario.slos)
         self.gaps: list[Gap] = []
         self.late_requests = 0  # reached the master after their second's row was written
-        self.stopped_by: dict[str, object] | None = None  # the breach that stopped the run early
+        self.stopped_by: StoppedBy | None = None  # the breach that stopped the run early
         self.site_url: str | None = None  # the bundled target, whose analytics are read at the end
         self.live: LiveMetrics | None = None  # Prometheus figures, updated with every row
         self.started_at: float | None = None  # epoch seconds at which the shape's clock started
         self.counts_from: float | None = None  # requests started before this epoch second are not counted
         self.finished = False
         self._pending: dict[int, SecondTally] = {}
-        self._histograms: deque[str] = deque(maxlen=RETAIN_S)  # encoded, aligned with the last rows
-        self._ok_histograms: deque[str] = deque(maxlen=RETAIN_S)  # the same, successes only
         self._users: dict[int, tuple[float, int]] = {}
         self._last_users: tuple[float, int] = (0.0, 0)
         self._next_second: int | None = None
@@ -379,8 +256,6 @@ class Recorder:
         end = max(second, min(second + 1, time.time())) if self.finished else second + 1
         wall_s = round(end - self.started_at, 3)
         scale = self.scenario.scale or 1.0
-        quantiles = latency.percentiles_ms(tally.histogram)
-        ok_quantiles = latency.percentiles_ms(tally.ok_histogram)
         row = TimelineRow(
             wall_s=wall_s,
             real_time=self.real_time(wall_s),
@@ -393,15 +268,9 @@ class Recorder:
             carried_over=tally.carried_over,
             failures=dict(tally.failures),
             retries=tally.retries,
-            p50_ms=quantiles.get(50.0),
-            p95_ms=quantiles.get(95.0),
-            p99_ms=quantiles.get(99.0),
-            p95_ok_ms=ok_quantiles.get(95.0),
-            p99_ok_ms=ok_quantiles.get(99.0),
+            **latency.percentile_fields(tally.histogram, tally.ok_histogram),
         )
-        self.rows.append(row)
-        self._histograms.append(latency.encode(tally.histogram))
-        self._ok_histograms.append(latency.encode(tally.ok_histogram))
+        self.timeline.append(row, latency.encode(tally.histogram), latency.encode(tally.ok_histogram))
         self.totals.merge(tally)
         self._csv.append(row)
         if self.live is not None:
@@ -421,54 +290,33 @@ class Recorder:
 
     # -- what others ask ------------------------------------------------------------------------
 
+    @property
+    def rows(self) -> list[TimelineRow]:
+        """The timeline so far, a row a second."""
+        return self.timeline.rows
+
+    @property
+    def verdicts(self) -> list[SloVerdict]:
+        """Each of the scenario's SLOs as judged so far."""
+        return self.slos.verdicts
+
     def window(self, seconds: float) -> WindowStats:
         """The last ``seconds`` of the timeline merged (fewer if the run is younger).
 
         The timeline trails the clock by ``lag_s`` seconds (a master waits for its workers' reports).
         """
-        count = min(max(1, math.ceil(seconds)), len(self.rows), len(self._histograms))
-        rows = self.rows[len(self.rows) - count :]
-        merged = latency.merge(list(self._histograms)[len(self._histograms) - count :])
-        quantiles = latency.percentiles_ms(merged)
-        ok_quantiles = latency.percentiles_ms(latency.merge(list(self._ok_histograms)[-count:]))
-        failures: Counter[str] = Counter()
-        for row in rows:
-            failures.update(row.failures)
-        return WindowStats(
-            start_wall_s=rows[0].wall_s - 1 if rows else 0.0,
-            end_wall_s=rows[-1].wall_s if rows else 0.0,
-            seconds=count,
-            requests=sum(row.requests for row in rows),
-            started=sum(row.started for row in rows),
-            carried_over=sum(row.carried_over for row in rows),
-            failures=dict(failures),
-            retries=sum(row.retries for row in rows),
-            p50_ms=quantiles.get(50.0),
-            p95_ms=quantiles.get(95.0),
-            p99_ms=quantiles.get(99.0),
-            p95_ok_ms=ok_quantiles.get(95.0),
-            p99_ok_ms=ok_quantiles.get(99.0),
-            max_ms=latency.max_ms(merged),
-            mean_ms=latency.mean_ms(merged),
-            target_users=sum(row.target_users for row in rows) / count if count else 0.0,
-            achieved_users=sum(row.achieved_users for row in rows) / count if count else 0.0,
-        )
-
-    @property
-    def row_histograms(self) -> list[str]:
-        """The encoded histograms of the last rows (up to ``RETAIN_S``), aligned with ``rows``' end."""
-        return list(self._histograms)
+        return self.timeline.window(seconds)
 
     def mark_gap(self, start_wall_s: float, end_wall_s: float | None, reason: str) -> None:
         """Note a stretch whose measurements are incomplete; ``end_wall_s`` None while it lasts.
 
         Calling again with the same start and reason closes (or updates) that gap.
         """
-        for gap in self.gaps:
+        for index, gap in enumerate(self.gaps):
             if gap.start_wall_s == start_wall_s and gap.reason == reason:
-                gap.end_wall_s = end_wall_s
+                self.gaps[index] = replace(gap, end_wall_s=end_wall_s)
                 return
-        self.gaps.append(Gap(start_wall_s, end_wall_s, reason))
+        self.gaps.append(Gap(start_wall_s=start_wall_s, end_wall_s=end_wall_s, reason=reason))
 
     def end_early(self, reason: str) -> None:
         """The run is ending before its curve does: what is left of the curve is a gap, not a pass."""
@@ -484,42 +332,26 @@ class Recorder:
 
     @property
     def exit_code(self) -> ExitCode:
-        """Passed, SLO breached, incomplete (a gap), or - when nothing got through at all - why not.
-
-        No request ended: the generator failed if no visitor ran or visitors crashed,
-        else the site never answered. Every request refused: the site is unreachable.
-        """
-        if self.totals.requests == 0:
-            visitors_ran = any(row.achieved_users for row in self.rows)
-            crashed = bool(self.environment.runner.exceptions)
-            return ExitCode.TARGET_UNREACHABLE if visitors_ran and not crashed else ExitCode.GENERATOR_FAILURE
-        if self.totals.failures.get("connection_refused", 0) == self.totals.requests:
-            return ExitCode.TARGET_UNREACHABLE
-        if self.gaps:  # a worker went missing: the figures are incomplete, whatever they say
-            return ExitCode.GENERATOR_FAILURE
-        if any(verdict.breached for verdict in self.verdicts):
-            return ExitCode.SLO_BREACHED
-        return ExitCode.OK
+        """Passed, SLO breached, incomplete (a gap), or - when nothing got through at all - why not."""
+        return run_exit_code(
+            self.totals,
+            self.rows,
+            gaps=bool(self.gaps),
+            breached=any(verdict.breached for verdict in self.verdicts),
+            crashed=bool(self.environment.runner.exceptions),
+        )
 
     # -- SLOs and progress --------------------------------------------------------------------
 
     def _judge_slos(self, row: TimelineRow, final: bool = False) -> None:
-        """Live: judge the SLOs whose window is full. Final: judge over the whole run those never judged."""
-        windows: dict[int, WindowStats] = {}
-        for verdict in self.verdicts:
-            span = math.ceil(verdict.slo.window_s)
-            if (len(self.rows) >= span) == final:
-                continue
-            if span not in windows:
-                windows[span] = self.window(span)
-            stats = windows[span]
-            if verdict.judge(stats, row.wall_s, row.real_time) and self.stop_on_breach:
+        for verdict in self.slos.judge(row, self.timeline, final=final):
+            if self.stop_on_breach:
                 self._stop_for(verdict, row)
 
     def _stop_for(self, verdict: SloVerdict, row: TimelineRow) -> None:
         if self.stopped_by is not None or self.finished:
             return
-        self.stopped_by = {"slo": verdict.slo.name, "wall_s": row.wall_s, "real_time": row.real_time}
+        self.stopped_by = StoppedBy(slo=verdict.slo.name, wall_s=row.wall_s, real_time=row.real_time)
         logger.warning(
             "SLO %s breached at %.0f s; stopping the run (stop on breach)", verdict.slo.name, row.wall_s
         )
@@ -538,7 +370,8 @@ class Recorder:
         environment.process_exit_code = int(self.exit_code)
 
     def finish(self) -> None:
-        """Write out the remaining seconds and every output file; safe to call more than once."""
+        """Write out the remaining seconds, judge the SLOs a last time, then hand over to ``on_finish``;
+        safe to call more than once."""
         if self.finished:
             return
         self.finished = True
@@ -550,13 +383,5 @@ class Recorder:
                 self._judge_slos(self.rows[-1], final=True)
         if self._csv is not None:
             self._csv.close()
-        from flashcrowd.report.outputs import write_outputs  # matplotlib is heavy: load it only here
-
-        write_outputs(self)
-
-
-def attach(
-    environment: Environment, scenario: Scenario, out_dir: Path, *, stop_on_breach: bool = False
-) -> Recorder:
-    """Start recording this Locust process's run into ``out_dir`` (call it on ``events.init``)."""
-    return Recorder(environment, scenario, out_dir, stop_on_breach=stop_on_breach)
+        if self.on_finish is not None:
+            self.on_finish(self)

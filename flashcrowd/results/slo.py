@@ -10,14 +10,15 @@ rps SLOs still see it).
 
 from __future__ import annotations
 
+import math
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from flashcrowd.results.record import Breach, SloResult
+from flashcrowd.results.timeline import TimelineRow
+from flashcrowd.results.window import WindowedTimeline, WindowStats
 from flashcrowd.scenario.model import SLO
-
-if TYPE_CHECKING:
-    from flashcrowd.results.recorder import WindowStats
 
 METRICS = (
     "p50_ms",
@@ -47,13 +48,6 @@ def holds(slo: SLO, value: float) -> bool:
 
 
 @dataclass
-class Breach:
-    wall_s: float
-    real_time: str
-    value: float
-
-
-@dataclass
 class SloVerdict:
     """One SLO's standing so far: its worst window, and when it was first breached."""
 
@@ -77,25 +71,47 @@ class SloVerdict:
             self.worst, self.worst_wall_s = value, wall_s
         if holds(self.slo, value) or self.breached:
             return False
-        self.first_breach = Breach(wall_s, real_time, value)
+        self.first_breach = Breach(wall_s=wall_s, real_time=real_time, value=value)
         return True
 
-    def as_dict(self) -> dict[str, object]:
-        """The summary.json entry: the SLO, its worst value and its first breach (or null)."""
-        return {
-            "name": self.slo.name,
-            "metric": self.slo.metric,
-            "op": self.slo.op,
-            "threshold": self.slo.threshold,
-            "window_s": self.slo.window_s,
-            "worst": self.worst,
-            "worst_wall_s": self.worst_wall_s,
-            "windows_judged": self.windows_judged,
-            "breached": self.breached,
-            "first_breach": None if self.first_breach is None else vars(self.first_breach),
-        }
+    def result(self) -> SloResult:
+        """The record's entry: the SLO, its worst value and its first breach (or None)."""
+        return SloResult(
+            name=self.slo.name,
+            metric=self.slo.metric,
+            op=self.slo.op,
+            threshold=self.slo.threshold,
+            window_s=self.slo.window_s,
+            worst=self.worst,
+            worst_wall_s=self.worst_wall_s,
+            windows_judged=self.windows_judged,
+            breached=self.breached,
+            first_breach=self.first_breach,
+        )
 
 
 def is_worse(slo: SLO, value: float, than: float) -> bool:
     """True when ``value`` is further from meeting the SLO than ``than`` (higher for <=, lower for >=)."""
     return value < than if slo.op == ">=" else value > than
+
+
+class SloJudge:
+    """A run's SLOs, each judged over its sliding window as the timeline grows (see the module docstring)."""
+
+    def __init__(self, slos: Sequence[SLO]) -> None:
+        self.verdicts = [SloVerdict(slo) for slo in slos]
+
+    def judge(self, row: TimelineRow, timeline: WindowedTimeline, *, final: bool = False) -> list[SloVerdict]:
+        """After ``row``: live, judge the SLOs whose window the run has filled; final, judge over the whole
+        run those never judged. The verdicts first breached now, for a run that stops on a breach."""
+        windows: dict[int, WindowStats] = {}  # SLOs with the same window share its merge
+        breached = []
+        for verdict in self.verdicts:
+            span = math.ceil(verdict.slo.window_s)
+            if (len(timeline.rows) >= span) == final:
+                continue
+            if span not in windows:
+                windows[span] = timeline.window(span)
+            if verdict.judge(windows[span], row.wall_s, row.real_time):
+                breached.append(verdict)
+        return breached

@@ -7,40 +7,35 @@ users then divided by the scale (times the scenario's origin share for a figure
 about one origin). Sessions and requests over a day are beyond a compressed
 run's reach, so they are left empty rather than guessed. For an origin share, the
 run's equivalent is the share of sessions the bundled site itself recorded around
-that moment (``flashcrowd.report.site``), when the run read the site's analytics.
+that moment (``flashcrowd.results.site``), when the run read the site's analytics.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import asdict
 
-from flashcrowd.report.site import site_share_of
-from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.results.record import FigureRow, SiteView
+from flashcrowd.results.site import site_share_of
+from flashcrowd.results.timeline import TimelineRow
 from flashcrowd.scenario.figures import equivalent
 from flashcrowd.scenario.model import Figure, Scenario
 
 
 def figure_rows(
-    scenario: Scenario, rows: Sequence[TimelineRow], site: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """One entry per documented figure: id, source, text, documented, scenario and run equivalents."""
-    return [
-        {
-            "id": figure.id,
-            "source": figure.source,
-            "text": figure.text,
-            "measure": figure.measure,
-            "documented": figure.documented,
-            "documented_high": figure.documented_high,
-            "modelled": figure.modelled,  # False: cited only to check the scenario does not contradict it
-            "scenario_equivalent": equivalent(scenario, figure),
-            "run_equivalent": site_share_of(site, figure.id)
+    scenario: Scenario, rows: Sequence[TimelineRow], site: SiteView | None = None
+) -> tuple[FigureRow, ...]:
+    """One per documented figure: id, source, text, documented, scenario and run equivalents."""
+    return tuple(
+        FigureRow(
+            **asdict(figure),  # as the scenario documents it
+            scenario_equivalent=equivalent(scenario, figure),
+            run_equivalent=site_share_of(site, figure.id)
             if figure.measure.get("kind") == "origin_share"
             else _run_equivalent(scenario, figure, rows),
-        }
+        )
         for figure in scenario.figures
-    ]
+    )
 
 
 def _run_equivalent(scenario: Scenario, figure: Figure, rows: Sequence[TimelineRow]) -> float | None:

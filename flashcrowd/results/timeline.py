@@ -1,8 +1,9 @@
-"""One row of the timeline a second, and the CSV file it is appended to as the run goes."""
+"""One row of the timeline a second, the CSV file it goes to as the run goes, and the row of a moment."""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +31,7 @@ COLUMNS = (
 )
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class TimelineRow:
     """What happened in one second of the run; ``wall_s`` is the end of that second.
 
@@ -91,6 +92,11 @@ class TimelineRow:
 
 def _ms(value: float | None) -> float | str:
     return "" if value is None else round(value, 3)
+
+
+def row_at(rows: Sequence[TimelineRow], wall_s: float) -> TimelineRow | None:
+    """The row of the second containing ``wall_s`` (rows end at their ``wall_s``), else the last row."""
+    return next((row for row in rows if row.wall_s >= wall_s), rows[-1] if rows else None)
 
 
 class TimelineCsv:

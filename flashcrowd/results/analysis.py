@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flashcrowd.in_locust.classify import SITE_FAILURES
-from flashcrowd.report.timeline import TimelineRow
+from flashcrowd.results.record import Tracking
+from flashcrowd.results.timeline import TimelineRow
 
 BASELINE_ROWS = 5
 MIN_REQUESTS = 5
@@ -56,7 +57,7 @@ def find_knee(rows: Sequence[TimelineRow]) -> TimelineRow | None:
     return None
 
 
-def tracking_error(rows: Sequence[TimelineRow], curve_end_s: float) -> dict[str, float | int | None]:
+def tracking_error(rows: Sequence[TimelineRow], curve_end_s: float) -> Tracking:
     """Max and mean gap between target and achieved users once ramps settle (simulated users).
 
     Seconds after ``curve_end_s`` (the scenario's wall duration, when the shape stops) are not judged.
@@ -71,13 +72,13 @@ def tracking_error(rows: Sequence[TimelineRow], curve_end_s: float) -> dict[str,
     ]
     errors = [abs(row.achieved_users - row.target_users) for row in settled]
     relative = [abs(row.achieved_users - row.target_users) / row.target_users for row in settled]
-    return {
-        "seconds_judged": len(settled),
-        "max_users": max(errors, default=None),
-        "mean_users": statistics.fmean(errors) if errors else None,
-        "max_relative": max(relative, default=None),
-        "mean_relative": statistics.fmean(relative) if relative else None,
-    }
+    return Tracking(
+        seconds_judged=len(settled),
+        max_users=max(errors, default=None),
+        mean_users=statistics.fmean(errors) if errors else None,
+        max_relative=max(relative, default=None),
+        mean_relative=statistics.fmean(relative) if relative else None,
+    )
 
 
 def _steady(rows: Sequence[TimelineRow]) -> bool:

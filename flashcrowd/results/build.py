@@ -1,0 +1,163 @@
+"""The run record from a finished recorder: totals, verdicts, the break answer, per page, against load,
+the site's own view and the scenario's figures (docs/reports.md describes each field)."""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+import locust
+import psutil
+
+import flashcrowd
+from flashcrowd.results import latency
+from flashcrowd.results.analysis import (
+    find_first_failure,
+    find_knee,
+    find_saturation,
+    knee_baseline_ms,
+    tracking_error,
+)
+from flashcrowd.results.capacity import capacity_bins
+from flashcrowd.results.figures import figure_rows
+from flashcrowd.results.page_stats import first_failed_page, page_stats
+from flashcrowd.results.record import (
+    BreakAnswer,
+    FirstFailure,
+    Machine,
+    Moment,
+    RunRecord,
+    Saturation,
+    ScenarioInfo,
+    SiteView,
+    Totals,
+)
+from flashcrowd.results.site import fetch_analytics, site_view
+from flashcrowd.results.timeline import TimelineRow, row_at
+from flashcrowd.results.verdict import VERDICTS
+
+if TYPE_CHECKING:
+    from flashcrowd.results.recorder import Recorder
+
+
+def build_record(recorder: Recorder) -> RunRecord:
+    """Everything the recorder measured, and what it concludes; call it once the recorder has finished.
+
+    Against the bundled site (``recorder.site_url``), it reads the site's analytics first.
+    """
+    rows = recorder.rows
+    duration_s = rows[-1].wall_s if rows else 0.0
+    exit_code = recorder.exit_code
+    first_reset = recorder.first_reset_wall_s
+    knee = find_knee(rows)
+    site = read_site(recorder)
+    pages = page_stats(recorder, duration_s)
+    return RunRecord(
+        exit_code=int(exit_code),
+        verdict=VERDICTS[exit_code],
+        stopped_by=recorder.stopped_by,
+        first_reset=None if first_reset is None else moment(recorder, first_reset),
+        break_answer=break_answer(recorder, first_reset),
+        knee=None if knee is None else moment(recorder, max(0.0, knee.wall_s - 1), knee),
+        knee_baseline_p95_ms=knee_baseline_ms(rows),
+        totals=totals(recorder, duration_s),
+        slos=tuple(verdict.result() for verdict in recorder.verdicts),
+        tracking=tracking_error(rows, recorder.scenario.clock.wall_duration_s),
+        gaps=tuple(recorder.gaps),
+        started_at=recorder.started_at,
+        pages=pages,
+        first_failed_page=first_failed_page(pages, rows),
+        capacity=capacity_bins(rows, recorder.timeline.histograms),
+        site=site,
+        scenario=scenario_info(recorder, site),
+        role=recorder.role,
+        versions={
+            "flashcrowd": flashcrowd.__version__,
+            "locust": locust.__version__,
+            "python": platform.python_version(),
+        },
+        machine=Machine(
+            cpus=os.cpu_count(), memory_bytes=psutil.virtual_memory().total, platform=platform.platform()
+        ),
+        timeline=tuple(rows),
+    )
+
+
+def totals(recorder: Recorder, duration_s: float) -> Totals:
+    """The whole run's requests, failures, retries and latencies, and the most users it held."""
+    tally, rows = recorder.totals, recorder.rows
+    return Totals(
+        duration_s=duration_s,
+        requests=tally.requests,
+        rps=tally.requests / duration_s if duration_s else 0.0,
+        failures=sum(tally.failures.values()),
+        failures_by_kind=dict(tally.failures),
+        failures_by_detail=dict(tally.details),
+        retries=tally.retries,
+        late_requests=recorder.late_requests,
+        **latency.percentile_fields(tally.histogram, tally.ok_histogram),
+        max_ms=latency.max_ms(tally.histogram),
+        peak_achieved_users=max((row.achieved_users for row in rows), default=0),
+        peak_achieved_real_users=max((row.achieved_real_users for row in rows), default=0.0),
+    )
+
+
+def break_answer(recorder: Recorder, first_reset_s: float | None) -> BreakAnswer:
+    """The three moments an SRE asks for: saturation, the first failure (and its kind), the first reset."""
+    rows = recorder.rows
+    saturation = find_saturation(rows)
+    failure = find_first_failure(rows)
+    return BreakAnswer(
+        saturation=None
+        if saturation is None
+        else Saturation(
+            **asdict(moment(recorder, saturation.row.wall_s - 1, saturation.row)),
+            max_served_rps=round(saturation.max_served_rps, 1),
+            light_rps_per_user=saturation.light_rps_per_user,
+        ),
+        first_failure=None
+        if failure is None
+        else FirstFailure(**asdict(moment(recorder, failure[0].wall_s - 1, failure[0])), kind=failure[1]),
+        first_resets=None if first_reset_s is None else moment(recorder, first_reset_s),
+    )
+
+
+def moment(recorder: Recorder, wall_s: float, row: TimelineRow | None = None) -> Moment:
+    """A point of the run: wall clock, real-world clock, and the users present then (in ``row``, else in
+    the row of the second that holds ``wall_s``)."""
+    row = row or row_at(recorder.rows, wall_s)
+    achieved = row.achieved_users if row else 0
+    return Moment(
+        wall_s=round(wall_s, 3),
+        real_time=recorder.real_time(wall_s),
+        sim_users=achieved,
+        real_users=round(achieved / (recorder.scenario.scale or 1.0), 1),
+        target_sim_users=row.target_users if row else 0.0,
+    )
+
+
+def read_site(recorder: Recorder) -> SiteView | None:
+    """The bundled site's view of the run, if the recorder was told where to read it and it answered."""
+    if not recorder.site_url or recorder.started_at is None:
+        return None
+    analytics = fetch_analytics(recorder.site_url)
+    if analytics is None:
+        return None
+    return site_view(analytics, recorder.started_at, recorder.scenario, recorder.sessions_sent.seconds)
+
+
+def scenario_info(recorder: Recorder, site: SiteView | None) -> ScenarioInfo:
+    """The scenario as run, and its documented figures beside the run's equivalents."""
+    scenario = recorder.scenario
+    return ScenarioInfo(
+        name=scenario.name,
+        path=str(scenario.path),
+        scale=scenario.scale,
+        compress=scenario.clock.compress,
+        real_start=scenario.clock.start.isoformat(),
+        real_duration_s=scenario.clock.duration_s,
+        wall_duration_s=scenario.clock.wall_duration_s,
+        figures=figure_rows(scenario, recorder.rows, site),
+    )
