@@ -100,20 +100,19 @@ def run_in_process(
 def started_recorder(scenario: Scenario, out_dir: Path) -> Recorder:
     """A recorder on a fresh local runner whose run has started, for feeding seconds by hand.
 
-    The recorder's private calls live here and in :func:`deliver`, the one place tests reach inside it:
-    a test decides which seconds exist and hands a master's worker reports straight in.
+    It samples no seconds by itself: a test decides which seconds exist (``feed``) and hands a
+    master's worker reports straight in (``deliver``).
     """
     environment = Environment()
     environment.create_local_runner()
-    recorder = attach(environment, scenario, out_dir)
+    recorder = attach(environment, scenario, out_dir, sample=False)
     environment.events.test_start.fire(environment=environment)
-    recorder._sampler.kill()  # the test decides which seconds exist
     return recorder
 
 
 def deliver(recorder: Recorder, worker: str, data: dict[str, Any]) -> None:
     """Hand ``recorder`` a worker's report, as a master's worker_report listener receives it."""
-    recorder._receive(worker, data)
+    recorder.receive_worker_report(worker, data)
 
 
 def feed(recorder: Recorder, offset_s: int, latencies_ms: Sequence[float], resets: int = 0) -> None:
@@ -125,7 +124,7 @@ def feed(recorder: Recorder, offset_s: int, latencies_ms: Sequence[float], reset
         exception = ConnectionResetError(104, "Connection reset by peer") if index < resets else None
         tally.add(latency_ms, exception, False, second + 0.5)
     deliver(recorder, "worker-1", {REPORT_KEY: {str(second): tally.to_wire()}})
-    recorder._emit_until(second)
+    recorder.write_rows_until(second)
 
 
 def nearest_rank(values: Sequence[float], percentile: float) -> float:

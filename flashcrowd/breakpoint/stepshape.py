@@ -32,7 +32,8 @@ from flashcrowd.breakpoint.result import build_answer, write_answer_files
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.settings import FindBreakSettings
 from flashcrowd.load_models.curve_shape import spawn_rate
-from flashcrowd.results.recorder import Recorder, WindowStats
+from flashcrowd.results.recorder import Recorder
+from flashcrowd.results.window import WindowStats
 
 
 @dataclass

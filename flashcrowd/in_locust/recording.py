@@ -18,6 +18,7 @@ def attach(
     *,
     stop_on_breach: bool = False,
     progress_every_s: float = PROGRESS_EVERY_S,
+    sample: bool = True,
 ) -> Recorder:
     """Start recording into ``out_dir`` (call it on ``events.init``): timeline.csv as the run goes, then
     summary.json, junit.xml, pages.csv and report.html when it finishes."""
@@ -28,6 +29,7 @@ def attach(
         stop_on_breach=stop_on_breach,
         progress_every_s=progress_every_s,
         on_finish=write_files,
+        sample=sample,
     )
 
 

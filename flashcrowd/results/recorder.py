@@ -35,8 +35,6 @@ from flashcrowd.results.slo import SloJudge, SloVerdict
 from flashcrowd.results.tally import SecondTally
 from flashcrowd.results.timeline import TimelineCsv, TimelineRow
 from flashcrowd.results.verdict import run_exit_code
-
-# find-break's step shape imports WindowStats from here.
 from flashcrowd.results.window import WindowedTimeline, WindowStats
 from flashcrowd.scenario.model import Scenario
 from flashcrowd_common.errors import ExitCode
@@ -73,6 +71,7 @@ class Recorder:
         stop_on_breach: bool = False,
         progress_every_s: float = PROGRESS_EVERY_S,
         on_finish: Callable[[Recorder], None] | None = None,
+        sample: bool = True,
     ) -> None:
         self.environment = environment
         self.scenario = scenario
@@ -80,6 +79,7 @@ class Recorder:
         self.stop_on_breach = stop_on_breach
         self.progress_every_s = progress_every_s
         self.on_finish = on_finish  # once the run has finished: write its files from its record
+        self.sample = sample  # False: the caller writes the rows (write_rows_until), as tests do
         runner = environment.runner
         self.role = (
             "worker"
@@ -119,7 +119,7 @@ class Recorder:
             runner.register_message(COUNTS_FROM_MESSAGE, self._on_counts_from_message)
             return
         if self.role == "master":
-            events.worker_report.add_listener(self._receive)
+            events.worker_report.add_listener(self.receive_worker_report)
         events.test_start.add_listener(self._on_test_start)
         events.quitting.add_listener(self._on_quitting)
 
@@ -203,7 +203,7 @@ class Recorder:
         data[PAGES_KEY] = self.pages.drain_wire()
         data[SESSIONS_KEY] = self.sessions_sent.drain_wire()
 
-    def _receive(self, client_id: str, data: dict[str, Any]) -> None:
+    def receive_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
         """Master: merge a worker's tallies into the seconds they belong to."""
         for key, wire in data.get(REPORT_KEY, {}).items():
             second, tally = int(key), SecondTally.from_wire(wire)
@@ -224,14 +224,15 @@ class Recorder:
         self.started_at = now - shape.get_run_time() if shape is not None else now
         self._next_second = int(self.started_at)
         self._csv = TimelineCsv(self.out_dir / "timeline.csv")
-        self._sampler = gevent.spawn(self._sample_every_second)
+        if self.sample:
+            self._sampler = gevent.spawn(self._sample_every_second)
 
     def _sample_every_second(self) -> None:
         while True:
             gevent.sleep(1.0 - time.time() % 1.0 + 0.01)
             now = int(time.time())
             self._users[now - 1] = self._last_users = self._current_users()
-            self._emit_until(now - 1 - self.lag_s)
+            self.write_rows_until(now - 1 - self.lag_s)
 
     def _current_users(self) -> tuple[float, int]:
         """(target, achieved) simulated users right now."""
@@ -242,7 +243,8 @@ class Recorder:
             target = runner.target_user_count or 0
         return float(target), int(runner.user_count)
 
-    def _emit_until(self, last_second: int) -> None:
+    def write_rows_until(self, last_second: int) -> None:
+        """Write the timeline's rows up to ``last_second`` (epoch), each with what reached it so far."""
         assert self._next_second is not None
         while self._next_second <= last_second:
             self._emit(self._next_second)
@@ -378,7 +380,7 @@ class Recorder:
         if self._sampler is not None:
             self._sampler.kill(block=False)
         if self._next_second is not None:
-            self._emit_until(max([int(time.time()) - 1, *self._pending]))
+            self.write_rows_until(max([int(time.time()) - 1, *self._pending]))
             if self.rows:
                 self._judge_slos(self.rows[-1], final=True)
         if self._csv is not None:
