@@ -103,10 +103,10 @@ def _predicted(prediction: Prediction, measured_resets: LoadPoint | None) -> Pre
     return PredictedBreak(
         knee=prediction.knee,
         break_=prediction.break_,
+        break_deviation=None if measured_resets is None else prediction.deviation(measured_resets.load),
         basis=prediction.basis,
         break_with_retries=prediction.break_with_retries,
         retries_basis=prediction.retries_basis,
-        break_deviation=None if measured_resets is None else prediction.deviation(measured_resets.load),
     )
 
 

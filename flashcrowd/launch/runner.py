@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -22,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 from urllib.parse import urlsplit
 
 from flashcrowd import load_models
@@ -280,14 +279,6 @@ def written_record(out_dir: Path) -> RunRecord | None:
     """The record in the summary.json Locust wrote into ``out_dir``; None if it wrote none, or half of one."""
     try:
         return read_record(out_dir / "summary.json")
-    except (OSError, ValueError):
-        return None
-
-
-def read_result(path: Path) -> dict[str, Any] | None:
-    """A JSON document Locust wrote (find-break.json); None if it wrote none, or half of one."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 

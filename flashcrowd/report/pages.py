@@ -9,21 +9,9 @@ from pathlib import Path
 from flashcrowd.in_locust.classify import KINDS
 from flashcrowd.report.tables import Table
 from flashcrowd.results.record import PageStats
+from flashcrowd.results.timeline import REQUEST_COLUMNS
 
-CSV_COLUMNS = (
-    "name",
-    "method",
-    "requests",
-    "rps",
-    "failures",
-    *KINDS,
-    "retries",
-    "p50_ms",
-    "p95_ms",
-    "p99_ms",
-    "max_ms",
-    "first_failure_wall_s",
-)
+CSV_COLUMNS = ("name", "method", "requests", *REQUEST_COLUMNS, "max_ms", "first_failure_wall_s")
 
 
 def write_pages_csv(pages: Sequence[PageStats], path: Path) -> None:

@@ -101,7 +101,11 @@ class Breach(When):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SloResult:
-    """One SLO as the run judged it: its objective, its worst window and its first breach."""
+    """One SLO as the run judged it: its objective, its worst window and its first breach.
+
+    ``worst`` is the worst value of any full window (None when the run was shorter than one);
+    ``breached`` is what decides exit code 1, and ``first_breach`` when it happened.
+    """
 
     name: str
     metric: str
@@ -137,7 +141,11 @@ class Gap:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PageFailure(When):
-    """A page's first failure, and its kind."""
+    """A page's first failure, and its kind.
+
+    ``kind`` is the failure kind (in_locust/classify.py) of the page's first failed request,
+    so the report can say which page broke first and how.
+    """
 
     kind: str
 

@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flashcrowd.in_locust.classify import KINDS
+from flashcrowd.results import latency
 
+# What a second of the timeline and a page of pages.csv both report, in this order.
+REQUEST_COLUMNS = ("rps", "failures", *KINDS, "retries", *(f"p{p:g}_ms" for p in latency.PERCENTILES))
 COLUMNS = (
     "wall_s",
     "real_time",
@@ -19,13 +22,7 @@ COLUMNS = (
     "requests",
     "started",
     "carried_over",
-    "rps",
-    "failures",
-    *KINDS,
-    "retries",
-    "p50_ms",
-    "p95_ms",
-    "p99_ms",
+    *REQUEST_COLUMNS,
     "p95_ok_ms",
     "p99_ok_ms",
 )
