@@ -34,7 +34,11 @@ RAMP_TOLERANCE = 0.05
 
 
 def _measured(rows: Sequence[TimelineRow]) -> list[TimelineRow]:
-    return [row for row in rows if row.requests >= MIN_REQUESTS and row.p95_ms is not None]
+    return [row for row in rows if _is_measured(row)]
+
+
+def _is_measured(row: TimelineRow) -> bool:
+    return row.requests >= MIN_REQUESTS and row.p95_ms is not None
 
 
 def knee_baseline_ms(rows: Sequence[TimelineRow]) -> float | None:
@@ -91,6 +95,7 @@ def _steady(rows: Sequence[TimelineRow]) -> bool:
 SMOOTH_ROWS = 5  # throughput and users are averaged over this many seconds before comparing
 LIGHT_FACTOR = 1.5  # light load: seconds whose p95 is within this many times the baseline (or +20 ms)
 LEVELLED = 0.9  # saturated: the best throughput is below this share of what light load's rate gives
+NOISE_SIGMAS = 3.0  # ... and short of it by more than this many standard deviations of a Poisson count
 FAILURE_SHARE = 0.05  # a second fails when more than this share of its requests failed ...
 FAILURE_ROWS = 3  # ... for this many measured seconds in a row
 
@@ -109,33 +114,59 @@ def find_saturation(rows: Sequence[TimelineRow]) -> Saturation | None:
     """The first second at which the visitors reached the load the site could serve at most.
 
     Light load (p95 near the run's baseline) shows how many answers a second each visitor gets
-    while the site keeps up; the most answers a second the site gave (over SMOOTH_ROWS seconds)
-    over that rate is the load at which it saturated. None when, at the heaviest load, visitors
-    still got what light load's rate gives (the site never levelled off).
+    while the site keeps up; the most answers a second the site gave (over SMOOTH_ROWS seconds,
+    the level of its flat top) over that rate is the load at which it saturated. None when, at
+    the heaviest load, visitors still got what light load's rate gives, or fell short of it by
+    no more than the noise of so few answers (the site never levelled off). Rates are per second
+    of each row's own length, so the second a run stops in, cut short, does not read as a site
+    that slowed down.
     """
     baseline = knee_baseline_ms(rows)
-    measured = _measured(rows)
-    if baseline is None or len(measured) < SMOOTH_ROWS:
+    if baseline is None or len(_measured(rows)) < SMOOTH_ROWS:
         return None
     light_limit = max(LIGHT_FACTOR * baseline, baseline + KNEE_MIN_RISE_MS)
-    light = [r for r in measured if r.achieved_users and r.p95_ms <= light_limit]  # type: ignore[operator]
-    users = sum(r.achieved_users for r in light)
-    if not light or users <= 0:
+    spans = list(zip(rows, _lengths_s(rows), strict=True))  # each row with the seconds it lasted
+    light = [(r, s) for r, s in spans if _is_measured(r) and r.achieved_users and r.p95_ms <= light_limit]
+    if not light:
         return None
-    per_user = sum(_served(r) for r in light) / users
-    windows = [rows[i : i + SMOOTH_ROWS] for i in range(len(rows) - SMOOTH_ROWS + 1)]
-    best = max(windows, key=lambda w: sum(_served(r) for r in w))
-    best_rps = sum(_served(r) for r in best) / SMOOTH_ROWS
-    heaviest = max(windows, key=lambda w: sum(r.achieved_users for r in w))
-    heaviest_rps = sum(_served(r) for r in heaviest) / SMOOTH_ROWS
-    if (
-        per_user <= 0
-        or heaviest_rps >= LEVELLED * per_user * sum(r.achieved_users for r in heaviest) / SMOOTH_ROWS
-    ):
+    per_user = sum(_served(r) for r, _ in light) / _user_seconds(light)
+    windows = [spans[i : i + SMOOTH_ROWS] for i in range(len(spans) - SMOOTH_ROWS + 1)]
+    best = max(windows, key=_served_rps)
+    heaviest = max(windows, key=lambda window: _user_seconds(window) / sum(s for _, s in window))
+    expected = per_user * _user_seconds(heaviest)  # answers the heaviest load gets at light load's rate
+    shortfall = expected - sum(_served(r) for r, _ in heaviest)
+    if per_user <= 0 or shortfall <= max((1 - LEVELLED) * expected, NOISE_SIGMAS * expected**0.5):
         return None  # at its heaviest the load still got what light load's rate gives
-    load = best_rps / per_user
-    row = next((r for r in rows if r.achieved_users >= load), best[-1])
-    return Saturation(row, load, best_rps, per_user)
+    load = _plateau_rps(windows, best) / per_user
+    row = next((r for r in rows if r.achieved_users >= load), best[-1][0])
+    return Saturation(row, load, _served_rps(best), per_user)
+
+
+def _plateau_rps(
+    windows: Sequence[Sequence[tuple[TimelineRow, float]]], best: Sequence[tuple[TimelineRow, float]]
+) -> float:
+    """The rate the site levelled at: the mean over the windows the best one cannot be told from.
+
+    The best window alone is the luckiest draw of a flat top, which puts saturation too high.
+    """
+    answers = sum(_served(row) for row, _ in best)
+    floor = answers - NOISE_SIGMAS * answers**0.5
+    level = [_served_rps(window) for window in windows if sum(_served(row) for row, _ in window) >= floor]
+    return sum(level) / len(level)
+
+
+def _user_seconds(spans: Sequence[tuple[TimelineRow, float]]) -> float:
+    return sum(row.achieved_users * seconds for row, seconds in spans)
+
+
+def _served_rps(spans: Sequence[tuple[TimelineRow, float]]) -> float:
+    return sum(_served(row) for row, _ in spans) / sum(seconds for _, seconds in spans)
+
+
+def _lengths_s(rows: Sequence[TimelineRow]) -> list[float]:
+    """How long each row's second lasted: a whole second, but for the first and the one a run stops in."""
+    ends = [row.wall_s for row in rows]
+    return [max(end - start, 1e-3) for start, end in zip([0.0, *ends], ends, strict=False)]
 
 
 def find_first_failure(rows: Sequence[TimelineRow]) -> tuple[TimelineRow, str] | None:
