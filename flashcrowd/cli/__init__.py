@@ -1,4 +1,5 @@
-"""The ``flashcrowd`` command: one module per subcommand, each with its parser and its action side by side.
+"""The ``flashcrowd`` command, in the user's own process: one module per subcommand, each with its
+parser and its action side by side; launch/ starts what runs elsewhere.
 
 A subcommand module exposes ``register(subparsers)``, which adds its parser with
 ``parser.set_defaults(func=run)``; ``run(args) -> int`` returns an exit code.

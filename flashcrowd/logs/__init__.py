@@ -1,1 +1,2 @@
-"""``flashcrowd scenario from-log``: access logs read in one streaming pass and written as a scenario."""
+"""``flashcrowd scenario from-log`` and ``from-har``, in the CLI process: access logs read in one
+streaming pass, or a browser recording, written as a scenario."""

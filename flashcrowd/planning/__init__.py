@@ -1,4 +1,5 @@
-"""`flashcrowd plan`'s engine: a scenario's figures, implied units, simulated run and target forecast."""
+"""`flashcrowd plan`'s engine, in the CLI process (and the demo's forecast line): a scenario's figures,
+implied units, simulated run and the bundled target's queueing forecast, retries counted."""
 
 from __future__ import annotations
 

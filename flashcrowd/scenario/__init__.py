@@ -1,4 +1,5 @@
-"""Scenarios: what traffic to expect, in real-world units, read from a YAML file checked against a schema."""
+"""Scenarios: what traffic to expect, in real-world units, read from a YAML file checked against a schema;
+loaded in the CLI process to check and plan, and again in every Locust process to run."""
 
 from __future__ import annotations
 
