@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flashcrowd.breakpoint.answer import BreakAnswer, read_answer
+from flashcrowd.breakpoint.answer import SearchAnswer, read_answer
 from flashcrowd.breakpoint.criteria import GOOD, StepMeasure, Verdict
 from flashcrowd.breakpoint.prediction import Prediction
 from flashcrowd.breakpoint.result import build_answer, summary_lines, write_answer_files
@@ -152,7 +152,7 @@ FORMAT = Path(__file__).with_name("find-break-format.json")  # written by a real
 
 def test_find_break_json_keeps_its_format_through_the_typed_answer():
     answer = read_answer(FORMAT)
-    assert isinstance(answer, BreakAnswer) and answer.first_resets.held.load == 327
+    assert isinstance(answer, SearchAnswer) and answer.first_resets.held.load == 327
     assert answer.steps[-1].verdict.status in ("good", "bad") and answer.prediction.break_ == 410
     assert json.dumps(answer.to_json(), indent=2) + "\n" == FORMAT.read_text()
 

@@ -1,6 +1,6 @@
 """A search's answer, typed and immutable: what find-break.json holds, and what the CLI and charts read.
 
-``BreakAnswer.to_json()`` is the document find-break.json stores (docs/find-break.md
+``SearchAnswer.to_json()`` is the document find-break.json stores (docs/find-break.md
 names each field); ``read_answer(path)`` reads one back in the CLI's process, which
 did not run the search.
 """
@@ -104,7 +104,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class BreakAnswer:
+class SearchAnswer:
     """The three loads (saturation, first failure, first resets) with their evidence, and every step."""
 
     model: str  # closed or open (units.py)
@@ -134,18 +134,18 @@ class BreakAnswer:
         return _plain(self)
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> BreakAnswer:
+    def from_json(cls, data: Mapping[str, Any]) -> SearchAnswer:
         return _typed(cls, data)
 
 
-def write_answer(answer: BreakAnswer, path: Path) -> None:
+def write_answer(answer: SearchAnswer, path: Path) -> None:
     path.write_text(json.dumps(answer.to_json(), indent=2) + "\n")
 
 
-def read_answer(path: Path) -> BreakAnswer | None:
+def read_answer(path: Path) -> SearchAnswer | None:
     """The answer Locust wrote at ``path``; None if it wrote none, or half of one."""
     try:
-        return BreakAnswer.from_json(json.loads(path.read_text(encoding="utf-8")))
+        return SearchAnswer.from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flashcrowd.breakpoint.answer import BreakAnswer, Step
+from flashcrowd.breakpoint.answer import SearchAnswer, Step
 from flashcrowd.breakpoint.criteria import FAILED_REQUESTS
 from flashcrowd.report.capacity import CapacityPoint, LoadMarker, write_capacity_png
 from flashcrowd.report.plotting import pyplot
@@ -14,7 +14,7 @@ from flashcrowd.report.plotting import pyplot
 COLOURS = {"good": "tab:green", "bad": "tab:red", "inconclusive": "tab:grey"}
 
 
-def draw_capacity_chart(answer: BreakAnswer, path: Path) -> None:
+def draw_capacity_chart(answer: SearchAnswer, path: Path) -> None:
     """Throughput and p95 against the offered load, with the three loads marked (report/capacity.py)."""
     steps = sorted((s.measure for s in answer.steps if not s.verdict.inconclusive), key=lambda m: m.offered)
     points = [CapacityPoint(m.offered, m.throughput_rps, m.p95_ms) for m in steps]
@@ -22,7 +22,7 @@ def draw_capacity_chart(answer: BreakAnswer, path: Path) -> None:
     write_capacity_png(points, markers, path, load_label=f"offered load ({answer.unit})")
 
 
-def draw_steps_chart(answer: BreakAnswer, path: Path) -> None:
+def draw_steps_chart(answer: SearchAnswer, path: Path) -> None:
     """Offered load against throughput, p95 and failed requests, with the three loads and the prediction."""
     plt = pyplot()
     steps = sorted(answer.steps, key=lambda step: step.measure.offered)
@@ -49,7 +49,7 @@ def draw_steps_chart(answer: BreakAnswer, path: Path) -> None:
     plt.close(figure)
 
 
-def _marked_loads(answer: BreakAnswer) -> list[tuple[str, float, str]]:
+def _marked_loads(answer: SearchAnswer) -> list[tuple[str, float, str]]:
     """The three loads the answer found: label, load, colour."""
     found = (
         ("saturation", answer.saturation, "tab:orange"),
@@ -64,7 +64,7 @@ def _failure_percent(step: Step) -> float:
     return 100.0 * failures / max(step.measure.requests, 1)
 
 
-def _mark(axis: Any, answer: BreakAnswer) -> None:
+def _mark(axis: Any, answer: SearchAnswer) -> None:
     for label, load, colour in _marked_loads(answer):
         axis.axvline(load, color=colour, linestyle="--", label=label)
     if answer.prediction:

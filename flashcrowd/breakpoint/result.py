@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from flashcrowd.breakpoint.answer import (
-    BreakAnswer,
     FirstBad,
     FirstFailure,
     FirstResets,
@@ -24,6 +23,7 @@ from flashcrowd.breakpoint.answer import (
     PredictedBreak,
     Recovery,
     Saturation,
+    SearchAnswer,
     Step,
     write_answer,
 )
@@ -54,7 +54,7 @@ def build_answer(
     units: LoadUnits,
     prediction: Prediction | None,
     settings: Mapping[str, Any],
-) -> BreakAnswer:
+) -> SearchAnswer:
     """The answer, from the search's state and the steps measured so far."""
 
     def point(users: int | None, point_type: type[LoadPoint] = LoadPoint, **extra: Any) -> Any:
@@ -68,7 +68,7 @@ def build_answer(
     reset_step = next((m for m, v in measured if m.load == resets.bad and v.resets), None)
     drains = tuple(m.drain_s for m, _ in measured if m.drain_s > 0)
     stopped = search.stopped.value if search.stopped else None
-    return BreakAnswer(
+    return SearchAnswer(
         stopped=stopped,
         stop_reason=STOP_TEXT[stopped],
         model=units.model,
@@ -110,7 +110,7 @@ def _predicted(prediction: Prediction, measured_resets: LoadPoint | None) -> Pre
     )
 
 
-def write_answer_files(answer: BreakAnswer, out_dir: Path) -> Path:
+def write_answer_files(answer: SearchAnswer, out_dir: Path) -> Path:
     """Write ``find-break.json`` and the two charts into ``out_dir``; return the JSON's path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / RESULT_NAME
@@ -189,7 +189,7 @@ def _knee(measured: list[tuple[StepMeasure, Verdict]]) -> int | None:
     return next((load for load, p95 in timed[1:] if p95 >= KNEE_FACTOR * baseline), None)
 
 
-def summary_lines(answer: BreakAnswer, result_path: Path) -> list[str]:
+def summary_lines(answer: SearchAnswer, result_path: Path) -> list[str]:
     """What the CLI prints: the three loads with their evidence, recovery, the prediction, the files."""
     unit = answer.unit
 
