@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import UnionType
-from typing import Any, get_args, get_origin, get_type_hints
+from typing import Any
 
 from flashcrowd.breakpoint.criteria import StepMeasure, Verdict
+from flashcrowd.results.codec import JSON_NAME, decode, encode
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class PredictedBreak:
     """
 
     knee: float
-    break_: float
+    break_: float = field(metadata={JSON_NAME: "break"})
     basis: str
     break_with_retries: float | None
     retries_basis: str
@@ -93,14 +93,11 @@ class Step:
     verdict: Verdict
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self.measure), "errors": dict(self.measure.errors), **asdict(self.verdict)}
+        return {**encode(self.measure), **encode(self.verdict)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Step:
-        def of(kind: type) -> Any:
-            return kind(**{f.name: data[f.name] for f in fields(kind) if f.name in data})
-
-        return cls(of(StepMeasure), of(Verdict))
+        return cls(decode(StepMeasure, data), decode(Verdict, data))
 
 
 @dataclass(frozen=True)
@@ -123,19 +120,24 @@ class SearchAnswer:
     first_bad: FirstBad | None
     failure_kind: str | None
     knee: LoadPoint | None
-    break_: LoadPoint | None  # the first bad load, as earlier releases named it
+    # The first bad load, as earlier releases named it.
+    break_: LoadPoint | None = field(metadata={JSON_NAME: "break"})
     inconclusive: str | None  # why the generator, not the site, was the limit
     prediction: PredictedBreak | None
     steps: tuple[Step, ...]
     settings: Mapping[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        """find-break.json's document."""
-        return _plain(self)
+        """find-break.json's document: the fields in order, each step one flat object."""
+        document = encode(self)
+        document["steps"] = [step.to_json() for step in self.steps]
+        return document
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SearchAnswer:
-        return _typed(cls, data)
+        """The answer a find-break.json document holds; FormatError names the first key that does not fit."""
+        steps = tuple(Step.from_json(step) for step in data["steps"])
+        return replace(decode(cls, {**data, "steps": []}), steps=steps)
 
 
 def write_answer(answer: SearchAnswer, path: Path) -> None:
@@ -146,38 +148,5 @@ def read_answer(path: Path) -> SearchAnswer | None:
     """The answer Locust wrote at ``path``; None if it wrote none, or half of one."""
     try:
         return SearchAnswer.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError):  # FormatError is a ValueError
         return None
-
-
-def _key(name: str) -> str:
-    return name.rstrip("_")  # break_ is "break" in the JSON
-
-
-def _plain(value: Any) -> Any:
-    """``value`` as JSON data: dataclasses become objects under their JSON keys, tuples lists."""
-    if isinstance(value, Step):
-        return value.to_json()
-    if is_dataclass(value):
-        return {_key(f.name): _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, tuple | list):
-        return [_plain(item) for item in value]
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
-
-
-def _typed(hint: Any, value: Any) -> Any:
-    """JSON data as the type ``hint`` names: a dataclass, an optional one, a tuple of them, or as it is."""
-    if value is None:
-        return None
-    if isinstance(hint, UnionType):  # X | None
-        return _typed(next(arg for arg in get_args(hint) if arg is not type(None)), value)
-    if get_origin(hint) is tuple:
-        return tuple(_typed(get_args(hint)[0], item) for item in value)
-    if hint is Step:
-        return Step.from_json(value)
-    if is_dataclass(hint):
-        hints = get_type_hints(hint)
-        return hint(**{f.name: _typed(hints[f.name], value[_key(f.name)]) for f in fields(hint)})
-    return value
