@@ -119,54 +119,68 @@ def find_saturation(rows: Sequence[TimelineRow]) -> Saturation | None:
     the heaviest load, visitors still got what light load's rate gives, or fell short of it by
     no more than the noise of so few answers (the site never levelled off). Rates are per second
     of each row's own length, so the second a run stops in, cut short, does not read as a site
-    that slowed down.
+    that slowed down; and per visitor present during the second, not at its end, so the visitors
+    a ramp has just added, who have not asked for anything yet, do not thin light load's rate.
     """
     baseline = knee_baseline_ms(rows)
     if baseline is None or len(_measured(rows)) < SMOOTH_ROWS:
         return None
     light_limit = max(LIGHT_FACTOR * baseline, baseline + KNEE_MIN_RISE_MS)
-    spans = list(zip(rows, _lengths_s(rows), strict=True))  # each row with the seconds it lasted
-    light = [(r, s) for r, s in spans if _is_measured(r) and r.achieved_users and r.p95_ms <= light_limit]
+    spans = _spans(rows)
+    light = [s for s in spans if _is_measured(s.row) and s.users and s.row.p95_ms <= light_limit]
     if not light:
         return None
-    per_user = sum(_served(r) for r, _ in light) / _user_seconds(light)
+    per_user = _served(light) / _user_seconds(light)
     windows = [spans[i : i + SMOOTH_ROWS] for i in range(len(spans) - SMOOTH_ROWS + 1)]
     best = max(windows, key=_served_rps)
-    heaviest = max(windows, key=lambda window: _user_seconds(window) / sum(s for _, s in window))
+    heaviest = max(windows, key=lambda window: _user_seconds(window) / sum(s.seconds for s in window))
     expected = per_user * _user_seconds(heaviest)  # answers the heaviest load gets at light load's rate
-    shortfall = expected - sum(_served(r) for r, _ in heaviest)
+    shortfall = expected - _served(heaviest)
     if per_user <= 0 or shortfall <= max((1 - LEVELLED) * expected, NOISE_SIGMAS * expected**0.5):
         return None  # at its heaviest the load still got what light load's rate gives
     load = _plateau_rps(windows, best) / per_user
-    row = next((r for r in rows if r.achieved_users >= load), best[-1][0])
+    row = next((r for r in rows if r.achieved_users >= load), best[-1].row)
     return Saturation(row, load, _served_rps(best), per_user)
 
 
-def _plateau_rps(
-    windows: Sequence[Sequence[tuple[TimelineRow, float]]], best: Sequence[tuple[TimelineRow, float]]
-) -> float:
+@dataclass(frozen=True)
+class _Span:
+    """A row with how long its second lasted and how many visitors were there on average."""
+
+    row: TimelineRow
+    seconds: float  # a whole second, but for the first and the one a run stops in
+    users: float  # between the count at its start (the previous row's) and at its end
+
+
+def _spans(rows: Sequence[TimelineRow]) -> list[_Span]:
+    spans, end_s, users = [], 0.0, float(rows[0].achieved_users) if rows else 0.0
+    for row in rows:
+        spans.append(_Span(row, max(row.wall_s - end_s, 1e-3), (users + row.achieved_users) / 2))
+        end_s, users = row.wall_s, float(row.achieved_users)
+    return spans
+
+
+def _plateau_rps(windows: Sequence[Sequence[_Span]], best: Sequence[_Span]) -> float:
     """The rate the site levelled at: the mean over the windows the best one cannot be told from.
 
     The best window alone is the luckiest draw of a flat top, which puts saturation too high.
     """
-    answers = sum(_served(row) for row, _ in best)
-    floor = answers - NOISE_SIGMAS * answers**0.5
-    level = [_served_rps(window) for window in windows if sum(_served(row) for row, _ in window) >= floor]
+    floor = _served(best) - NOISE_SIGMAS * _served(best) ** 0.5
+    level = [_served_rps(window) for window in windows if _served(window) >= floor]
     return sum(level) / len(level)
 
 
-def _user_seconds(spans: Sequence[tuple[TimelineRow, float]]) -> float:
-    return sum(row.achieved_users * seconds for row, seconds in spans)
+def _user_seconds(spans: Sequence[_Span]) -> float:
+    return sum(span.users * span.seconds for span in spans)
 
 
-def _served_rps(spans: Sequence[tuple[TimelineRow, float]]) -> float:
-    return sum(_served(row) for row, _ in spans) / sum(seconds for _, seconds in spans)
+def _served(spans: Sequence[_Span]) -> int:
+    """Answers (requests that did not fail) in ``spans``."""
+    return sum(span.row.requests - span.row.failure_count for span in spans)
 
 
-def _lengths_s(rows: Sequence[TimelineRow]) -> list[float]:
-    """How long each row's second lasted: a whole second, but for the first and the one a run stops in."""
-    ends = [row.wall_s for row in rows]
-    return [max(end - start, 1e-3) for start, end in zip([0.0, *ends], ends, strict=False)]
+def _served_rps(spans: Sequence[_Span]) -> float:
+    return _served(spans) / sum(span.seconds for span in spans)
 
 
 def find_first_failure(rows: Sequence[TimelineRow]) -> tuple[TimelineRow, str] | None:
@@ -180,10 +194,6 @@ def find_first_failure(rows: Sequence[TimelineRow]) -> tuple[TimelineRow, str] |
             first = streak[0]
             return first, max(SITE_FAILURES, key=lambda kind: first.failures.get(kind, 0))
     return None
-
-
-def _served(row: TimelineRow) -> int:
-    return row.requests - row.failure_count
 
 
 def _site_failures(row: TimelineRow) -> int:
