@@ -13,21 +13,21 @@ from flashcrowd.results.record import read_record
 pytestmark = pytest.mark.load
 
 THINK_S = 1.0
-LIGHT = 40  # visitors held for 10 s first: enough answers at light load to know each visitor's rate
+LIGHT = 40  # visitors held for 6 s first: enough answers at light load to know each visitor's rate
 PEAK = 200  # visitors: 2.4 x N* for 4 workers of 50 ms (N* = 84)
 RAMP = f"""\
 flashcrowd: 1
 name: ramp-past-capacity
-description: One-page visits, 1 s apart, {LIGHT} visitors for 10 s, then a ramp to {PEAK}.
+description: One-page visits, 1 s apart, {LIGHT} visitors for 6 s, then a ramp to {PEAK}.
 clock: {{start: "2016-11-08 23:00", timezone: America/Toronto, compress: 1}}
 scale: 1.0
 load:
   unit: concurrent_users
   keyframes:
     - {{at: "+0s", value: {LIGHT}}}
-    - {{hold: 10s}}
-    - {{at: "+30s", value: {PEAK}}}
-    - {{hold: 3s}}
+    - {{hold: 6s}}
+    - {{at: "+20s", value: {PEAK}}}
+    - {{hold: 2s}}
 origins: [{{at: "+0s", shares: {{US: 1.0}}}}]
 think_time: {{distribution: exponential, mean: {THINK_S:g}s}}
 on_error: {{retry_probability: 0, delay: {{distribution: constant, mean: 1s}}, max_retries: 0}}
@@ -38,7 +38,7 @@ journeys:
 
 # gunicorn alone queues in its backlog; haproxy in front answers 503 past N* + K. nginx in front (its
 # resets at about N* + K = 207) behaves as gunicorn below that and is left to the find-break tests, to
-# keep the suite's time: each run is about 40 s.
+# keep the suite's time: each run is about 30 s.
 @pytest.mark.parametrize("name", ["gunicorn", "haproxy+gunicorn"])
 def test_a_ramp_past_capacity_saturates_near_n_star_and_fails_no_earlier(name, tmp_path):
     scenario = tmp_path / "ramp.yaml"
