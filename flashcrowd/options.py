@@ -145,13 +145,15 @@ OPTIONS: tuple[Option, ...] = (
     _search("--warmup", duration, 3.0, "time at each step's load before measuring (open model: at least "
            "two mean sessions)"),
     _search("--window", duration, 5.0, "measuring window of each step"),
-    _search("--drain-timeout", duration, 30.0, "after a failing step, wait at zero load at most this long "
-           "for the site to answer near its idle latency again"),
+    _search("--drain-timeout", duration, 60.0, "after a failing step, wait at zero load as long as the "
+           "backlog it left needs (requests unanswered / throughput), at most this long, for the site to "
+           "answer near its idle latency again; the look for resets goes no higher than a drain that fits"),
     _search("--ceiling", positive, None, "highest load to try (default: 10,000 times --start)"),
     _search("--reset-search", positive, 4.0, "after the first failure, look for connection resets up to "
            "this many times its load (1: do not look further)"),
     _search("--min-failures", count, 5, "a step fails on failed requests (resets, refusals, timeouts, "
-           "connections closed, 5xx) only when there are at least this many ..."),
+           "connections closed, 5xx), or on a backlog growing (open model), only when there are at least "
+           "this many ..."),
     _search("--max-failure-rate", or_off(share), 0.05, "... and they exceed this share of its requests "
            "(off: failed requests never fail a step)"),
     _search("--min-served", or_off(share), 0.9, "open model: fail a step in which fewer than this share of "

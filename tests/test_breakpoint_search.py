@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from search_helpers import criteria, guard, plan
 
-from flashcrowd.breakpoint.criteria import GOOD, UNDRAINED, Criteria, StepMeasure, Verdict
-from flashcrowd.breakpoint.guard import GeneratorGuard, GeneratorSample, window
-from flashcrowd.breakpoint.search import BreakSearch, SearchPlan, Stop
+from flashcrowd.breakpoint.criteria import GOOD, UNDRAINED, StepMeasure, Verdict
+from flashcrowd.breakpoint.guard import GeneratorSample, window
+from flashcrowd.breakpoint.search import BreakSearch, DrainForecast, SearchPlan, Stop
 
 BAD = Verdict("bad", "http_5xx", "500s")
 RESETS = Verdict("bad", "resets", "resets", resets=True)
@@ -41,7 +42,7 @@ def assert_resolved(bracket, breaks_at: int, resolution: float = 0.05) -> None:
 
 @pytest.mark.parametrize("breaks_at", [7, 100, 161, 1000, 4321])
 def test_doubles_then_bisects_to_the_resolution(breaks_at):
-    search, loads = run_search(SearchPlan(start=10, budget_s=10_000), breaks_at)
+    search, loads = run_search(plan(start=10, budget_s=10_000), breaks_at)
     assert search.stopped is Stop.RESOLVED
     assert_resolved(search.failure, breaks_at)
     assert search.resets == search.failure  # this site's first failure is its resets
@@ -51,34 +52,69 @@ def test_doubles_then_bisects_to_the_resolution(breaks_at):
 
 @pytest.mark.parametrize(("breaks_at", "resets_from"), [(100, 150), (100, 390), (30, 31)])
 def test_resets_past_the_first_failure_get_their_own_bracket(breaks_at, resets_from):
-    search, _ = run_search(SearchPlan(start=10, budget_s=10_000), breaks_at, resets_from=resets_from)
+    search, _ = run_search(plan(start=10, budget_s=10_000), breaks_at, resets_from=resets_from)
     assert search.stopped is Stop.RESOLVED
     assert_resolved(search.failure, breaks_at)
     assert_resolved(search.resets, resets_from)
     assert search.first_bad_verdict is BAD
 
 
-def test_resets_are_looked_for_up_to_reset_search_times_the_first_failure():
-    search, loads = run_search(SearchPlan(start=10, budget_s=10_000), breaks_at=100, resets_from=10**6)
-    assert loads[:7] == [10, 20, 40, 80, 160, 320, 640]  # 640 >= 4 x 160: stop looking up
+def test_the_first_failure_is_bisected_before_resets_are_looked_for_up_to_reset_search_times_it():
+    search, loads = run_search(plan(start=10, budget_s=10_000), breaks_at=100, resets_from=10**6)
+    assert loads[:5] == [10, 20, 40, 80, 160]
+    looking_up = loads.index(320)
+    assert loads[looking_up:] == [320, 640]  # 640 >= 4 x 160: stop looking up
+    assert all(80 < load < 160 for load in loads[5:looking_up])  # the first failure's bisection
+    bisected = BreakSearch(plan(start=10), steps=[s for s in search.steps if s.load <= 160])
+    assert_resolved(bisected.failure, 100)
     assert search.resets.bad is None and search.highest == 640
+
+
+def test_the_look_for_resets_stops_where_its_drain_would_not_fit_and_says_so():
+    def forecast(load: int) -> DrainForecast:  # a site that serves 100 req/s and queues the rest
+        return DrainForecast(max(load - 100, 0) * 10 / 100, f"a step at {load} would leave a queue")
+
+    budget = plan(start=10, budget_s=120.0)
+    search = BreakSearch(budget, drain_forecast=forecast)
+    elapsed = 0.0
+    while (load := search.next_load(elapsed)) is not None:
+        search.record(load, BAD if load >= 100 else GOOD)
+        elapsed += budget.step_s
+    assert 320 not in [step.load for step in search.steps]  # 22 s of drain after 320: past the budget
     assert_resolved(search.failure, 100)
+    assert search.reset_search_cut is not None
+    assert "a step at 320 would leave a queue: about 22 s to drain" in search.reset_search_cut
+    capped = BreakSearch(plan(start=10, max_drain_s=5.0), drain_forecast=forecast)
+    for load in (10, 20, 40, 80, 160, 120, 100, 90, 95, 97, 98, 99):
+        capped.record(load, BAD if load >= 100 else GOOD)
+    assert capped.next_load(0.0) is None and "the 5 s drain cap" in capped.reset_search_cut
+
+
+def test_a_first_failure_far_below_what_the_site_served_is_measured_again():
+    search = BreakSearch(plan(start=10, reset_search=1))
+    search.record(10, GOOD, served=10)
+    search.record(20, GOOD, served=400)  # the site served forty times the load that failed below
+    search.record(5, BAD, served=5)
+    search.record(4, GOOD, served=4)
+    assert search.next_load(0.0) == 5
+    search.record(5, GOOD, served=5)  # the second look holds: the first was noise
+    assert search.failure.bad is None and search.next_load(0.0) == 40
 
 
 def test_first_step_failing_bisects_down_towards_one_user():
-    search, loads = run_search(SearchPlan(start=64, budget_s=10_000), breaks_at=5)
+    search, loads = run_search(plan(start=64, budget_s=10_000), breaks_at=5)
     assert loads[:3] == [64, 32, 16]
     assert (search.last_good, search.first_bad) == (4, 5)
 
 
 def test_budget_ends_the_search_before_a_step_that_would_not_fit():
-    search, loads = run_search(SearchPlan(start=10, budget_s=45, step_s=10), breaks_at=1000)
+    search, loads = run_search(plan(start=10, budget_s=45, step_s=10), breaks_at=1000)
     assert search.stopped is Stop.BUDGET
     assert loads == [10, 20, 40, 80]  # a fifth step would end at 50 s > 45 s
 
 
 def test_an_inconclusive_step_stops_the_search_and_keeps_the_lower_bound():
-    search, loads = run_search(SearchPlan(start=10, budget_s=10_000), breaks_at=1000, limited_from=80)
+    search, loads = run_search(plan(start=10, budget_s=10_000), breaks_at=1000, limited_from=80)
     assert search.stopped is Stop.INCONCLUSIVE
     assert loads == [10, 20, 40, 80]
     assert (search.last_good, search.first_bad) == (40, None)
@@ -86,7 +122,7 @@ def test_an_inconclusive_step_stops_the_search_and_keeps_the_lower_bound():
 
 def test_a_generator_limit_while_looking_for_resets_keeps_the_first_failure():
     search, loads = run_search(
-        SearchPlan(start=10, budget_s=10_000), breaks_at=100, resets_from=10**6, limited_from=320
+        plan(start=10, budget_s=10_000), breaks_at=100, resets_from=10**6, limited_from=320
     )
     assert search.stopped is Stop.RESOLVED
     assert search.reset_search_cut == "cpu"
@@ -95,14 +131,14 @@ def test_a_generator_limit_while_looking_for_resets_keeps_the_first_failure():
 
 
 def test_ceiling_ends_a_search_the_site_survives():
-    search, loads = run_search(SearchPlan(start=10, budget_s=10_000, ceiling=50), breaks_at=10_000)
+    search, loads = run_search(plan(start=10, budget_s=10_000, ceiling=50), breaks_at=10_000)
     assert search.stopped is Stop.CEILING
     assert loads == [10, 20, 40, 50]
 
 
 def test_plan_rejects_a_resolution_outside_zero_one():
     with pytest.raises(ValueError, match="resolution"):
-        SearchPlan(start=10, resolution=1.5)
+        plan(start=10, resolution=1.5)
 
 
 def measure(requests: int = 1000, errors: dict[str, int] | None = None, **fields) -> StepMeasure:
@@ -123,7 +159,7 @@ def measure(requests: int = 1000, errors: dict[str, int] | None = None, **fields
     ],
 )
 def test_failed_requests_of_any_kind_fail_a_step_named_by_the_most_frequent(errors, kind):
-    verdict = Criteria().judge(measure(errors=errors))
+    verdict = criteria().judge(measure(errors=errors))
     assert (verdict.status, verdict.kind) == ("bad", kind)
 
 
@@ -132,58 +168,71 @@ def test_failed_requests_of_any_kind_fail_a_step_named_by_the_most_frequent(erro
 )
 def test_a_few_failures_or_a_small_share_are_not_a_break(errors):
     # 1000 requests: 4 failures are too few, 45 (4.5 %) too small a share
-    assert Criteria().judge(measure(errors=errors)) == GOOD
+    assert criteria().judge(measure(errors=errors)) == GOOD
 
 
 def test_4xx_are_the_scenario_s_not_the_site_s():
-    assert Criteria().judge(measure(errors={"http_4xx": 500})) == GOOD
+    assert criteria().judge(measure(errors={"http_4xx": 500})) == GOOD
 
 
 def test_resets_are_noted_whatever_failed_first():
-    verdict = Criteria().judge(measure(errors={"http_5xx": 300, "connection_reset": 60}))
+    verdict = criteria().judge(measure(errors={"http_5xx": 300, "connection_reset": 60}))
     assert (verdict.kind, verdict.resets) == ("http_5xx", True)
-    assert Criteria().judge(measure(errors={"http_5xx": 300, "connection_reset": 40})).resets is False
+    assert criteria().judge(measure(errors={"http_5xx": 300, "connection_reset": 40})).resets is False
 
 
 def test_a_window_where_nothing_completed_is_a_timeout():
-    assert Criteria().judge(measure(requests=0)).kind == "timeouts"
+    assert criteria().judge(measure(requests=0)).kind == "timeouts"
 
 
 def test_latency_far_beyond_the_lightest_step_fails_it():
     lightest = measure(p95_ms=50.0)
-    assert Criteria().judge(measure(p95_ms=240.0), lightest) == GOOD  # under 5 x 50 ms
-    assert Criteria().judge(measure(p95_ms=260.0), lightest).kind == "latency"
-    assert Criteria().judge(measure(p95_ms=90.0), measure(p95_ms=2.0)) == GOOD  # within 100 ms of it
-    assert Criteria(max_latency_factor=None).judge(measure(p95_ms=900.0), lightest) == GOOD
+    assert criteria().judge(measure(p95_ms=240.0), lightest) == GOOD  # under 5 x 50 ms
+    assert criteria().judge(measure(p95_ms=260.0), lightest).kind == "latency"
+    assert criteria().judge(measure(p95_ms=90.0), measure(p95_ms=2.0)) == GOOD  # within 100 ms of it
+    assert criteria(max_latency_factor=None).judge(measure(p95_ms=900.0), lightest) == GOOD
     # successes slower than all requests (instant resets pull the p95 of all down): the slower counts
-    assert Criteria().judge(measure(p95_ms=40.0, p95_ok_ms=400.0), lightest).kind == "latency"
+    assert criteria().judge(measure(p95_ms=40.0, p95_ok_ms=400.0), lightest).kind == "latency"
 
 
 def test_an_absolute_p95_limit_needs_no_lighter_step():
-    assert Criteria(max_p95_ms=500).judge(measure(p95_ms=900.0)).kind == "latency"
-    assert Criteria(max_p95_ms=1000).judge(measure(p95_ms=900.0)) == GOOD
+    assert criteria(max_p95_ms=500).judge(measure(p95_ms=900.0)).kind == "latency"
+    assert criteria(max_p95_ms=1000).judge(measure(p95_ms=900.0)) == GOOD
 
 
 def test_an_open_site_that_answers_less_than_it_is_sent_is_not_keeping_up():
-    assert Criteria().judge(measure(requests=950, sent=1000)) == GOOD
-    verdict = Criteria().judge(measure(requests=600, sent=1000))
+    assert criteria().judge(measure(requests=950, sent=1000)) == GOOD
+    verdict = criteria().judge(measure(requests=600, sent=1000))
     assert verdict.kind == "not_keeping_up" and "600 requests answered of 1000 sent" in verdict.reason
-    assert Criteria(min_served=None).judge(measure(requests=600, sent=1000)) == GOOD
+    assert criteria(min_served=None).judge(measure(requests=600, sent=1000)) == GOOD
+
+
+@pytest.mark.parametrize(("requests", "sent"), [(7, 8), (1, 2), (16, 20)])
+def test_a_request_or_a_few_still_in_flight_at_the_window_s_end_are_not_falling_behind(requests, sent):
+    # Caddy in front of gunicorn at 1 session/s: 8 sent, 7 back inside the window (88 % < 90 %)
+    assert criteria().judge(measure(requests=requests, sent=sent)) == GOOD
+    assert criteria().judge(measure(requests=14, sent=20)).kind == "not_keeping_up"  # 6 behind
+
+
+def test_latency_is_judged_only_on_enough_requests_that_one_slow_one_cannot_decide():
+    lightest = measure(p95_ms=50.0)
+    assert criteria().judge(measure(requests=19, p95_ms=900.0), lightest) == GOOD
+    assert criteria().judge(measure(requests=20, p95_ms=900.0), lightest).kind == "latency"
 
 
 def test_each_criterion_can_be_switched_off():
     step = measure(errors={"http_5xx": 300}, requests=1000, sent=2000, p95_ms=900.0)
-    off = Criteria(max_failure_rate=None, min_served=None, max_latency_factor=None)
+    off = criteria(max_failure_rate=None, min_served=None, max_latency_factor=None)
     assert off.judge(step, measure(p95_ms=10.0)) == GOOD
 
 
 def test_throughput_plateau_compares_with_the_nearest_lower_good_step():
-    criteria = Criteria(min_throughput_gain=0.5)
+    plateau = criteria(min_throughput_gain=0.5)
     lower = measure(offered=100.0, throughput_rps=200.0)
-    assert criteria.judge(measure(offered=200.0, throughput_rps=390.0), lower, lower) == GOOD
-    verdict = criteria.judge(measure(offered=200.0, throughput_rps=230.0), lower, lower)
+    assert plateau.judge(measure(offered=200.0, throughput_rps=390.0), lower, lower) == GOOD
+    verdict = plateau.judge(measure(offered=200.0, throughput_rps=230.0), lower, lower)
     assert verdict.kind == "throughput_plateau"
-    assert criteria.judge(measure(offered=200.0, throughput_rps=230.0), lower, None) == GOOD
+    assert plateau.judge(measure(offered=200.0, throughput_rps=230.0), lower, None) == GOOD
 
 
 @pytest.mark.parametrize(
@@ -196,12 +245,12 @@ def test_throughput_plateau_compares_with_the_nearest_lower_good_step():
     ],
 )
 def test_guard_calls_a_limited_generator_inconclusive(fields, reason):
-    verdict = GeneratorGuard().judge(measure(**fields))
+    verdict = guard().judge(measure(**fields))
     assert verdict is not None and verdict.inconclusive and reason in verdict.reason
 
 
 def test_guard_passes_a_healthy_generator():
-    assert GeneratorGuard().judge(measure(achieved_ratio=0.97, generator_cpu=0.6, loop_lag_ms=3.0)) is None
+    assert guard().judge(measure(achieved_ratio=0.97, generator_cpu=0.6, loop_lag_ms=3.0)) is None
 
 
 def test_generator_window_takes_the_busiest_process_and_sums_arrivals():
@@ -223,7 +272,7 @@ def test_generator_window_takes_the_busiest_process_and_sums_arrivals():
 
 
 def test_a_site_that_does_not_drain_ends_the_search_with_what_it_measured():
-    search = BreakSearch(SearchPlan(start=10, budget_s=10_000, reset_search=1))
+    search = BreakSearch(plan(start=10, budget_s=10_000, reset_search=1))
     for load in (10, 20):
         search.record(load, GOOD if load == 10 else RESETS)
     assert search.next_load(0.0) == 15
@@ -233,5 +282,5 @@ def test_a_site_that_does_not_drain_ends_the_search_with_what_it_measured():
 
 
 def test_a_step_in_which_every_request_failed_fails_however_few_they_were():
-    verdict = Criteria().judge(measure(requests=3, errors={"connect_timeout": 3}))
+    verdict = criteria().judge(measure(requests=3, errors={"connect_timeout": 3}))
     assert (verdict.status, verdict.kind) == ("bad", "timeouts") and "every request failed" in verdict.reason

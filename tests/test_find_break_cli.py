@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from search_helpers import plan
 
 from flashcrowd.breakpoint.answer import SearchAnswer, read_answer
 from flashcrowd.breakpoint.criteria import GOOD, StepMeasure, Verdict
 from flashcrowd.breakpoint.prediction import Prediction
 from flashcrowd.breakpoint.result import build_answer, summary_lines, write_answer_files
-from flashcrowd.breakpoint.search import BreakSearch, SearchPlan
+from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.units import LoadUnits
 
 
@@ -61,7 +62,7 @@ def step(load: int, p95_ms: float, throughput_rps: float, resets: int = 0) -> St
 
 
 def test_result_names_saturation_first_failure_and_resets_with_real_world_figures(tmp_path):
-    search = BreakSearch(SearchPlan(start=10))
+    search = BreakSearch(plan(start=10))
     bad = Verdict("bad", "resets", "40 resets (10.0% of requests) in the window", resets=True)
     measured = [
         (step(10, 20.0, 10.0), GOOD),
@@ -97,7 +98,7 @@ def test_result_names_saturation_first_failure_and_resets_with_real_world_figure
 
 
 def test_a_site_that_never_resets_says_how_far_up_the_search_looked(tmp_path):
-    search = BreakSearch(SearchPlan(start=10))
+    search = BreakSearch(plan(start=10))
     slow = Verdict("bad", "latency", "p95 900 ms > 250 ms")
     measured = [(step(10, 20.0, 10.0), GOOD), (step(20, 900.0, 12.0), slow), (step(40, 2000.0, 12.0), slow)]
     for measure, verdict in measured:
@@ -127,7 +128,7 @@ def test_closed_model_saturation_is_n_star_from_littles_law_over_the_steps_that_
     measured = [(closed_step(n), GOOD) for n in (20, 40, 80, 90)] + [
         (closed_step(n), slow) for n in (100, 160)
     ]
-    search = BreakSearch(SearchPlan(start=20))
+    search = BreakSearch(plan(start=20))
     for measure, verdict in measured:
         search.record(measure.load, verdict)
     units = LoadUnits("closed", per_user=1.0, scale=0.05, session_duration_s=50.0)
@@ -136,7 +137,7 @@ def test_closed_model_saturation_is_n_star_from_littles_law_over_the_steps_that_
 
 
 def test_the_prediction_is_told_with_and_without_the_scenarios_retries(tmp_path):
-    search = BreakSearch(SearchPlan(start=10))
+    search = BreakSearch(plan(start=10))
     measured = [(step(10, 20.0, 10.0), GOOD)]
     search.record(10, GOOD)
     units = LoadUnits("closed", per_user=1.0, scale=0.05, session_duration_s=50.0)

@@ -3,11 +3,15 @@
 A step fails when the site did not serve what it was offered, whatever the way:
 failed requests of any kind (resets, refusals, timeouts, connections closed
 without a response, 5xx) beyond a share of the step's requests; in the open
-model, requests answered falling short of those sent (the site is not keeping
-up); latency far beyond the lightest step's, or beyond the scenario's p95 SLO.
-Each criterion can be switched off (``None``). The generator guard (guard.py)
-runs before these: a step the generator could not deliver is never judged
-against the site.
+model, requests answered falling short of those sent, with a backlog of a few
+requests at least that grew over the window (the site is not keeping up);
+latency far beyond the lightest step's, or beyond the scenario's p95 SLO. Each
+criterion needs a few requests of evidence, never one: a step with fewer than
+``MIN_JUDGED_REQUESTS`` is lengthened (stepshape.py), and its latency is judged
+only once it has them. Each criterion can be switched off (``None``); the
+thresholds' defaults are in flashcrowd/options.py. The generator guard
+(guard.py) runs before these: a step the generator could not deliver is never
+judged against the site.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ FAILED_REQUESTS: dict[str, tuple[str, ...]] = {
 FAILURE_KINDS = (*FAILED_REQUESTS, "not_keeping_up", "latency", "throughput_plateau")
 GENERATOR_LIMITED = "generator_limited"
 UNDRAINED = "undrained"
+# Under this many requests a p95 is one request's latency: the step is lengthened, and its latency not
+# judged until it has them. (At 20, a p95 over a limit takes at least two slow requests.)
+MIN_JUDGED_REQUESTS = 20
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class StepMeasure:
     p95_ok_ms: float | None = None  # successful requests only
     mean_ms: float | None = None  # mean latency of the window's requests
     drain_s: float = 0.0  # how long the site took to drain before this step began
+    drain_expected_s: float | None = None  # the wait the previous step's backlog called for
+    backlog: int = 0  # requests sent in this step and not answered by its end: what the site has to drain
     # What the generator managed, for the guard (guard.py).
     achieved_ratio: float = 1.0  # users running / asked (closed), sessions started / scheduled (open)
     generator_cpu: float = 0.0  # busiest generator process, fraction of one core
@@ -64,6 +73,11 @@ class StepMeasure:
     def ended_rps(self) -> float:
         """Requests that ended a second, successes and failures."""
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def backlog_growth(self) -> int:
+        """How much the requests in flight grew over the window: sent in it minus ended in it."""
+        return self.sent - self.requests
 
     @property
     def sent_rps(self) -> float:
@@ -103,21 +117,22 @@ GOOD = Verdict("good")
 
 @dataclass(frozen=True)
 class Criteria:
-    """Thresholds of a failing step; None switches a criterion off."""
+    """Thresholds of a failing step; None switches a criterion off (defaults: flashcrowd/options.py)."""
 
     # Failed requests: at least this many AND more than this share of the step's requests, so
-    # neither one unlucky failure in a quiet window nor a handful in a busy one counts.
-    min_failures: int = 5
-    max_failure_rate: float | None = 0.05
+    # neither one unlucky failure in a quiet window nor a handful in a busy one counts. The open
+    # model's backlog must also grow by at least this many requests.
+    min_failures: int
+    max_failure_rate: float | None
     # Open model: requests answered in the window / requests sent in it, at least this.
-    min_served: float | None = 0.9
+    min_served: float | None
     # Latency: p95 above this many times the lightest step's (and at least LATENCY_FLOOR_MS above it),
     # or above an absolute limit (the scenario's p95 SLO by default).
-    max_latency_factor: float | None = 5.0
-    max_p95_ms: float | None = None
+    max_latency_factor: float | None
+    max_p95_ms: float | None
     # Throughput must rise by at least this share of the offered load's rise over the nearest
     # lower good step; below it, more load no longer buys more throughput.
-    min_throughput_gain: float | None = None
+    min_throughput_gain: float | None
 
     LATENCY_FLOOR_MS = 100.0  # a site answering in 2 ms is not "failing" at 10 ms
 
@@ -158,18 +173,21 @@ class Criteria:
         return ranked[0], f"{detail} ({step.failed / step.requests:.1%} of {step.requests} requests)"
 
     def _not_keeping_up(self, step: StepMeasure) -> tuple[str, str] | None:
-        if self.min_served is None or step.sent < max(self.min_failures, 1):
+        """Fewer answered than sent, by a backlog of a few requests at least: one request still in flight
+        at the window's end is not a site falling behind."""
+        if self.min_served is None or step.backlog_growth < max(self.min_failures, 1):
             return None
         answered = step.requests / step.sent
         if answered >= self.min_served:
             return None
         return "not_keeping_up", (
-            f"{step.requests} requests answered of {step.sent} sent ({answered:.0%}): the site fell behind"
+            f"{step.requests} requests answered of {step.sent} sent ({answered:.0%}): the site fell behind "
+            f"by {step.backlog_growth} over {step.seconds:g} s"
         )
 
     def _latency(self, step: StepMeasure, lightest: StepMeasure | None) -> tuple[str, str] | None:
         p95 = step.slowest_p95_ms
-        if p95 is None:
+        if p95 is None or step.requests < MIN_JUDGED_REQUESTS:
             return None
         if self.max_p95_ms is not None and p95 > self.max_p95_ms:
             return "latency", f"p95 {p95:.0f} ms > {self.max_p95_ms:.0f} ms"

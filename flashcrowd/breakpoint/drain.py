@@ -4,12 +4,16 @@ One request at a time, on a fresh connection each (a backlog waits in the
 accept queue too), outside Locust's statistics. On the idle site, before the
 first step, :meth:`DrainProbe.calibrate` takes the baseline latency; after a
 failing step, :meth:`DrainProbe.wait_until_drained` probes until the site
-answers near that baseline twice in a row, or a time bound passes. How long
-that took is the site's recovery time after overload.
+answers near that baseline twice in a row, or the drain cap passes. How long
+that took is the site's recovery time after overload. :class:`Backlog` is what
+the wait is for: the requests a step sent and had no answer to (the site works
+them off, even for visitors who left), at the throughput the site was measured
+to serve.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from dataclasses import dataclass
@@ -24,6 +28,24 @@ DRAINED_IN_A_ROW = 2
 PAUSE_S = 0.25
 NEAR_FACTOR = 3.0  # "near the baseline": within this many times it ...
 NEAR_SLACK_MS = 100.0  # ... or this much above it, whichever is more
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Requests a step left the site to work off, and the rate at which it answers them."""
+
+    requests: int
+    throughput_rps: float
+
+    @property
+    def seconds(self) -> float:
+        """How long the site needs to work it off (infinite if it answered nothing)."""
+        if self.requests <= 0:
+            return 0.0
+        return self.requests / self.throughput_rps if self.throughput_rps > 0 else math.inf
+
+    def __str__(self) -> str:
+        return f"about {self.requests:,} requests left at {self.throughput_rps:.0f} req/s"
 
 
 @dataclass(frozen=True)

@@ -64,9 +64,9 @@ def window(before: Mapping[str, GeneratorSample], after: Mapping[str, GeneratorS
 
 @dataclass(frozen=True)
 class GeneratorGuard:
-    """Limits past which the generator, not the site, is the bottleneck."""
+    """Limits past which the generator, not the site, is the bottleneck (``max_cpu``: --max-generator-cpu)."""
 
-    max_cpu: float = 0.90
+    max_cpu: float
     min_achieved: float = 0.95
     max_loop_lag_ms: float = 100.0
 

@@ -23,6 +23,7 @@ DEFAULT_START = {"closed": 10.0, "open": 2.0}
 OPEN_WARMUP_SESSIONS = 2  # open model: warm-up lasts at least this many mean sessions
 START_STREAMS = 20  # open model: users of the first step, so bisection can reach a 5 % resolution
 CEILING_FACTOR = 10_000
+MAX_WINDOWS = 3  # a step with too few requests to judge is held up to this many windows
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,7 @@ class StepTiming:
 
     warmup_s: float
     window_s: float
-    drain_timeout_s: float
-    settle_s: float = 1.0
+    settle_s: float
 
     @property
     def step_s(self) -> float:
@@ -82,7 +82,7 @@ def from_options(options: argparse.Namespace, scenario: Scenario, settle_s: floa
             options.warmup, OPEN_WARMUP_SESSIONS * session_seconds(scenario.journeys, scenario.think_time)
         )
     )
-    timing = StepTiming(warmup, options.window, options.drain_timeout, settle_s)
+    timing = StepTiming(warmup, options.window, settle_s)
     if options.window < 1:
         raise UsageError(
             f"--window {options.window:g}s: expected at least 1s (figures are kept a second at a time)"
@@ -104,6 +104,7 @@ def from_options(options: argparse.Namespace, scenario: Scenario, settle_s: floa
             step_s=timing.step_s,
             ceiling=max(int(ceiling / per_user), start_users),
             reset_search=options.reset_search,
+            max_drain_s=options.drain_timeout,
         ),
         timing=timing,
         criteria=Criteria(

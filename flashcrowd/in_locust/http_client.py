@@ -21,6 +21,7 @@ import gevent.ssl
 from geventhttpclient.response import HTTPResponse
 
 from flashcrowd.in_locust.classify import ConnectTimeout, EmptyResponse, HTTPStatusError, ReadTimeout
+from flashcrowd.options import default
 
 BLOCK_SIZE = 64 * 1024
 MAX_REDIRECTS = 5
@@ -69,9 +70,9 @@ class Browser:
         on_request: RequestListener,
         *,
         headers: Mapping[str, str] | None = None,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 60.0,
-        keepalive_idle_s: float = 5.0,
+        connect_timeout: float = default("--connect-timeout"),
+        read_timeout: float = default("--read-timeout"),
+        keepalive_idle_s: float = default("--keepalive-idle"),
         address: tuple[Any, ...] | None = None,
         on_start: Callable[[], None] | None = None,
     ) -> None:

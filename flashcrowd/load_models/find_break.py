@@ -26,12 +26,13 @@ if TYPE_CHECKING:
 
 
 def check(options: argparse.Namespace, scenario: Scenario, profile: str | None) -> float:
-    """The search's bound (budget and one drain) once its settings are built; with the bundled
-    target, its profile also sets the analytic prediction beside the measurement."""
+    """The search's bound (budget, one drain, one step lengthened) once its settings are built; with the
+    bundled target, its profile also sets the analytic prediction beside the measurement."""
     search = settings.from_options(options, scenario)
     if profile is not None and options.predict_profile is None:
         options.predict_profile = profile
-    return search.plan.budget_s + search.timing.drain_timeout_s
+    lengthened_s = (settings.MAX_WINDOWS - 1) * search.timing.window_s
+    return search.plan.budget_s + search.plan.max_drain_s + lengthened_s
 
 
 def set_up(environment: Any, context: RunContext, recorder: Callable[[], Recorder]) -> Any:
