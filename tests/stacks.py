@@ -12,7 +12,15 @@ them at N* = c(S+Z)/S. What differs is what a client sees past that:
   using two of its ``worker_connections`` (client and upstream); when they run out
   it closes new connections without a response;
 - ``haproxy_stack``: haproxy lets ``maxconn`` = c requests reach gunicorn and
-  queues the rest; one that waited ``timeout queue`` gets a 503.
+  queues the rest; one that waited ``timeout queue`` gets a 503;
+- ``caddy_stack``: Caddy proxies every request to gunicorn, holding as many as
+  come; they wait in gunicorn's backlog, as with gunicorn alone;
+- ``uvicorn_stack`` (no gunicorn): an ASGI app (``stack_asgi.py``) under uvicorn
+  lets c requests at a time into service and queues the rest in its memory,
+  without bound, serving even those whose clients left.
+
+gunicorn and uvicorn listen with their default backlog of 2,048: a deep queue,
+which a find-break that overloads it must wait to drain.
 
 Each launcher is a context manager: it picks free ports, writes its
 configuration, logs and temporary files into a temporary directory, waits until
@@ -59,7 +67,7 @@ class StackUnavailable(StackError):
 class Stack:
     """A running stack: where it listens, its capacity from its configuration, and its processes."""
 
-    name: str  # "gunicorn", "nginx+gunicorn", "haproxy+gunicorn"
+    name: str  # "gunicorn", "nginx+gunicorn", "haproxy+gunicorn", "caddy+gunicorn", "uvicorn"
     url: str  # http://127.0.0.1:PORT
     workers: int  # c: requests served at once
     service_s: float  # S: every page holds a worker this long
@@ -220,7 +228,78 @@ def haproxy_stack(
         )
 
 
-STACKS = {"gunicorn": gunicorn_stack, "nginx+gunicorn": nginx_stack, "haproxy+gunicorn": haproxy_stack}
+CADDYFILE = """\
+{{
+    admin off
+    auto_https off
+}}
+http://127.0.0.1:{port} {{
+    reverse_proxy {upstream}
+}}
+"""
+
+
+@contextlib.contextmanager
+def caddy_stack(workers: int = 4, service_ms: float = 50) -> Iterator[Stack]:
+    """Caddy proxying every request to its own :func:`gunicorn_stack`."""
+    with (
+        gunicorn_stack(workers, service_ms) as upstream,
+        _front_end(
+            "caddy",
+            CADDYFILE,
+            ("run", "--config", "{conf}", "--adapter", "caddyfile"),
+            upstream=upstream.url.removeprefix("http://"),
+        ) as (url, pid),
+    ):
+        yield Stack(
+            name="caddy+gunicorn",
+            url=url,
+            workers=workers,
+            service_s=upstream.service_s,
+            overload="long waits in gunicorn's listen backlog behind Caddy, then clients' read timeouts",
+            max_waiting=None,
+            pids=(pid, *upstream.pids),
+        )
+
+
+@contextlib.contextmanager
+def uvicorn_stack(concurrency: int = 4, service_ms: float = 50) -> Iterator[Stack]:
+    """uvicorn serving ``stack_asgi:app``: ``concurrency`` requests in service, each ``service_ms``."""
+    if importlib.util.find_spec("uvicorn") is None:
+        raise StackUnavailable("uvicorn not installed: pip install -e '.[test]' installs it")
+    with tempfile.TemporaryDirectory(prefix="flashcrowd-uvicorn-") as root:
+        port = free_port()
+        command = [
+            sys.executable, "-m", "uvicorn", "stack_asgi:app", "--app-dir", str(APP_DIR),
+            "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off", "--no-access-log",
+        ]  # fmt: skip
+        environment = {
+            **os.environ,
+            "STACK_SERVICE_MS": f"{service_ms:g}",
+            "STACK_CONCURRENCY": str(concurrency),
+        }
+        log = Path(root) / "uvicorn.log"
+        with _running(command, log, environment) as uvicorn:
+            url = f"http://127.0.0.1:{port}"
+            _wait_until_served(url, uvicorn, log)
+            yield Stack(
+                name="uvicorn",
+                url=url,
+                workers=concurrency,
+                service_s=service_ms / 1000,
+                overload="long waits in the application's own queue, then clients' read timeouts",
+                max_waiting=None,
+                pids=(uvicorn.pid,),
+            )
+
+
+STACKS = {
+    "gunicorn": gunicorn_stack,
+    "nginx+gunicorn": nginx_stack,
+    "haproxy+gunicorn": haproxy_stack,
+    "caddy+gunicorn": caddy_stack,
+    "uvicorn": uvicorn_stack,
+}
 
 
 @contextlib.contextmanager
@@ -241,18 +320,27 @@ def _front_end(
         conf, log = Path(root) / f"{program}.conf", Path(root) / f"{program}.log"
         conf.write_text(template.format(root=root, port=port, **values), encoding="utf-8")
         command = [executable, *(flag.format(root=root, conf=conf, log=log) for flag in flags)]
-        with _running(command, log) as process:
+        # Caddy keeps its autosaved configuration and data under XDG's directories: ours, not the user's.
+        environment = {**os.environ, "XDG_CONFIG_HOME": root, "XDG_DATA_HOME": root}
+        with _running(command, log, environment) as process:
             url = f"http://127.0.0.1:{port}"
             _wait_until_served(url, process, log)
             yield url, process.pid
 
 
 @contextlib.contextmanager
-def _running(command: Sequence[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def _running(
+    command: Sequence[str], log: Path, environment: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``command`` in its own session, output to ``log``; yield it; stop it and its group after."""
     with log.open("ab") as output:
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=output, stderr=output, start_new_session=True
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+            env=environment,
         )
     try:
         yield process

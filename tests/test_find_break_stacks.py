@@ -1,9 +1,12 @@
 """find-break against real third-party stacks, each started here with its capacity computed from its
-configuration: gunicorn (sync workers), nginx with few worker_connections in front of it, and haproxy
-with a server maxconn and a queue timeout. Each search runs with short steps and is bounded by its
+configuration: gunicorn (sync workers, its default listen backlog of 2,048), nginx with few
+worker_connections in front of it, haproxy with a server maxconn and a queue timeout, and an ASGI app
+that queues in its own memory under uvicorn. Each search runs with short steps and is bounded by its
 --budget. The closed model sends the default probe visitor, what a new user gets (2.4 pages a visit,
 1 s between pages); the open model one page a visit, so that its warm-up is short and the capacity in
-sessions/s is c/S itself."""
+sessions/s is c/S itself. Against the stacks with a deep queue the search also looks for resets past
+the first failure, as by default, which overloads that queue: the first failure must survive it.
+Against Caddy in front of gunicorn, the open model's lightest steps carry a few requests each."""
 
 from __future__ import annotations
 
@@ -23,25 +26,30 @@ pytestmark = pytest.mark.load
 
 PROBE = load_scenario(resolve_scenario("probe-election-night"))
 THINK_S = PROBE.think_time.mean
-# Short steps (these stacks settle within a second), a 10 % resolution, and no look for resets past
-# the first failure (these stacks do not reset; the bundled target's tests cover that look): about a
-# minute a search. The first steps start below the capacity so the doubling crosses it.
-QUICK = ["--warmup", "2s", "--window", "3s", "--resolution", "10%", "--reset-search", "1", "--budget", "150s"]
+# Short steps (these stacks settle within a second) and a 10 % resolution: about a minute a search. The
+# first steps start below the capacity so the doubling crosses it.
+QUICK = ["--warmup", "2s", "--window", "3s", "--resolution", "10%", "--budget", "150s"]
 START = {"closed": "30", "open": "20"}
+DEEP_QUEUES = ("gunicorn", "uvicorn")  # a deep queue that a look for resets would overload
+# The front ends do not reset within 4 times their first failure; no look for resets keeps them short.
+NO_RESET_SEARCH = ["--reset-search", "1"]
 
 
-def search(stack: Stack, model: str, out: Path) -> dict:
+def search(stack: Stack, model: str, out: Path, *options: str) -> dict:
     scenario = ["--scenario", str(one_page_scenario(out.parent))] if model == "open" else []
+    reset_search = [] if stack.name in DEEP_QUEUES else NO_RESET_SEARCH
     result = subprocess.run(
         [sys.executable, "-m", "flashcrowd", "find-break", "--host", stack.url, "--model", model,
-         "--start", START[model], "--seed", "5", *scenario, *QUICK, "--out", str(out)],
+         "--start", START[model], "--seed", "5", *scenario, *QUICK, *reset_search, *options,
+         "--out", str(out)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads((out / "find-break.json").read_text())
 
 
-@pytest.fixture(scope="module", params=list(STACKS))
+# A stack for each test: a search may leave a deep queue behind it.
+@pytest.fixture(params=["gunicorn", "nginx+gunicorn", "haproxy+gunicorn", "uvicorn"])
 def stack(request):
     try:
         with STACKS[request.param]() as running:
@@ -59,16 +67,18 @@ def failed_share(step: dict) -> float:
     return failed / max(step["requests"], 1)
 
 
-OPEN_SEARCHES: dict[tuple[int, ...], dict] = {}  # by the stack's PIDs: one running stack, one entry
-
-
-def test_open_model_holds_no_more_than_the_capacity_and_breaks_near_it(stack, tmp_path):
-    found = OPEN_SEARCHES[stack.pids] = search(stack, "open", tmp_path / "out")
-    capacity = stack.capacity_rps  # one page a session: c/S sessions/s
+def assert_breaks_near(found: dict, capacity: float, stack: Stack, bounds: tuple[float, float]) -> None:
+    """The first failure within ``bounds`` times ``capacity``, and no step held past 1.1 times it."""
     highest_held = max(step["offered"] for step in held(found))
     assert highest_held <= 1.1 * capacity, f"{stack.name}: held {highest_held} of capacity {capacity:.1f}"
     failure = found["first_failure"]
-    assert abs(failure["load"] / capacity - 1) <= 0.15, f"{stack.name}: {failure}, capacity {capacity:.1f}"
+    low, high = bounds
+    assert low <= failure["load"] / capacity <= high, f"{stack.name}: {failure}, capacity {capacity:.1f}"
+
+
+def test_open_model_holds_no_more_than_the_capacity_and_breaks_near_it(stack, tmp_path):
+    found = search(stack, "open", tmp_path / "out")
+    assert_breaks_near(found, stack.capacity_rps, stack, (0.85, 1.15))  # one page a session: c/S sessions/s
 
 
 def test_closed_model_saturates_near_n_star_and_holds_only_what_it_served(stack, tmp_path):
@@ -82,12 +92,17 @@ def test_closed_model_saturates_near_n_star_and_holds_only_what_it_served(stack,
     for step in held(found):
         assert failed_share(step) <= 0.05, f"{stack.name}: held a step with failures: {step}"
         assert step["p95_ms"] <= 10 * lightest_p95, f"{stack.name}: held a slow step: {step}"
-    assert found["first_failure"] is not None
+    assert_breaks_near(found, knee, stack, (0.75, 1.25))
 
 
-@pytest.mark.parametrize("stack", ["gunicorn"], indirect=True)
-def test_a_second_search_against_the_same_gunicorn_agrees(stack, tmp_path):
-    first = OPEN_SEARCHES.get(stack.pids) or search(stack, "open", tmp_path / "first")
-    second = search(stack, "open", tmp_path / "second")
-    a, b = first["first_failure"]["load"], second["first_failure"]["load"]
-    assert abs(a / b - 1) <= 0.15, f"the first search broke at {a}, the second at {b}"
+@pytest.mark.parametrize("stack", ["caddy+gunicorn"], indirect=True)
+def test_thin_light_steps_are_lengthened_not_failed_by_a_request_in_flight(stack, tmp_path):
+    """Caddy in front of gunicorn (80 req/s), open model: steps of a few requests a window up to half
+    the capacity all hold (one request still in flight at a window's end once failed the lightest)."""
+    found = search(
+        stack, "open", tmp_path / "out", "--start", "2", "--warmup", "1s", "--window", "2s",
+        "--ceiling", f"{stack.capacity_rps / 2:g}",
+    )  # fmt: skip
+    assert found["stopped"] == "ceiling" and found["first_failure"] is None, found["steps"]
+    lightest = min(found["steps"], key=lambda step: step["offered"])
+    assert lightest["seconds"] > 2, lightest  # held for more than one window: it had too few requests

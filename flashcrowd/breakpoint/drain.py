@@ -45,7 +45,7 @@ class Backlog:
         return self.requests / self.throughput_rps if self.throughput_rps > 0 else math.inf
 
     def __str__(self) -> str:
-        return f"about {self.requests:,} requests left at {self.throughput_rps:.0f} req/s"
+        return f"{self.requests:,} requests to work off at {self.throughput_rps:.0f} req/s"
 
 
 @dataclass(frozen=True)
