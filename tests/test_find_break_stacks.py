@@ -97,10 +97,10 @@ def test_closed_model_saturates_near_n_star_and_holds_only_what_it_served(stack,
 
 @pytest.mark.parametrize("stack", ["caddy+gunicorn"], indirect=True)
 def test_thin_light_steps_are_lengthened_not_failed_by_a_request_in_flight(stack, tmp_path):
-    """Caddy in front of gunicorn (80 req/s), open model: steps of a few requests a window up to half
+    """Caddy in front of gunicorn (80 req/s), open model: steps of 8 requests a window, up to half
     the capacity all hold (one request still in flight at a window's end once failed the lightest)."""
     found = search(
-        stack, "open", tmp_path / "out", "--start", "2", "--warmup", "1s", "--window", "2s",
+        stack, "open", tmp_path / "out", "--start", "4", "--warmup", "1s", "--window", "2s",
         "--ceiling", f"{stack.capacity_rps / 2:g}",
     )  # fmt: skip
     assert found["stopped"] == "ceiling" and found["first_failure"] is None, found["steps"]
