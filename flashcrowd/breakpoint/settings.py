@@ -35,9 +35,14 @@ class StepTiming:
     settle_s: float
 
     @property
+    def hold_s(self) -> float:
+        """How long a step holds its load (one window)."""
+        return self.warmup_s + self.window_s + self.settle_s
+
+    @property
     def step_s(self) -> float:
         """What one step costs, for the time budget (a drain before it is checked once it is over)."""
-        return self.warmup_s + self.window_s + self.settle_s + 1.0  # + a shape tick
+        return self.hold_s + 1.0  # + a shape tick
 
 
 @dataclass(frozen=True)

@@ -133,8 +133,7 @@ class BreakShape(LoadTestShape):
             return no_drain(users)
         per_user = max(m.sent_rps / m.load for m in judged)
         throughput = max(m.throughput_rps for m in judged)
-        timing = self.settings.timing
-        left = max(per_user * users - throughput, 0.0) * (timing.step_s - 1.0)
+        left = max(per_user * users - throughput, 0.0) * self.settings.timing.hold_s
         if self.settings.units.model == "closed":
             left = min(left, users)
         backlog = Backlog(round(left), throughput)
