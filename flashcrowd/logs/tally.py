@@ -71,10 +71,16 @@ class LogTally:
     first_pages: Counter[str] = field(default_factory=Counter)
     assets: dict[str, Counter[str]] = field(default_factory=dict)  # first page -> assets, once per session
     pruned: int = 0
+    running_at_start: int = 0  # sessions of the log's warm-up: their gaps count, not their start or pages
 
     def add(self, session: Session) -> None:
-        """Count one closed session (one without pages, e.g. only images or POSTs, is not a visit)."""
+        """Count one closed session (one without pages, e.g. only images, is not a visit)."""
         if not session.pages:
+            return
+        if session.running_at_start:
+            self.running_at_start += 1
+            for gap in session.gaps:
+                self.think.add(gap)
             return
         self.sessions += 1
         self.page_views += session.page_count
