@@ -287,6 +287,13 @@ def test_sessions_under_way_when_the_log_starts_are_not_its_first_arrivals(tmp_p
     assert "80 already under way" in data["description"]
 
 
+def test_a_log_shorter_than_its_warm_up_still_gives_a_scenario(tmp_path):
+    data = convert(
+        write(tmp_path / "short.log", browsing(START, 20, ["/", "/a"], every_s=15)), tmp_path / "s.yaml"
+    )
+    assert "20 sessions" in data["description"]
+
+
 def test_assets_are_known_by_content_type_and_by_pattern(tmp_path):
     log_format = (
         '$remote_addr - - [$time_local] "$request" $status "$http_user_agent" "$sent_http_content_type"'

@@ -110,6 +110,8 @@ def read_logs(paths: list[Path], settings: ReadSettings, progress: bool = True) 
         sessions.add(heapq.heappop(held)[1])
     sessions.close_all()
     reading.peak_open_sessions = sessions.peak_open
+    if not reading.tally.sessions and reading.tally.under_way:  # a log no longer than its warm-up
+        reading.tally = reading.tally.under_way
     if not reading.tally.sessions:
         raise UsageError(_no_sessions(paths, reading, settings.log_format))
     return reading

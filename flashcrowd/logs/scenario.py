@@ -14,7 +14,7 @@ from flashcrowd.logs.curve import EDGE_S, binned_rates, thin
 from flashcrowd.logs.journeys import FoundJourney, find_journeys, slug
 from flashcrowd.logs.reading import LogReading
 from flashcrowd.logs.sessions import POST
-from flashcrowd.logs.tally import BIN_S
+from flashcrowd.logs.tally import BIN_S, LogTally
 from flashcrowd.scenario.quantities import format_duration
 from flashcrowd.scenario.writer import compress_for, default_scale, single_origin_mix
 from target_app.geo import OTHER, database_name
@@ -224,7 +224,7 @@ def _description(reading: LogReading, seed: str, period: str, width: float, opti
     )  # fmt: skip
 
 
-def _found_journeys(tally: Any, most: int) -> list[FoundJourney]:
+def _found_journeys(tally: LogTally, most: int) -> list[FoundJourney]:
     """The frequent page sequences; with none repeated, the most frequent first pages as one-page journeys."""
     found = find_journeys(tally.sequences, tally.sessions, most)
     if found:

@@ -37,7 +37,7 @@ the visitors use. The log is cited as the scenario's figures.
 Lines are put back in time order within {REORDER_S} s (Apache logs a request when
 it ends). Requests whose user agent matches --exclude-agent are left out; the
 default leaves out uptime probes, health checks and crawlers:
-  {DEFAULT_EXCLUDE.replace("%", "%%")}
+  {DEFAULT_EXCLUDE}
 Sessions first seen in the log's first {WARMUP_S // 60} minutes may have begun before it:
 they are not counted as arrivals. The scale gives the run at least
 {MIN_PEAK_SIM} simulated users at its peak (above 1 when the site is quiet), or
