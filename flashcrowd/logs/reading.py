@@ -28,6 +28,7 @@ from flashcrowd_common.errors import UsageError
 EXAMPLES_KEPT = 5
 REORDER_S = 120  # a hit up to this much earlier than the latest one still takes its place in time
 MAX_HELD = 200_000  # and at most this many hits are held for it (memory stays bounded)
+MAX_AGENTS = 10_000  # user agents whose verdict is remembered
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,9 @@ def read_logs(paths: list[Path], settings: ReadSettings, progress: bool = True) 
     ordered = sorted(paths, key=lambda path: first_time(path, parse))
     reading = LogReading(ordered)
     sessions = Sessionizer(settings.gap_s, reading.tally.add, asset_test(settings.asset_pattern), BIN_S)
-    held: list[tuple[float, Hit]] = []
+    held: list[tuple[float, str, str, str, str, Hit]] = []
     latest = float("-inf")
+    excluded = AgentFilter(settings.exclude_agent)
 
     def damaged(where: str, what: str) -> None:
         _malformed(reading, where, what, "", always_shown=True)
@@ -94,7 +96,7 @@ def read_logs(paths: list[Path], settings: ReadSettings, progress: bool = True) 
             if line.text.strip():
                 _malformed(reading, f"{line.path}:{line.number}", hit, line.text)
             continue
-        if settings.exclude_agent is not None and settings.exclude_agent.search(hit.agent):
+        if excluded(hit.agent):
             reading.excluded += 1
             continue
         if reading.hits == 0:
@@ -102,12 +104,13 @@ def read_logs(paths: list[Path], settings: ReadSettings, progress: bool = True) 
         reading.hits += 1
         reading.first_hit = min(reading.first_hit, hit.at)
         reading.last_hit = max(reading.last_hit, hit.at)
-        heapq.heappush(held, (hit.at, hit))
+        # Ties in a fixed order (strings compare in C; the Hit itself only when all of these are equal).
+        heapq.heappush(held, (hit.at, hit.address, hit.agent, hit.method, hit.path, hit))
         latest = max(latest, hit.at)
         while held and (held[0][0] < latest - REORDER_S or len(held) > MAX_HELD):
-            sessions.add(heapq.heappop(held)[1])
+            sessions.add(heapq.heappop(held)[-1])
     while held:
-        sessions.add(heapq.heappop(held)[1])
+        sessions.add(heapq.heappop(held)[-1])
     sessions.close_all()
     reading.peak_open_sessions = sessions.peak_open
     if not reading.tally.sessions and reading.tally.under_way:  # a log no longer than its warm-up
@@ -115,6 +118,24 @@ def read_logs(paths: list[Path], settings: ReadSettings, progress: bool = True) 
     if not reading.tally.sessions:
         raise UsageError(_no_sessions(paths, reading, settings.log_format))
     return reading
+
+
+class AgentFilter:
+    """Whether a user agent matches --exclude-agent, remembered per agent (a log repeats a few thousand)."""
+
+    def __init__(self, pattern: re.Pattern[str] | None) -> None:
+        self.pattern = pattern
+        self.seen: dict[str, bool] = {}
+
+    def __call__(self, agent: str) -> bool:
+        if self.pattern is None:
+            return False
+        found = self.seen.get(agent)
+        if found is None:
+            if len(self.seen) >= MAX_AGENTS:
+                self.seen.clear()
+            found = self.seen[agent] = self.pattern.search(agent) is not None
+        return found
 
 
 def _no_sessions(paths: list[Path], reading: LogReading, log_format: str) -> str:

@@ -145,7 +145,7 @@ def _periods(reading: LogReading, zone: ZoneInfo, start: float, end: float,
         moment = datetime.fromtimestamp(index * BIN_S, zone).replace(minute=0, second=0)
         counts[moment.replace(hour=0) if day else moment] += count
     length = timedelta(days=1) if day else timedelta(hours=1)
-    spans = [((m).timestamp(), (m + length).timestamp(), n) for m, n in sorted(counts.items())]
+    spans = [(m.timestamp(), (m + length).timestamp(), n) for m, n in sorted(counts.items())]
     return [(a, b, n) for a, b, n in spans if a >= start and b <= end]
 
 
