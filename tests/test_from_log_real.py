@@ -116,6 +116,8 @@ def test_form_posts_are_steps_with_an_empty_form_and_the_slos_count_errors(tmp_p
     steps = data["journeys"][0]["steps"]
     assert steps[1] == {"name": "ctc-vac-questionnaire", "post": "/ctc-vac/questionnaire.do", "form": {}}
     assert "fill in" in data["description"]
+    forms = make_plan(load_scenario(tmp_path / "f.yaml"), None).forms
+    assert [(form.path, form.fields) for form in forms] == [("/ctc-vac/questionnaire.do", ())]
     assert any(slo["metric"] == "error_rate" for slo in data["slos"])
 
 
