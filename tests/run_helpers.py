@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from flashcrowd.launch.paths import SCENARIOS_DIR
+from flashcrowd.bundled_paths import SCENARIOS_DIR
 
 SMOKE = str(SCENARIOS_DIR / "ci-smoke.yaml")
 ELECTION_NIGHT = "election-night-2016-11-08"

@@ -14,7 +14,7 @@ import pytest
 from cli_helpers import assert_one_line_error
 from ports import closed_port
 
-from flashcrowd.launch.paths import SCENARIOS_DIR
+from flashcrowd.bundled_paths import SCENARIOS_DIR
 from flashcrowd.launch.runner import WEB_AUTOQUIT_S, run_child
 from flashcrowd.results.record import read_record
 
