@@ -161,6 +161,7 @@ def find_first_failure(samples: Sequence[Sample], rules: Rules = TIMELINE) -> Fi
 
 
 def _first_sustained(indexes: Sequence[int], holds: Callable[[int], bool], sustain: int) -> int | None:
+    """The first of ``indexes`` that begins ``sustain`` of them in a row for which ``holds`` is true."""
     streak = 0
     for position, index in enumerate(indexes):
         streak = streak + 1 if holds(index) else 0
@@ -177,8 +178,8 @@ def find_saturation(samples: Sequence[Sample], rules: Rules = TIMELINE) -> Satur
     (slow, or failing). None without strain, or when the strained samples got what light load's rate
     gives (short by no more than LEVELLED, or than the noise of so few answers): a hold or a ramp the
     site kept up with, however its visitors' pace varied. Otherwise the rate it levelled at (the mean
-    over the ``smooth``-sample stretches that cannot be told from the best one) over light load's rate
-    is the load at which it saturated.
+    over the strained ``smooth``-sample stretches that cannot be told from the best one) over light
+    load's rate is the load at which it saturated.
     """
     baseline = knee_baseline_ms(samples, rules)
     if baseline is None:
