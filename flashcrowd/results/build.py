@@ -115,13 +115,11 @@ def break_answer(recorder: Recorder, first_reset_s: float | None) -> BreakAnswer
     samples = timeline_samples(rows)
     saturation = find_saturation(samples)
     failure = find_first_failure(samples)
-    if saturation is not None:  # the first second at which the visitors reached the load it levelled at
-        at = next((row for row in rows if row.achieved_users >= saturation.load), rows[saturation.peak_index])
     return BreakAnswer(
         saturation=None
         if saturation is None
         else Saturation(
-            **asdict(moment(recorder, at.wall_s - 1, at)),
+            **asdict(reached(recorder, saturation.load, saturation.peak_index)),
             max_served_rps=round(saturation.max_served_rps, 1),
             light_rps_per_user=saturation.light_rps_per_unit,
         ),
@@ -131,6 +129,27 @@ def break_answer(recorder: Recorder, first_reset_s: float | None) -> BreakAnswer
             **asdict(moment(recorder, rows[failure.index].wall_s - 1, rows[failure.index])), kind=failure.kind
         ),
         first_resets=None if first_reset_s is None else moment(recorder, first_reset_s),
+    )
+
+
+def reached(recorder: Recorder, sim_users: float, fallback: int) -> Moment:
+    """The moment the visitors first reached ``sim_users``, between the counts at the start and end of
+    that second, with that load as its users: a fast ramp's end-of-second count would overshoot it.
+    The row ``fallback`` if they never did."""
+    rows = recorder.rows
+    index = next((i for i, row in enumerate(rows) if row.achieved_users >= sim_users), None)
+    if index is None:
+        return moment(recorder, rows[fallback].wall_s - 1, rows[fallback])
+    row = rows[index]
+    start_s, start_users = (rows[index - 1].wall_s, rows[index - 1].achieved_users) if index else (0.0, 0)
+    rise = row.achieved_users - start_users
+    wall_s = start_s + (row.wall_s - start_s) * ((sim_users - start_users) / rise if rise > 0 else 1.0)
+    return Moment(
+        wall_s=round(wall_s, 3),
+        real_time=recorder.real_time(wall_s),
+        sim_users=round(sim_users),
+        real_users=round(sim_users / (recorder.scenario.scale or 1.0), 1),
+        target_sim_users=row.target_users,
     )
 
 
