@@ -39,7 +39,14 @@ def load_from_options(options: argparse.Namespace) -> Scenario:
         except ValueError as error:
             raise UsageError(f"--duration {options.duration!r}: expected {error}") from None
     path = resolve_scenario(options.scenario)
-    scenario = load_scenario(path, scale=options.scale, compress=options.compress, duration_s=duration_s)
+    scenario = load_scenario(
+        path,
+        scale=options.scale,
+        compress=options.compress,
+        duration_s=duration_s,
+        begin=options.begin,
+        end=options.end,
+    )
     if options.seed is not None:
         scenario = dataclasses.replace(scenario, seed=options.seed)
     return scenario
@@ -57,6 +64,9 @@ class RunContext:
     started: float = dataclasses.field(default_factory=time.monotonic)
     # Called as each request is sent; the recorder counts them (a site that falls behind ends fewer).
     on_request_start: Callable[[], None] = lambda: None
+    # The share of the visitors added at a wall second who start on a first page (the curve model sets
+    # it from the scenario, flashcrowd.scenario.steady_state); the others join mid-browse.
+    fresh_share: Callable[[float], float] = lambda _wall_s: 1.0
     _addresses: dict[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
 
     def restart_clock(self, **_: Any) -> None:

@@ -320,9 +320,9 @@ def _at(outcome: RunOutcome, point: Moment) -> str:
 
 
 def _span(scenario: Scenario) -> str:
-    start = scenario.clock.start
+    start = scenario.clock.real_time(0)
     end = scenario.clock.real_time(scenario.clock.wall_duration_s)
-    clock = "%H:%M" if scenario.clock.duration_s >= 120 else "%H:%M:%S"
+    clock = "%H:%M" if scenario.clock.span_s >= 120 else "%H:%M:%S"
     return f"{start:%a} {start.day} {start:%b %Y} {start:{clock}} to {end:{clock}} {_zone_name(start)}"
 
 

@@ -156,8 +156,8 @@ def scenario_info(recorder: Recorder, site: SiteView | None) -> ScenarioInfo:
         path=str(scenario.path),
         scale=scenario.scale,
         compress=scenario.clock.compress,
-        real_start=scenario.clock.start.isoformat(),
-        real_duration_s=scenario.clock.duration_s,
+        real_start=scenario.clock.real_time(0).isoformat(),
+        real_duration_s=scenario.clock.span_s,
         wall_duration_s=scenario.clock.wall_duration_s,
         figures=figure_rows(scenario, recorder.rows, site),
     )
