@@ -96,7 +96,9 @@ def test_plan_says_what_compression_does_to_the_visitors(capsys):
     assert run["session_spans_real_s"] == pytest.approx(70.9 * 240, rel=0.01)
     assert run["fresh_share"] == pytest.approx(1 / 240)
     assert run["rps_per_user"] == pytest.approx(9.5 / 70.9, rel=0.01)
-    assert main(["plan", "election-night-2016-11-08", "--no-png", "--compress", "48", "--begin", "21:00"]) == 0
+    assert (
+        main(["plan", "election-night-2016-11-08", "--no-png", "--compress", "48", "--begin", "21:00"]) == 0
+    )
     told = capsys.readouterr().out
     assert "a 70.9 s session spans 56.7 min of the curve at x48; 2.1% of the visitors" in told
     assert "light load: 0.135 requests/s a visitor" in told

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from flashcrowd.in_locust.origins import OriginDraw
 from flashcrowd.options import default
 from flashcrowd.scenario.model import Scenario
 from flashcrowd_common.errors import UsageError
@@ -67,6 +68,7 @@ class RunContext:
     # The share of the visitors added at a wall second who start on a first page (the curve model sets
     # it from the scenario, flashcrowd.scenario.steady_state); the others join mid-browse.
     fresh_share: Callable[[float], float] = lambda _wall_s: 1.0
+    draw_origin: OriginDraw = dataclasses.field(default_factory=OriginDraw)  # the visitors' origins
     _addresses: dict[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
 
     def restart_clock(self, **_: Any) -> None:

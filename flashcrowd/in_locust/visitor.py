@@ -22,18 +22,13 @@ from locust import User, constant, task
 
 from flashcrowd.in_locust.http_client import Browser
 from flashcrowd.in_locust.locust_options import RunContext, run_context
+from flashcrowd.in_locust.origins import pick_origin
 from flashcrowd.load_models.curve_shape import TICK_S
 from flashcrowd.scenario.model import Journey, Scenario, Step
 from flashcrowd.scenario.steady_state import JoinPoint, join_point
 from target_app.geo import address_in
 
 RETRY_SUFFIX = " (retry)"
-
-
-def pick_origin(shares: dict[str, float], rng: random.Random) -> str:
-    """An origin drawn by its share (the shares need not sum to one)."""
-    names = list(shares)
-    return rng.choices(names, weights=[max(shares[n], 0.0) for n in names])[0]
 
 
 def pick_journey(journeys: tuple[Journey, ...], rng: random.Random) -> Journey:
@@ -46,15 +41,17 @@ def visit(
     real_now_s: float,
     make_browser: Callable[[dict[str, str]], Browser],
     joined: JoinPoint | None = None,
+    draw_origin: Callable[[dict[str, float], random.Random], str] = pick_origin,
 ) -> bool:
     """Play one visitor's session; True if every page it asked for loaded, False if it gave up.
 
     ``real_now_s`` is where the curve stands (origins shift during the night);
     ``make_browser(headers)`` opens the visitor's browser with its X-Forwarded-For;
-    ``joined``: the session is already under way, it goes on from that step.
+    ``joined``: the session is already under way, it goes on from that step; ``draw_origin``
+    picks the origin from the shares (a process's ``OriginDraw`` keeps its visitors to them).
     """
     shares = scenario.origins.shares_at(real_now_s)
-    origin = pick_origin(shares, rng)
+    origin = draw_origin(shares, rng)
     journey = joined.journey if joined else pick_journey(scenario.journeys, rng)
     steps = journey.steps[joined.next_step :] if joined else journey.steps
     browser = make_browser({"X-Forwarded-For": address_in(origin, rng, exclude=shares)})
