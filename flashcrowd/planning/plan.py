@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flashcrowd.breakpoint.prediction import request_mix
 from flashcrowd.planning.capacity import CapacityForecast, forecast
+from flashcrowd.scenario.curve import Keyframe
 from flashcrowd.scenario.figures import FigureCheck, check_figures
 from flashcrowd.scenario.journeys import requests_per_session, session_seconds
 from flashcrowd.scenario.littles_law import sessions_between
@@ -81,7 +82,7 @@ def make_plan(scenario: Scenario, profile: Profile | None) -> Plan:
 def _simulated_run(
     scenario: Scenario, profile: Profile | None, capacity: CapacityForecast | None
 ) -> SimulatedRun:
-    peak = scenario.users.peak
+    peak = _peak_in_run(scenario)
     peak_sim = peak.value * scenario.scale
     if profile is not None:
         mix = request_mix(scenario, profile)
@@ -104,6 +105,14 @@ def _simulated_run(
         fresh_share=1.0 if scenario.join == COLD else min(1.0, 1 / scenario.clock.compress),
         join=scenario.join,
     )
+
+
+def _peak_in_run(scenario: Scenario) -> Keyframe:
+    """The curve's highest point in the real-world window the run covers (a cut may leave its peak out)."""
+    clock = scenario.clock
+    inside = [k for k in scenario.users.keyframes if clock.begin_s <= k.at_s <= clock.duration_s]
+    ends = [Keyframe(t, scenario.real_users_at(t)) for t in (clock.begin_s, clock.duration_s)]
+    return max([*inside, *ends], key=lambda k: k.value)
 
 
 def _warnings(scenario: Scenario, figures: list[FigureCheck]) -> list[str]:
