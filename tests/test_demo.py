@@ -130,25 +130,7 @@ def test_the_demos_first_resets_lie_within_ten_percent_of_the_retry_aware_predic
 
 
 @pytest.mark.load
-def test_the_demos_visitors_ask_plans_rate_from_the_start_and_its_first_500s_are_the_models(demo):
+def test_the_demos_visitors_ask_plans_rate_from_the_start(demo):
     """x240: until the knee (wall 0:43) every window's requests per visitor are plan's, since the
-    visitors the curve adds join mid-browse; the first failure, placed at the load the queue had
-    settled to, is within 10 % of the model's first 500s, as the closing lines say."""
+    visitors the curve adds join mid-browse (a cold start sent twice as many)."""
     assert_rates_follow_plan(demo.out_dir / "timeline.csv", until_s=40)
-    told = re.search(r"It first failed at .*, at ([\d,]+) real-world users", demo.stdout)
-    model = re.search(r"first 500s near ([\d,]+) real-world users", demo.stdout)
-    assert told and model, demo.stdout
-    assert _number(told.group(1)) == pytest.approx(_number(model.group(1)), rel=0.10)
-
-
-@pytest.mark.load
-def test_the_site_counts_the_scenarios_us_share_at_the_peak(demo):
-    """F2 at 23:00: the visitors' addresses locate to their origins in the site's own database and
-    their origins keep to the scenario's shares, so the site's US share is the scenario's within 2 points."""
-    (check,) = read_record(demo.out_dir / "summary.json").site.origin_checks
-    assert check.figure == "F2" and check.sessions >= 200
-    assert check.site_share == pytest.approx(check.scenario_share, abs=0.02), check
-
-
-def _number(text: str) -> float:
-    return float(text.replace(",", ""))
