@@ -50,16 +50,20 @@ def visit(
     ``joined``: the session is already under way, it goes on from that step; ``draw_origin``
     picks the origin from the shares (a process's ``OriginDraw`` keeps its visitors to them).
     """
+    journey = joined.journey if joined else pick_journey(scenario.journeys, rng)
+    steps = [
+        step
+        for step in (journey.steps[joined.next_step :] if joined else journey.steps)
+        if step.probability >= 1.0 or rng.random() < step.probability
+    ]
+    if not steps:  # joined in its last think: nothing to ask, and no origin drawn for the site to miss
+        return True
     shares = scenario.origins.shares_at(real_now_s)
     origin = draw_origin(shares, rng)
-    journey = joined.journey if joined else pick_journey(scenario.journeys, rng)
-    steps = journey.steps[joined.next_step :] if joined else journey.steps
     browser = make_browser({"X-Forwarded-For": address_in(origin, rng, exclude=shares)})
     context: dict[str, Any] = {"journey": journey.name, "origin": origin, "retry": 0, "first_page": True}
     try:
         for step in steps:
-            if step.probability < 1.0 and rng.random() >= step.probability:
-                continue
             loaded = _load_step(browser, step, scenario, rng, context)
             context["first_page"] = False
             browser.think((step.think or scenario.think_time).sample(rng))
