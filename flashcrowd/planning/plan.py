@@ -152,6 +152,14 @@ def _warnings(scenario: Scenario, figures: list[FigureCheck]) -> list[str]:
         warning = _figure_warning(scenario, check)
         if warning:
             warnings.append(warning)
+    peak_real = scenario.users.peak.value
+    if peak_real * scenario.scale < 1:
+        warnings.append(
+            f"the peak is {peak_real * scenario.scale:.2g} simulated users (scale {scenario.scale:g}): "
+            "run refuses "
+            f"a curve under one simulated user; a scale of at least {1 / peak_real if peak_real else 1:.2g} "
+            "(or --scale) gives one"
+        )
     if scenario.clock.wall_duration_s > LONG_RUN_S:
         warnings.append(
             f"the run lasts {format_duration(scenario.clock.wall_duration_s)}; "
