@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pytest
+from rate_helpers import assert_rates_follow_plan
 from record_helpers import broken_record
 
 from flashcrowd.launch.runner import RunOutcome, describe_break
@@ -126,3 +127,10 @@ def test_the_demos_first_resets_lie_within_ten_percent_of_the_retry_aware_predic
     predicted = re.search(r"resets with retries near ([\d,]+) real-world users", demo.stdout)
     assert predicted, demo.stdout
     assert measured == pytest.approx(float(predicted.group(1).replace(",", "")), rel=0.10)
+
+
+@pytest.mark.load
+def test_the_demos_visitors_ask_plans_rate_from_the_start(demo):
+    """x240: until the knee (wall 0:43) every window's requests per visitor are plan's, since the
+    visitors the curve adds join mid-browse (a cold start sent twice as many)."""
+    assert_rates_follow_plan(demo.out_dir / "timeline.csv", until_s=40)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flashcrowd.bundled_paths import resolve_scenario
+from flashcrowd.in_locust.origins import OriginDraw
 from flashcrowd.option_values import load_from_options
 from flashcrowd.options import default
 from flashcrowd.scenario.model import Scenario
@@ -36,6 +37,10 @@ class RunContext:
     started: float = dataclasses.field(default_factory=time.monotonic)
     # Called as each request is sent; the recorder counts them (a site that falls behind ends fewer).
     on_request_start: Callable[[], None] = lambda: None
+    # The share of the visitors added at a wall second who start on a first page (the curve model sets
+    # it from the scenario, flashcrowd.scenario.steady_state); the others join mid-browse.
+    fresh_share: Callable[[float], float] = lambda _wall_s: 1.0
+    draw_origin: OriginDraw = dataclasses.field(default_factory=OriginDraw)  # the visitors' origins
     _addresses: dict[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
 
     def restart_clock(self, **_: Any) -> None:

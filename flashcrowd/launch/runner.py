@@ -298,5 +298,7 @@ def describe_break(outcome: RunOutcome) -> list[str]:
     """Three sentences an SRE can quote, on the scenario's clock (results/break_text.py): report.html's
     header says the same."""
     scenario = outcome.scenario
-    span = Span(scenario.name, scenario.clock.start, scenario.clock.real_time(scenario.clock.wall_duration_s))
+    span = Span(
+        scenario.name, scenario.clock.real_time(0), scenario.clock.real_time(scenario.clock.wall_duration_s)
+    )
     return break_lines(outcome.record.break_answer, span)
