@@ -113,7 +113,7 @@ def tls_config_detail(error: BaseException) -> str | None:
         return None
     if "SSLCertVerificationError" in names:
         text = str(getattr(error, "verify_message", "") or error)
-        return "hostname_mismatch" if "hostname mismatch" in text.lower() else "certificate_verify_failed"
+        return "hostname_mismatch" if "mismatch" in text else "certificate_verify_failed"  # name or IP
     reason = str(getattr(error, "reason", "") or error)
     return next((detail for key, detail in _TLS_REASONS if key in reason), "tls_protocol")
 
@@ -223,7 +223,7 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = tuple(
         (r"tls_handshake_reset", ("tls_handshake", "tls_handshake_reset")),
         (r"tls_handshake_timeout", ("tls_handshake", "tls_handshake_timeout")),
         (r"tls_handshake_closed", ("tls_handshake", "tls_handshake_closed")),
-        (r"Hostname mismatch", ("tls_config", "hostname_mismatch")),
+        (r"(Hostname|IP address) mismatch", ("tls_config", "hostname_mismatch")),
         (r"CERTIFICATE_VERIFY_FAILED|SSLCertVerificationError", ("tls_config", "certificate_verify_failed")),
         (r"CERTIFICATE_REQUIRED", ("tls_config", "client_certificate_required")),
         (r"WRONG_VERSION_NUMBER|RECORD_LAYER_FAILURE|PACKET_LENGTH_TOO_LONG", ("tls_config", "not_tls")),
