@@ -59,7 +59,9 @@ def throwaway_certificate(directory: Path) -> tuple[Path, Path]:
 def server_context(cert: Path, key: Path) -> gevent.ssl.SSLContext:
     """The server's TLS context (gevent's, so handshakes yield to other connections); OSError (ssl.SSLError
     among them) if the files do not load."""
-    context = gevent.ssl.create_default_context(gevent.ssl.Purpose.CLIENT_AUTH)
+    # gevent's class itself: create_default_context() gives the standard library's in an unpatched
+    # process such as this one, whose handshakes and reads would block every other connection.
+    context = gevent.ssl.SSLContext(gevent.ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     context.set_alpn_protocols(["http/1.1"])
     return context

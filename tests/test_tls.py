@@ -6,6 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from loadgen_helpers import tiny_site
@@ -151,30 +154,22 @@ def test_preflight_names_the_cause_and_the_fix(site, words):
         assert word in message, message
 
 
-def _site(name: str, cert, key):
-    from contextlib import nullcontext
-
-    if name == "self-signed":
-        return tls_site(cert, key)
-    if name == "other-name":
-        return tls_site(cert, key, host="127.0.0.2")
-    if name == "handshake-closed":
-        return broken_handshakes("close")
-    return {
-        "refused": nullcontext(f"http://127.0.0.1:{closed_port()}"),
-        "unresolvable": nullcontext("http://flashcrowd-no-such-host.invalid"),
-    }.get(name) or _plain(name)
-
-
-def _plain(name: str):
-    from contextlib import contextmanager
-
-    @contextmanager
-    def plain():
+@contextmanager
+def _site(name: str, cert: Path, key: Path) -> Iterator[str]:
+    """The URL of a site whose first page fails as ``name`` says, with no load."""
+    if name == "refused":
+        yield f"http://127.0.0.1:{closed_port()}"
+    elif name == "unresolvable":
+        yield "http://flashcrowd-no-such-host.invalid"
+    elif name == "handshake-closed":
+        with broken_handshakes("close") as url:
+            yield url
+    elif name in ("self-signed", "other-name"):
+        with tls_site(cert, key, host="127.0.0.2" if name == "other-name" else "127.0.0.1") as url:
+            yield url
+    else:  # "404", "plain-http"
         with tiny_site("404 Not Found" if name == "404" else "200 OK") as (url, _):
             yield url.replace("http://", "https://") if name == "plain-http" else url
-
-    return plain()
 
 
 @pytest.mark.parametrize("command", ["run", "smoke"])

@@ -32,6 +32,7 @@ from flashcrowd.in_locust.classify import (
     TlsHandshakeError,
     handshake_failure_detail,
 )
+from flashcrowd.in_locust.tls import TlsSettings
 
 BLOCK_SIZE = 64 * 1024
 MAX_REDIRECTS = 5
@@ -100,7 +101,7 @@ class Browser:
         self._sock: gevent.socket.socket | None = None
         self._tls_host = parts.hostname if parts.scheme == "https" else None
         # The process's shared context (locust_options.RunContext.tls_context), else the system's defaults.
-        self._tls = (tls or gevent.ssl.create_default_context()) if self._tls_host else None
+        self._tls = (tls or TlsSettings().context()) if self._tls_host else None
         self._handshake_ms = 0.0  # TLS handshakes the current request waited for
         host = parts.netloc
         fixed = {"Host": host, "User-Agent": USER_AGENT, "Accept": "*/*", **(headers or {})}

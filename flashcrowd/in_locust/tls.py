@@ -41,13 +41,17 @@ class TlsSettings:
             raise UsageError("--insecure with --ca-cert: expected one of them (--insecure verifies nothing)")
         if self.client_key and not self.client_cert:
             raise UsageError("--client-key without --client-cert: expected both, or --client-cert alone")
-        context = gevent.ssl.create_default_context()
+        # gevent's own class: create_default_context() would give the standard library's wherever gevent
+        # has not patched it (the CLI's pre-flight), whose sockets block the event loop.
+        context = gevent.ssl.SSLContext(gevent.ssl.PROTOCOL_TLS_CLIENT)  # verifies certificate and name
         context.set_alpn_protocols(["http/1.1"])  # the visitors speak HTTP/1.1 only
         if self.insecure:
             context.check_hostname = False
             context.verify_mode = gevent.ssl.CERT_NONE
         if self.ca_cert:
             _load("--ca-cert", self.ca_cert, "a PEM file of CA certificates", context.load_verify_locations)
+        else:
+            context.load_default_certs()
         if self.client_cert:
             _load(
                 "--client-cert",
