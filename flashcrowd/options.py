@@ -138,6 +138,14 @@ OPTIONS: tuple[Option, ...] = (
            (RUN, FIND_BREAK), metavar="DURATION"),
     Option("--read-timeout", positive_duration, 30.0, "visitors' wait for a response, seconds or e.g. 1min",
            (RUN, FIND_BREAK), metavar="DURATION"),
+    # The visitors' TLS, for an https:// --host.
+    Option("--ca-cert", str, None, "PEM file of CA certificates to trust for an https:// site (a staging "
+           "or company CA), instead of the system's", CLI_RUNS, metavar="FILE"),
+    Option("--insecure", SWITCH, False, "do not verify the site's certificate (the output and the report "
+           "say so)", CLI_RUNS),
+    Option("--client-cert", str, None, "PEM client certificate, for a site that asks for one (with its key, "
+           "or --client-key)", CLI_RUNS, metavar="FILE"),
+    Option("--client-key", str, None, "PEM private key of --client-cert", CLI_RUNS, metavar="FILE"),
     # find-break's search (--load-model find-break).
     _search("--model", str, "closed", "closed: load = concurrent visitors who think between pages; "
            "open: load = new sessions a second, which do not slow down when the site does",

@@ -30,18 +30,22 @@ EVERY_KIND = (
     "connection_reset",
     "connection_refused",
     "connect_timeout",
+    "tls_handshake",
     "read_timeout",
     "connection_closed",
     "http_5xx",
     "http_4xx",
     "client_limit",
+    "tls_config",
     "other",
 )
-# 4xx are the scenario's mistakes and client_limit the load generator's: neither counts against the site.
+# 4xx are the scenario's mistakes, client_limit the load generator's and tls_config the set-up's (a
+# certificate not trusted): none counts against the site.
 AGAINST_THE_SITE = {
     "connection_reset",
     "connection_refused",
     "connect_timeout",
+    "tls_handshake",
     "read_timeout",
     "connection_closed",
     "http_5xx",

@@ -17,6 +17,7 @@ from typing import Any
 
 from flashcrowd.bundled_paths import resolve_scenario
 from flashcrowd.in_locust.origins import OriginDraw
+from flashcrowd.in_locust.tls import TlsSettings
 from flashcrowd.option_values import load_from_options
 from flashcrowd.options import default
 from flashcrowd.scenario.model import Scenario
@@ -41,7 +42,9 @@ class RunContext:
     # it from the scenario, flashcrowd.scenario.steady_state); the others join mid-browse.
     fresh_share: Callable[[float], float] = lambda _wall_s: 1.0
     draw_origin: OriginDraw = dataclasses.field(default_factory=OriginDraw)  # the visitors' origins
+    tls: TlsSettings = dataclasses.field(default_factory=TlsSettings)
     _addresses: dict[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
+    _tls_context: Any = None
 
     def restart_clock(self, **_: Any) -> None:
         """Wall time 0 is the test's start (a ``test_start`` listener)."""
@@ -64,6 +67,14 @@ class RunContext:
             self._addresses[base_url] = resolve(base_url)
         return self._addresses[base_url]
 
+    def tls_context(self, base_url: str) -> Any:
+        """The one TLS client context every browser of this process shares (None for http://)."""
+        if not base_url.startswith("https:"):
+            return None
+        if self._tls_context is None:
+            self._tls_context = self.tls.context()
+        return self._tls_context
+
 
 def install(environment: Any, scenario: Scenario, options: argparse.Namespace | None = None) -> RunContext:
     """Make ``scenario`` the run's scenario on this Locust process; seeded per worker so workers differ."""
@@ -73,6 +84,7 @@ def install(environment: Any, scenario: Scenario, options: argparse.Namespace | 
         context.keepalive_idle_s = getattr(options, "keepalive_idle", context.keepalive_idle_s)
         context.connect_timeout_s = getattr(options, "connect_timeout", context.connect_timeout_s)
         context.read_timeout_s = getattr(options, "read_timeout", context.read_timeout_s)
+        context.tls = TlsSettings.from_options(options)
     setattr(environment, CONTEXT_ATTRIBUTE, context)
     environment.events.test_start.add_listener(context.restart_clock)
     return context

@@ -132,6 +132,7 @@ class Visitor(User):
             keepalive_idle_s=self.context.keepalive_idle_s,
             address=self.context.address(base_url),
             on_start=self.context.on_request_start,
+            tls=self.context.tls_context(base_url),
         )
 
     def run_session(self) -> bool:

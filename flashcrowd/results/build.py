@@ -33,6 +33,7 @@ from flashcrowd.results.record import (
     Saturation,
     ScenarioInfo,
     SiteView,
+    Tls,
     Totals,
 )
 from flashcrowd.results.settled import relaxation_s, settled_row
@@ -77,6 +78,7 @@ def build_record(recorder: Recorder) -> RunRecord:
         first_failed_page=first_failed_page(pages, rows),
         capacity=capacity_bins(rows, recorder.timeline.histograms),
         site=site,
+        tls=tls_figures(recorder),
         scenario=scenario_info(recorder, site),
         role=recorder.role,
         versions={
@@ -88,6 +90,21 @@ def build_record(recorder: Recorder) -> RunRecord:
             cpus=os.cpu_count(), memory_bytes=psutil.virtual_memory().total, platform=platform.platform()
         ),
         timeline=tuple(rows),
+    )
+
+
+def tls_figures(recorder: Recorder) -> Tls | None:
+    """For an https:// run: whether the certificate was verified and the handshakes' share of latency."""
+    environment = recorder.environment
+    if not str(environment.host or "").startswith("https:"):
+        return None
+    tally = recorder.totals
+    latency_ms = (latency.mean_ms(tally.histogram) or 0.0) * tally.requests
+    return Tls(
+        verified=not getattr(environment.parsed_options, "insecure", False),
+        handshakes=tally.handshakes,
+        mean_handshake_ms=tally.handshake_ms / tally.handshakes if tally.handshakes else None,
+        share_of_latency=tally.handshake_ms / latency_ms if latency_ms else None,
     )
 
 
