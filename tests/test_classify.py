@@ -12,7 +12,7 @@ from loadgen_helpers import tiny_site
 from ports import closed_port
 
 from flashcrowd.breakpoint.criteria import FAILED_REQUESTS
-from flashcrowd.in_locust.classify import (
+from flashcrowd.http.classify import (
     KINDS,
     SITE_FAILURES,
     ConnectTimeout,
@@ -22,7 +22,7 @@ from flashcrowd.in_locust.classify import (
     failure_detail,
     failure_kind,
 )
-from flashcrowd.in_locust.http_client import Browser
+from flashcrowd.http.http_client import Browser
 
 # Written out here, not read from classify.py, so that a kind added, dropped or moved between the
 # site's failures and the rest shows up as a failing test: reports and find-break count by these.

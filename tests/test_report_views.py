@@ -22,7 +22,7 @@ import matplotlib.image
 import pytest
 from run_helpers import ELECTION_NIGHT, run
 
-from flashcrowd.in_locust.classify import KINDS
+from flashcrowd.http.classify import KINDS
 from flashcrowd.results.record import read_record
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -15,9 +15,9 @@ from loadgen_helpers import tiny_site
 from ports import closed_port
 from tls_helpers import broken_handshakes, certificate, tls_site
 
-from flashcrowd.in_locust.classify import SITE_FAILURES, failure_detail, failure_kind
-from flashcrowd.in_locust.http_client import TLS_HANDSHAKE_MS, Browser
-from flashcrowd.in_locust.tls import TlsSettings
+from flashcrowd.http.classify import SITE_FAILURES, failure_detail, failure_kind
+from flashcrowd.http.http_client import TLS_HANDSHAKE_MS, Browser
+from flashcrowd.http.tls import TlsSettings
 from flashcrowd.launch.preflight import check_site
 from flashcrowd_common.errors import ExitCode, TargetUnreachableError, UsageError
 

@@ -15,8 +15,8 @@ import requests
 from loadgen_helpers import write_scenario
 from stacks import StackUnavailable, nginx_stack
 
-from flashcrowd.in_locust.http_client import Browser
-from flashcrowd.in_locust.tls import TlsSettings
+from flashcrowd.http.http_client import Browser
+from flashcrowd.http.tls import TlsSettings
 from flashcrowd_common.errors import ExitCode
 
 pytestmark = pytest.mark.load

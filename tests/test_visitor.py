@@ -12,8 +12,8 @@ import pytest
 from loadgen_helpers import make_scenario, tiny_site
 from ports import closed_port
 
-from flashcrowd.in_locust.classify import ConnectTimeout, HTTPStatusError, ReadTimeout, failure_kind
-from flashcrowd.in_locust.http_client import Browser
+from flashcrowd.http.classify import ConnectTimeout, HTTPStatusError, ReadTimeout, failure_kind
+from flashcrowd.http.http_client import Browser
 from flashcrowd.in_locust.origins import OriginDraw, pick_origin
 from flashcrowd.in_locust.visitor import RETRY_SUFFIX, address_in, visit
 from flashcrowd.scenario.model import Distribution, OriginMix, RetryPolicy, Step

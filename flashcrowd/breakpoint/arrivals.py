@@ -19,7 +19,7 @@ import gevent
 from gevent.pool import Group
 
 from flashcrowd.breakpoint.probe import ARRIVALS
-from flashcrowd.in_locust.http_client import Browser
+from flashcrowd.http.http_client import Browser
 from flashcrowd.in_locust.visitor import Visitor, visit
 
 

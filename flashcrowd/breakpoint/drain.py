@@ -17,7 +17,7 @@ from typing import Any
 
 import gevent
 
-from flashcrowd.in_locust.http_client import Browser
+from flashcrowd.http.http_client import Browser
 from flashcrowd.scenario.model import Scenario
 
 CALIBRATION_PROBES = 5

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from flashcrowd.bundled_paths import resolve_scenario
+from flashcrowd.http.tls import TlsSettings
 from flashcrowd.in_locust.origins import OriginDraw
-from flashcrowd.in_locust.tls import TlsSettings
 from flashcrowd.option_values import load_from_options
 from flashcrowd.options import default
 from flashcrowd.scenario.model import Scenario
@@ -60,7 +60,7 @@ class RunContext:
     def address(self, base_url: str) -> tuple[Any, ...]:
         """The socket address of the site, looked up once per process."""
         if base_url not in self._addresses:
-            from flashcrowd.in_locust.http_client import (
+            from flashcrowd.http.http_client import (
                 resolve,  # gevent-heavy: not for `flashcrowd run`'s own process
             )
 

@@ -1,6 +1,6 @@
 """Visitors who follow a scenario's journeys: where they come from, what they read, and when they retry.
 
-:func:`visit` plays one session with its own :class:`~flashcrowd.in_locust.http_client.Browser`
+:func:`visit` plays one session with its own :class:`~flashcrowd.http.http_client.Browser`
 and can be driven by any Locust user (the closed-model :class:`Visitor` here, an
 open-model arrival user elsewhere). Retries are requests named ``"<step> (retry)"``
 with ``context["retry"]`` set to the attempt number (0 for first tries), so
@@ -20,7 +20,7 @@ from typing import Any
 import gevent
 from locust import User, constant, task
 
-from flashcrowd.in_locust.http_client import Browser
+from flashcrowd.http.http_client import Browser
 from flashcrowd.in_locust.locust_options import RunContext, run_context
 from flashcrowd.in_locust.origins import pick_origin
 from flashcrowd.load_models.curve_shape import TICK_S

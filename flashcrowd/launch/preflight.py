@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flashcrowd.in_locust.classify import HTTPStatusError, failure_detail, failure_kind
-from flashcrowd.in_locust.tls import TlsSettings
+from flashcrowd.http.classify import HTTPStatusError, failure_detail, failure_kind
+from flashcrowd.http.tls import TlsSettings
 from flashcrowd_common.errors import TargetUnreachableError
 
 TLS_TRUST = "pass --ca-cert FILE with the CA that issued it, or --insecure to skip verification"
@@ -42,7 +42,7 @@ HTTPS_HINT = " (a site that serves HTTPS on this port? use https://)"
 def check_site(url: str, path: str, tls: TlsSettings, connect_s: float, read_s: float) -> None:
     """GET ``path`` from ``url`` once, as a visitor would; TargetUnreachableError if it failed in a way no
     load explains."""
-    from flashcrowd.in_locust.http_client import Browser, resolve  # gevent: only when a host is given
+    from flashcrowd.http.http_client import Browser, resolve  # gevent: only when a host is given
 
     parts = urlsplit(url)
     try:

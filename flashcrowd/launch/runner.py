@@ -25,7 +25,7 @@ from typing import IO
 from flashcrowd import load_models, option_values
 from flashcrowd import options as table
 from flashcrowd.bundled_paths import LOCUSTFILE, resolve_scenario
-from flashcrowd.in_locust.tls import TlsSettings
+from flashcrowd.http.tls import TlsSettings
 from flashcrowd.launch import preflight
 from flashcrowd.launch.bundled_site import check_paths_on_bundled_site
 from flashcrowd.launch.target_process import running_target

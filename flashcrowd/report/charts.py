@@ -14,7 +14,7 @@ from typing import Any
 
 import matplotlib.dates as mdates
 
-from flashcrowd.in_locust.classify import KINDS
+from flashcrowd.http.classify import KINDS
 from flashcrowd.report.plotting import pyplot
 from flashcrowd.results.timeline import TimelineRow
 

@@ -25,7 +25,7 @@ import gevent
 from locust.env import Environment
 from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 
-from flashcrowd.in_locust.http_client import TLS_HANDSHAKE_MS
+from flashcrowd.http.http_client import TLS_HANDSHAKE_MS
 from flashcrowd.in_locust.locust_options import CONTEXT_ATTRIBUTE
 from flashcrowd.results import latency
 from flashcrowd.results.pages import PageTallies

@@ -14,7 +14,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from flashcrowd.in_locust.classify import failure_detail, failure_kind
+from flashcrowd.http.classify import failure_detail, failure_kind
 from flashcrowd.results import latency
 
 

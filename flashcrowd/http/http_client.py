@@ -24,7 +24,7 @@ import gevent.socket
 import gevent.ssl
 from geventhttpclient.response import HTTPResponse
 
-from flashcrowd.in_locust.classify import (
+from flashcrowd.http.classify import (
     ConnectTimeout,
     EmptyResponse,
     HTTPStatusError,
@@ -32,7 +32,7 @@ from flashcrowd.in_locust.classify import (
     TlsHandshakeError,
     handshake_failure_detail,
 )
-from flashcrowd.in_locust.tls import TlsSettings
+from flashcrowd.http.tls import TlsSettings
 
 BLOCK_SIZE = 64 * 1024
 MAX_REDIRECTS = 5
