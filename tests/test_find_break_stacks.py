@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from loadgen_helpers import one_page_scenario
-from stacks import STACKS, Stack, StackUnavailable
+from stacks import STACKS, Stack, StackUnavailable, nginx_stack
 
 from flashcrowd.bundled_paths import resolve_scenario
 from flashcrowd.scenario import load_scenario
@@ -37,10 +37,11 @@ NO_RESET_SEARCH = ["--reset-search", "1"]
 
 def search(stack: Stack, model: str, out: Path, *options: str) -> dict:
     scenario = ["--scenario", str(one_page_scenario(out.parent))] if model == "open" else []
+    trust = ["--ca-cert", stack.certificate] if stack.certificate else []
     reset_search = [] if stack.name in DEEP_QUEUES else NO_RESET_SEARCH
     result = subprocess.run(
         [sys.executable, "-m", "flashcrowd", "find-break", "--host", stack.url, "--model", model,
-         "--start", START[model], "--seed", "5", *scenario, *QUICK, *reset_search, *options,
+         "--start", START[model], "--seed", "5", *scenario, *trust, *QUICK, *reset_search, *options,
          "--out", str(out)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
@@ -76,8 +77,11 @@ def assert_breaks_near(found: dict, capacity: float, stack: Stack, bounds: tuple
     assert low <= failure["load"] / capacity <= high, f"{stack.name}: {failure}, capacity {capacity:.1f}"
 
 
+OPEN_SEARCHES: dict[str, dict] = {}  # by stack name: the HTTPS test compares with plain HTTP's
+
+
 def test_open_model_holds_no_more_than_the_capacity_and_breaks_near_it(stack, tmp_path):
-    found = search(stack, "open", tmp_path / "out")
+    found = OPEN_SEARCHES[stack.name] = search(stack, "open", tmp_path / "out")
     assert_breaks_near(found, stack.capacity_rps, stack, (0.85, 1.15))  # one page a session: c/S sessions/s
 
 
@@ -108,3 +112,14 @@ def test_thin_light_steps_are_lengthened_not_failed_by_a_request_in_flight(stack
     assert found["stopped"] == "ceiling" and found["first_failure"] is None, found["steps"]
     lightest = min(found["steps"], key=lambda step: step["offered"])
     assert lightest["seconds"] > 2, lightest  # held for more than one window: it had too few requests
+
+
+@pytest.mark.parametrize("stack", ["nginx+gunicorn"], indirect=True)
+def test_over_https_with_its_ca_the_answer_is_plain_https_within_15_percent(stack, tmp_path):
+    """The same nginx and gunicorn, over HTTPS with a self-signed certificate trusted by --ca-cert:
+    the handshakes of new sessions must not move where it first fails by more than 15 %."""
+    plain = OPEN_SEARCHES.get(stack.name) or search(stack, "open", tmp_path / "plain")
+    with nginx_stack(tls=True) as secure:
+        found = search(secure, "open", tmp_path / "https")
+    a, b = plain["first_failure"]["load"], found["first_failure"]["load"]
+    assert abs(b / a - 1) <= 0.15, f"plain HTTP first failed at {a}, HTTPS at {b}: {found['first_failure']}"

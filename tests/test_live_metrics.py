@@ -14,7 +14,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from run_helpers import SMOKE
 
-from flashcrowd.in_locust.classify import KINDS
+from flashcrowd.http.classify import KINDS
 from flashcrowd.results.live_metrics import LiveMetrics
 from flashcrowd.results.timeline import TimelineRow
 

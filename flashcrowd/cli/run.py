@@ -43,6 +43,8 @@ def print_outcome(outcome: RunOutcome) -> None:
         f"{totals.failures:,} failed ({_kinds(totals.failures_by_kind)}), "
         f"p95 {_ms(totals.p95_ms)}, against {outcome.host}"
     )
+    if record.tls is not None:
+        print(f"TLS: {record.tls.summary()}")
     for slo in record.slos:
         if slo.breached:
             print(

@@ -107,6 +107,7 @@ def _set_up(environment: Environment) -> None:
     model = load_models.model(parsed.load_model)
     locust_options.absolute_scenario_path(parsed)
     context = locust_options.install(environment, option_values.load_from_options(parsed), parsed)
+    context.tls_context(environment.host or "")  # TLS files that cannot be used: one line, before any load
     scenario = context.scenario
     out_dir = option_values.out_dir(parsed, model.results_prefix or scenario.path.stem)
     made: list[Recorder] = []

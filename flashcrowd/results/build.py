@@ -33,8 +33,10 @@ from flashcrowd.results.record import (
     Saturation,
     ScenarioInfo,
     SiteView,
+    Tls,
     Totals,
 )
+from flashcrowd.results.settled import relaxation_s, settled_row
 from flashcrowd.results.site import fetch_analytics, site_view
 from flashcrowd.results.timeline import TimelineRow, row_at
 from flashcrowd.results.verdict import VERDICTS
@@ -76,6 +78,7 @@ def build_record(recorder: Recorder) -> RunRecord:
         first_failed_page=first_failed_page(pages, rows),
         capacity=capacity_bins(rows, recorder.timeline.histograms),
         site=site,
+        tls=tls_figures(recorder),
         scenario=scenario_info(recorder, site),
         role=recorder.role,
         versions={
@@ -87,6 +90,21 @@ def build_record(recorder: Recorder) -> RunRecord:
             cpus=os.cpu_count(), memory_bytes=psutil.virtual_memory().total, platform=platform.platform()
         ),
         timeline=tuple(rows),
+    )
+
+
+def tls_figures(recorder: Recorder) -> Tls | None:
+    """For an https:// run: whether the certificate was verified and the handshakes' share of latency."""
+    environment = recorder.environment
+    if not str(environment.host or "").startswith("https:"):
+        return None
+    tally = recorder.totals
+    latency_ms = (latency.mean_ms(tally.histogram) or 0.0) * tally.requests
+    return Tls(
+        verified=not getattr(environment.parsed_options, "insecure", False),
+        handshakes=tally.handshakes,
+        mean_handshake_ms=tally.handshake_ms / tally.handshakes if tally.handshakes else None,
+        share_of_latency=tally.handshake_ms / latency_ms if latency_ms else None,
     )
 
 
@@ -125,11 +143,19 @@ def break_answer(recorder: Recorder, first_reset_s: float | None) -> BreakAnswer
         ),
         first_failure=None
         if failure is None
-        else FirstFailure(
-            **asdict(moment(recorder, rows[failure.index].wall_s - 1, rows[failure.index])), kind=failure.kind
-        ),
-        first_resets=None if first_reset_s is None else moment(recorder, first_reset_s),
+        else FirstFailure(**asdict(settled_moment(recorder, rows[failure.index])), kind=failure.kind),
+        first_resets=None if first_reset_s is None else settled_moment(recorder, row_at(rows, first_reset_s)),
     )
+
+
+def settled_moment(recorder: Recorder, row: TimelineRow | None) -> Moment:
+    """A failure in ``row``'s second, placed at the load the site's queue had settled to then (see
+    results/settled.py: on a compressed curve the queue lags the users by the visitors' think)."""
+    if row is None:
+        return moment(recorder, 0.0)
+    rows = recorder.rows
+    settled = settled_row(rows, row, relaxation_s(recorder.scenario))
+    return moment(recorder, settled.wall_s - 1, settled)
 
 
 def reached(recorder: Recorder, sim_users: float, fallback: int) -> Moment:
@@ -185,8 +211,8 @@ def scenario_info(recorder: Recorder, site: SiteView | None) -> ScenarioInfo:
         path=str(scenario.path),
         scale=scenario.scale,
         compress=scenario.clock.compress,
-        real_start=scenario.clock.start.isoformat(),
-        real_duration_s=scenario.clock.duration_s,
+        real_start=scenario.clock.real_time(0).isoformat(),
+        real_duration_s=scenario.clock.span_s,
         wall_duration_s=scenario.clock.wall_duration_s,
         figures=figure_rows(scenario, recorder.rows, site),
         timezone=getattr(scenario.clock.start.tzinfo, "key", None),

@@ -15,7 +15,7 @@ import math
 from gevent.pywsgi import WSGIServer
 from prometheus_client import CollectorRegistry, Counter, Gauge, make_wsgi_app
 
-from flashcrowd.in_locust.classify import KINDS
+from flashcrowd.http.classify import KINDS
 from flashcrowd.results.timeline import TimelineRow
 
 logger = logging.getLogger(__name__)

@@ -25,6 +25,7 @@ import gevent
 from locust.env import Environment
 from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 
+from flashcrowd.http.http_client import TLS_HANDSHAKE_MS
 from flashcrowd.in_locust.locust_options import CONTEXT_ATTRIBUTE
 from flashcrowd.results import latency
 from flashcrowd.results.pages import PageTallies
@@ -165,20 +166,21 @@ class Recorder:
             return
         latency_ms = latency.measured_latency_ms(response_time or 0.0, context, now)
         retry = bool(context and context.get("retry"))
-        self._absorb_event(latency_ms, exception, retry, now)
+        handshake_ms = float(context.get(TLS_HANDSHAKE_MS, 0.0)) if context else 0.0
+        self._absorb_event(latency_ms, exception, retry, now, handshake_ms)
         self.pages.add(request_type, name, latency_ms, exception, retry, now)
         self.sessions_sent.note(context, start_time or now)  # when it was sent, as the site counts it
 
     def _absorb_event(
-        self, latency_ms: float, exception: BaseException | None, retry: bool, at: float
+        self, latency_ms: float, exception: BaseException | None, retry: bool, at: float, handshake_ms: float
     ) -> None:
         second = int(at)
         if self._written(second):
             late = SecondTally()
-            late.add(latency_ms, exception, retry, at)
+            late.add(latency_ms, exception, retry, at, handshake_ms)
             self._absorb_late(late)
             return
-        self._tally_for(second).add(latency_ms, exception, retry, at)
+        self._tally_for(second).add(latency_ms, exception, retry, at, handshake_ms)
 
     def _carry_over(self, second: int) -> None:
         if not self._written(second):
