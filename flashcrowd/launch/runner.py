@@ -28,6 +28,7 @@ from flashcrowd import load_models
 from flashcrowd import options as table
 from flashcrowd.in_locust import locust_options
 from flashcrowd.launch.paths import LOCUSTFILE, resolve_scenario
+from flashcrowd.launch.preflight import soft_file_limit_raised
 from flashcrowd.launch.target_process import running_target
 from flashcrowd.options import WEB_PORT
 from flashcrowd.results.record import Moment, RunRecord, read_record
@@ -77,6 +78,7 @@ def prepare_run(args: argparse.Namespace) -> PreparedRun:
     """Check everything that can be wrong with a command's parsed options (the rest at the table's
     defaults; ``load_model`` picks the load model); UsageError/ConfigError before anything starts."""
     options = table.complete(args)
+    soft_file_limit_raised()  # the Locust child and its workers inherit it
     model = load_models.model(options.load_model)
     if options.workers < 1:
         raise UsageError(f"--workers {options.workers}: expected a whole number of processes >= 1")
@@ -297,6 +299,11 @@ def describe_break(outcome: RunOutcome) -> list[str]:
     first failed and how, and where connection resets began (or that it never did each)."""
     answer = outcome.record.break_answer
     span = f"during {outcome.scenario.name} ({_span(outcome.scenario)})"
+    if outcome.record.generator_limit:
+        return [
+            f"The load generator was the limit {span}: {outcome.record.generator_limit}. "
+            "This run makes no claim about the site (docs/distributed.md: more workers or machines)."
+        ]
     saturation, failure, resets = (
         (answer.saturation, answer.first_failure, answer.first_resets) if answer else (None, None, None)
     )

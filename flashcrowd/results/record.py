@@ -301,6 +301,7 @@ class RunRecord:
     tracking: Tracking
     gaps: tuple[Gap, ...]
     started_at: float | None = None  # epoch seconds of the run's clock 0
+    generator_limit: str | None = None  # why the load generator, not the site, was the limit
     pages: tuple[PageStats, ...] = ()  # most requested first
     first_failed_page: FailedPage | None = None
     capacity: tuple[CapacityBin, ...] = ()
