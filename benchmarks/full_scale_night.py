@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -61,6 +62,7 @@ def main() -> int:
     parser = benchmark_parser(__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="simulated visitors per real user")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, help="keep the run's files (locust.log, summary.json ...) here")
     args = parser.parse_args()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="flashcrowd-night-") as root:
@@ -73,9 +75,10 @@ def main() -> int:
         finally:
             os.kill(nginx.pid, signal.SIGTERM)  # fast shutdown: a graceful one waits on idle connections
             nginx.wait(30)
-        nginx_errors = (work / "error.log").read_text().count("[alert]") + (
-            work / "error.log"
-        ).read_text().count("[crit]")
+        errors = (work / "error.log").read_text()
+        nginx_errors = errors.count("[alert]") + errors.count("[crit]")
+        if args.out:
+            shutil.copytree(work / "night", args.out, dirs_exist_ok=True)
         report(
             work / "night", args, capacity, idle_rss, rss, seconds, nginx_errors, time.monotonic() - started
         )
@@ -169,6 +172,7 @@ def report(
         f"RSS: {rss / 2**20:,.0f} MiB at most, {idle_rss / 2**20:,.0f} MiB without visitors: "
         f"{per_visitor_kb:.1f} KB a visitor (goal <= {GOAL_KB:g} KB)"
     )
+    print(f"the generator: {record.generator_limit or 'kept up (its loop never fell 1 s behind)'}")
     print(f"failures by kind: {dict(totals.failures_by_kind) or 'none'}; nginx alerts: {nginx_errors}")
     print(
         f"verdict: {record.verdict} (exit {record.exit_code}); the run took {seconds:.0f} s, "
