@@ -40,6 +40,7 @@ PAGE = "/english/index.asp"
 GOAL_TRACKING = 0.05
 GOAL_KB = 22.0
 GOAL_S = 300.0
+HOLD_S, END_S = 20.0, 8.0  # CPU is measured over 20 s of the hold, ending 8 s before the run (reports)
 IDLE_SCALE = 0.0001  # 20 visitors at the peak: the processes' own memory
 
 NGINX_CONF = """\
@@ -71,7 +72,7 @@ def main() -> int:
         try:
             capacity = wrk_close_rps(url)
             idle_rss = run_flashcrowd(work / "idle", url, IDLE_SCALE, args.workers, duration="3s")[0]
-            rss, seconds = run_flashcrowd(work / "night", url, args.scale, args.workers)
+            rss, seconds, cpu = run_flashcrowd(work / "night", url, args.scale, args.workers)
         finally:
             os.kill(nginx.pid, signal.SIGTERM)  # fast shutdown: a graceful one waits on idle connections
             nginx.wait(30)
@@ -81,6 +82,9 @@ def main() -> int:
             shutil.copytree(work / "night", args.out, dirs_exist_ok=True)
         report(
             work / "night", args, capacity, idle_rss, rss, seconds, nginx_errors, time.monotonic() - started
+        )
+        print(
+            f"generator CPU while holding the peak: {hold_cores(cpu):.2f} cores (Locust master and workers)"
         )
     return 0
 
@@ -106,38 +110,43 @@ def wrk_close_rps(url: str) -> float:
 
 def run_flashcrowd(
     out: Path, url: str, scale: float, workers: int, duration: str | None = None
-) -> tuple[int, float]:
-    """Run the scenario; the most resident memory its Locust processes held (bytes), and its seconds."""
+) -> tuple[int, float, list[tuple[float, float]]]:
+    """Run the scenario; the most resident memory its Locust processes held (bytes), its seconds, and
+    (seconds, CPU seconds the Locust processes had used) once a second."""
     command = [sys.executable, "-m", "flashcrowd", "run", SCENARIO, "--scale", str(scale)]
     command += ["--workers", str(workers), "--host", url, "--out", str(out)]
     command += ["--duration", duration] if duration else []
     began = time.monotonic()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=sys.stderr)
-    peak = 0
+    peak, cpu = 0, []
     try:
         while child.poll() is None:
-            peak = max(peak, tree_rss(child.pid))
+            rss, used = tree_usage(child.pid)
+            peak = max(peak, rss)
+            cpu.append((time.monotonic() - began, used))
             time.sleep(1.0)
     finally:
         if child.poll() is None:
             os.kill(child.pid, signal.SIGTERM)
         child.wait(60)
-    return peak, time.monotonic() - began
+    return peak, time.monotonic() - began, cpu
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of the Locust processes under ``pid`` (master and workers, not the CLI)."""
+def tree_usage(pid: int) -> tuple[int, float]:
+    """Resident bytes and CPU seconds of the Locust processes under ``pid`` (master and workers)."""
     try:
         children = psutil.Process(pid).children(recursive=True)
     except psutil.NoSuchProcess:
-        return 0
-    total = 0
+        return 0, 0.0
+    rss, cpu = 0, 0.0
     for process in children:
         try:
-            total += process.memory_info().rss
+            rss += process.memory_info().rss
+            times = process.cpu_times()
+            cpu += times.user + times.system
         except psutil.NoSuchProcess:
             continue
-    return total
+    return rss, cpu
 
 
 def report(
@@ -185,6 +194,13 @@ def report(
         and total_s <= GOAL_S
     )
     print(f"goals: {'met' if met else 'NOT met'}")
+
+
+def hold_cores(cpu: list[tuple[float, float]]) -> float:
+    """Cores the generator used over the hold: the last HOLD_S seconds of the curve, before the end."""
+    last_s = cpu[-1][0] - END_S
+    held = [(t, used) for t, used in cpu if last_s - HOLD_S <= t <= last_s]
+    return (held[-1][1] - held[0][1]) / (held[-1][0] - held[0][0]) if len(held) > 1 else float("nan")
 
 
 def record_rows(out: Path) -> list[dict[str, float]]:
