@@ -40,7 +40,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     """Stop before the load lane when the fast lane failed: its twenty minutes would tell nothing new."""
     session = item.session
     if item.get_closest_marker("load") is not None and session.testsfailed:
-        pytest.exit(f"{session.testsfailed} fast-lane test(s) failed: the load lane was not run", returncode=1)
+        pytest.exit(
+            f"{session.testsfailed} fast-lane test(s) failed: the load lane was not run", returncode=1
+        )
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from flashcrowd import load_models
 from flashcrowd import options as table
 from flashcrowd.in_locust import locust_options
+from flashcrowd.launch.bundled_site import check_paths_on_bundled_site
 from flashcrowd.launch.paths import LOCUSTFILE, resolve_scenario
 from flashcrowd.launch.preflight import soft_file_limit_raised
 from flashcrowd.launch.target_process import running_target
@@ -86,6 +87,8 @@ def prepare_run(args: argparse.Namespace) -> PreparedRun:
     scenario = locust_options.load_from_options(options)
     host = check_target(options.host, options.allow_remote_target) if options.host else None
     profile = None if host else checked_profile(options.profile or scenario.target_profile)
+    if profile is not None:
+        check_paths_on_bundled_site(scenario, profile)
     load_s = model.check(options, scenario, profile)
     out_dir = created_out_dir(locust_options.out_dir(options, model.results_prefix or scenario.path.stem))
     web_port = _web_port(options)

@@ -24,6 +24,7 @@ MAX_ASSETS = 20
 SLOS = [
     {"name": "pages answer within 2 s", "metric": "p95_ms", "op": "<=", "threshold": 2000, "window": "30s"},
     {"name": "no resets", "metric": "resets", "op": "<=", "threshold": 0, "window": "30s"},
+    {"name": "errors under 1 %", "metric": "error_rate", "op": "<=", "threshold": 0.01, "window": "30s"},
 ]
 
 
