@@ -166,7 +166,7 @@ def report(
     hold = [row for row in record_rows(out) if row["target"] >= peak]
     hold_rps = sum(row["rps"] for row in hold) / max(len(hold), 1)
     expected_rps = peak / scenario.think_time.mean
-    per_visitor_kb = (rss - idle_rss) / peak / 1024
+    per_visitor_kb = (rss - idle_rss) / max(totals.peak_achieved_users, 1) / 1024
     tracking = record.tracking
     print(f"visitors at the peak: {totals.peak_achieved_users:,} of {peak:,} ({args.workers} workers)")
     print(
