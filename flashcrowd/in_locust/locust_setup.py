@@ -24,6 +24,7 @@ from flashcrowd import load_models, options
 from flashcrowd.in_locust import locust_options
 from flashcrowd.in_locust.distributed import watch_workers
 from flashcrowd.in_locust.loop_lag import LoopLag
+from flashcrowd.in_locust.user_count import count_users_fast
 from flashcrowd.launch.preflight import soft_file_limit_raised
 from flashcrowd.load_models.shape import LoadModelShape
 from flashcrowd_common.errors import FlashcrowdError, UsageError
@@ -132,6 +133,7 @@ def _set_up(environment: Environment) -> None:
 
     shape = model.set_up(environment, context, recorder)
     loop_lag = LoopLag(environment)  # every process: a worker ships its own with each report
+    count_users_fast(environment.runner)
     if isinstance(environment.runner, WorkerRunner):
         return
     run_recorder = made[0]
