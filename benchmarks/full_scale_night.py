@@ -30,7 +30,7 @@ from pathlib import Path
 import psutil
 from common import benchmark_parser
 
-from flashcrowd.launch.paths import SCENARIOS_DIR
+from flashcrowd.bundled_paths import SCENARIOS_DIR
 from flashcrowd.launch.preflight import soft_file_limit_raised
 from flashcrowd.results.record import read_record
 from flashcrowd.scenario import load_scenario

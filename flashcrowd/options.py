@@ -111,6 +111,10 @@ OPTIONS: tuple[Option, ...] = (
            (RUN, PLAN)),
     Option("--duration", str, "", "shorten the run to this wall duration, e.g. 90s, 2min",
            (RUN, DEMO, PLAN)),
+    Option("--begin", str, None, "run a cut of the scenario: begin at this real-world moment, e.g. 21:00, "
+           "\"2016-11-09 01:30\", +2h (default: clock.start)", (RUN, DEMO, PLAN), metavar="MOMENT"),
+    Option("--end", str, None, "... and end at this one (default: the scenario's end); --duration is "
+           "then the cut's wall duration", (RUN, DEMO, PLAN), metavar="MOMENT"),
     Option("--seed", int, None, "seed for visitors' choices (default: the scenario's)",
            (RUN, DEMO, FIND_BREAK)),
     # How the run is carried out, and where its results go.

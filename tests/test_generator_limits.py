@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from run_helpers import finish_run
 
-from flashcrowd.launch.paths import SCENARIOS_DIR
+from flashcrowd.bundled_paths import SCENARIOS_DIR
 from flashcrowd.launch.preflight import GeneratorBudget, check_generator, generator_budget
 from flashcrowd.scenario import load_scenario
 from flashcrowd_common.errors import UsageError

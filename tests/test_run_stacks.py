@@ -5,7 +5,7 @@ N* = c(S+Z)/S must saturate near N*, and must not fail below it."""
 from __future__ import annotations
 
 import pytest
-from run_helpers import run
+from run_helpers import one_page_ramp, run
 from stacks import STACKS, StackUnavailable
 
 from flashcrowd.results.record import read_record
@@ -15,25 +15,7 @@ pytestmark = pytest.mark.load
 THINK_S = 1.0
 LIGHT = 40  # visitors held for 6 s first: enough answers at light load to know each visitor's rate
 PEAK = 200  # visitors: 2.4 x N* for 4 workers of 50 ms (N* = 84)
-RAMP = f"""\
-flashcrowd: 1
-name: ramp-past-capacity
-description: One-page visits, 1 s apart, {LIGHT} visitors for 6 s, then a ramp to {PEAK}.
-clock: {{start: "2016-11-08 23:00", timezone: America/Toronto, compress: 1}}
-scale: 1.0
-load:
-  unit: concurrent_users
-  keyframes:
-    - {{at: "+0s", value: {LIGHT}}}
-    - {{hold: 6s}}
-    - {{at: "+20s", value: {PEAK}}}
-    - {{hold: 2s}}
-origins: [{{at: "+0s", shares: {{US: 1.0}}}}]
-think_time: {{distribution: exponential, mean: {THINK_S:g}s}}
-on_error: {{retry_probability: 0, delay: {{distribution: constant, mean: 1s}}, max_retries: 0}}
-journeys:
-  - {{name: home, weight: 1, steps: [{{name: home, get: /}}]}}
-"""
+RAMP = one_page_ramp(LIGHT, PEAK, THINK_S)
 
 
 # haproxy in front of gunicorn: gunicorn's workers saturate at N*, haproxy answers 503 past N* + K, so
@@ -48,9 +30,42 @@ def test_a_ramp_past_capacity_saturates_near_n_star_and_fails_no_earlier(name, t
             out = run(str(scenario), "--host", stack.url, "--seed", "3", out=tmp_path / "out", timeout_s=120)
     except StackUnavailable as missing:
         pytest.skip(str(missing))
-    found = read_record(out / "summary.json").break_answer
+    record = read_record(out / "summary.json")
+    found = record.break_answer
     knee = stack.knee_users(THINK_S)
     assert found is not None and found.saturation is not None, f"{name}: no saturation up to {PEAK}"
     saturation = found.saturation.real_users
     assert saturation == pytest.approx(knee, rel=0.15), f"{name}: {found.saturation}, N* {knee}"
-    assert found.first_failure is None or found.first_failure.real_users >= 0.9 * knee, found.first_failure
+    failure = found.first_failure
+    assert failure is not None and failure.real_users >= 0.9 * knee, failure
+    # haproxy's queue must have overflowed: its 503s are what this stack answers past N* + K.
+    assert record.totals.failures_by_detail.get("http_503", 0) > 0, "haproxy never answered 503"
+    assert failure.kind == "http_5xx", failure
+
+
+# The same ramp in real-world time (2 min: 40 visitors for 36 s, then up to 200), run at two compressions.
+RAMP_IN_REAL_TIME = (
+    RAMP.replace('{at: "+20s", value: ', '{at: "+120s", value: ')
+    .replace("{hold: 6s}", "{hold: 36s}")
+    .replace("{hold: 2s}", "{hold: 12s}")
+)
+
+
+def test_the_same_ramp_saturates_gunicorn_at_the_same_real_world_load_at_two_compressions(tmp_path):
+    """x8 and x4 (16.5 s and 33 s of wall time): the visitors the faster run adds join mid-browse, so
+    both meet gunicorn's workers at the same load, within 10 %, and near N* from its configuration."""
+    scenario = tmp_path / "ramp.yaml"
+    scenario.write_text(RAMP_IN_REAL_TIME)
+    found = {}
+    try:
+        with STACKS["gunicorn"]() as stack:
+            for compress in (8, 4):
+                out = tmp_path / f"x{compress}"
+                run(str(scenario), "--host", stack.url, "--compress", str(compress), "--seed", "3", out=out)
+                found[compress] = read_record(out / "summary.json").break_answer.saturation
+    except StackUnavailable as missing:
+        pytest.skip(str(missing))
+    assert found[8] is not None and found[4] is not None, found
+    assert found[8].real_users == pytest.approx(found[4].real_users, rel=0.10), found
+    knee = stack.knee_users(THINK_S)
+    assert all(point.real_users == pytest.approx(knee, rel=0.15) for point in found.values()), (found, knee)

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from flashcrowd import options
+from flashcrowd.bundled_paths import resolve_scenario
 from flashcrowd.cli.common import add_command
-from flashcrowd.launch.paths import resolve_scenario
 from flashcrowd.planning import as_json, as_text, make_plan, write_png
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.quantities import DURATION_EXPECTED, parse_duration
@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         scale=args.scale,
         compress=args.compress,
         duration_s=_duration_s(args.duration),
+        begin=args.begin,
+        end=args.end,
     )
     plan = make_plan(scenario, load_profile(args.profile or scenario.target_profile))
     png = None

@@ -1,13 +1,15 @@
 """The scenario's curve as a load model: concurrent users follow the curve, scaled and time-compressed.
 
 In the CLI process, :func:`check` refuses a peak of simulated users this machine cannot hold.
-Inside Locust, every process records its visitors; the one that runs the shape (local runner
-or master) gets a :class:`~flashcrowd.load_models.curve_shape.ScenarioShape` of visitors.
+Inside Locust, every process records its visitors, who join the curve mid-browse or fresh as the
+scenario's ``join`` says; the one that runs the shape (local runner or master) gets a
+:class:`~flashcrowd.load_models.curve_shape.ScenarioShape` of visitors.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +28,7 @@ def check(options: argparse.Namespace, scenario: Scenario, _profile: str | None)
     import psutil
 
     from flashcrowd.launch.preflight import check_generator, generator_budget
-    from flashcrowd.launch.run_size import check_peak_fits
+    from flashcrowd.load_models.run_size import check_peak_fits
 
     check_peak_fits(scenario, options.scale, psutil.virtual_memory().available)
     check_generator(
@@ -44,9 +46,11 @@ def set_up(environment: Any, context: RunContext, recorder: Callable[[], Recorde
     from locust.runners import MasterRunner, WorkerRunner
 
     from flashcrowd.in_locust.visitor import Visitor
-    from flashcrowd.launch.run_size import check_peak_fits
     from flashcrowd.load_models.curve_shape import ScenarioShape
+    from flashcrowd.load_models.run_size import check_peak_fits
+    from flashcrowd.scenario.steady_state import fresh_share
 
+    context.fresh_share = functools.partial(fresh_share, context.scenario)
     runs_shape = not isinstance(environment.runner, WorkerRunner)
     if runs_shape:  # free memory matters where the visitors live: not on a master, whose workers hold them
         on_master = isinstance(environment.runner, MasterRunner)
