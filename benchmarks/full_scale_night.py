@@ -31,7 +31,7 @@ import psutil
 from common import benchmark_parser
 
 from flashcrowd.bundled_paths import SCENARIOS_DIR
-from flashcrowd.launch.preflight import soft_file_limit_raised
+from flashcrowd.load_models.preflight import soft_file_limit_raised
 from flashcrowd.results.record import read_record
 from flashcrowd.scenario import load_scenario
 

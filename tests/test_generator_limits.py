@@ -12,7 +12,7 @@ import pytest
 from run_helpers import finish_run
 
 from flashcrowd.bundled_paths import SCENARIOS_DIR
-from flashcrowd.launch.preflight import GeneratorBudget, check_generator, generator_budget
+from flashcrowd.load_models.preflight import GeneratorBudget, check_generator, generator_budget
 from flashcrowd.scenario import load_scenario
 from flashcrowd_common.errors import UsageError
 

@@ -25,7 +25,7 @@ from flashcrowd.in_locust import locust_options
 from flashcrowd.in_locust.distributed import watch_workers
 from flashcrowd.in_locust.loop_lag import LoopLag
 from flashcrowd.in_locust.user_count import count_users_fast
-from flashcrowd.launch.preflight import soft_file_limit_raised
+from flashcrowd.load_models.preflight import soft_file_limit_raised
 from flashcrowd.load_models.shape import LoadModelShape
 from flashcrowd_common.errors import FlashcrowdError, UsageError
 from flashcrowd_common.safety import check_target

@@ -27,8 +27,8 @@ from flashcrowd import load_models, option_values
 from flashcrowd import options as table
 from flashcrowd.bundled_paths import LOCUSTFILE, resolve_scenario
 from flashcrowd.launch.bundled_site import check_paths_on_bundled_site
-from flashcrowd.launch.preflight import soft_file_limit_raised
 from flashcrowd.launch.target_process import running_target
+from flashcrowd.load_models.preflight import soft_file_limit_raised
 from flashcrowd.options import WEB_PORT
 from flashcrowd.results.break_text import Span, break_lines
 from flashcrowd.results.record import RunRecord, read_record

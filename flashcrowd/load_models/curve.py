@@ -27,7 +27,7 @@ def check(options: argparse.Namespace, scenario: Scenario, _profile: str | None)
     limit and source ports."""
     import psutil
 
-    from flashcrowd.launch.preflight import check_generator, generator_budget
+    from flashcrowd.load_models.preflight import check_generator, generator_budget
     from flashcrowd.load_models.run_size import check_peak_fits
 
     check_peak_fits(scenario, options.scale, psutil.virtual_memory().available)
@@ -70,7 +70,7 @@ def say_generator_budget(environment: Any, context: RunContext) -> None:
 
     from locust.runners import MasterRunner
 
-    from flashcrowd.launch.preflight import check_generator, generator_budget
+    from flashcrowd.load_models.preflight import check_generator, generator_budget
 
     parsed = environment.parsed_options
     processes = parsed.expect_workers if isinstance(environment.runner, MasterRunner) else 1
