@@ -58,6 +58,8 @@ _ERRNO_KINDS: dict[int, tuple[str, str]] = {
     errno.ENOBUFS: ("client_limit", "no_buffer_space"),
     errno.ENOMEM: ("client_limit", "out_of_memory"),
 }
+# The details of client_limit: what the generator ran out of.
+CLIENT_LIMIT_DETAILS = frozenset(detail for kind, detail in _ERRNO_KINDS.values() if kind == "client_limit")
 
 
 class HTTPStatusError(Exception):

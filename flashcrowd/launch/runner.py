@@ -29,6 +29,7 @@ from flashcrowd.http.tls import TlsSettings
 from flashcrowd.launch import preflight
 from flashcrowd.launch.bundled_site import check_paths_on_bundled_site
 from flashcrowd.launch.target_process import running_target
+from flashcrowd.load_models.preflight import soft_file_limit_raised
 from flashcrowd.options import WEB_PORT
 from flashcrowd.results.break_text import Span, break_lines
 from flashcrowd.results.record import RunRecord, read_record
@@ -80,6 +81,7 @@ def prepare_run(args: argparse.Namespace) -> PreparedRun:
     Last, one request to --host (``preflight``): TargetUnreachableError if it fails in a way no load
     explains."""
     options = table.complete(args)
+    soft_file_limit_raised()  # the Locust child and its workers inherit it
     model = load_models.model(options.load_model)
     if options.workers < 1:
         raise UsageError(f"--workers {options.workers}: expected a whole number of processes >= 1")
@@ -319,4 +321,9 @@ def describe_break(outcome: RunOutcome) -> list[str]:
     span = Span(
         scenario.name, scenario.clock.real_time(0), scenario.clock.real_time(scenario.clock.wall_duration_s)
     )
+    if outcome.record.generator_limit:
+        return [
+            f"The load generator was the limit during {scenario.name}: {outcome.record.generator_limit}. "
+            "This run makes no claim about the site (docs/distributed.md: more workers or machines)."
+        ]
     return break_lines(outcome.record.break_answer, span)

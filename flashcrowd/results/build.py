@@ -53,6 +53,7 @@ def build_record(recorder: Recorder) -> RunRecord:
     rows = recorder.rows
     duration_s = rows[-1].wall_s if rows else 0.0
     exit_code = recorder.exit_code
+    generator_limit = recorder.generator_limit
     first_reset = recorder.first_reset_wall_s
     samples = timeline_samples(rows)
     # A search's timeline climbs and falls step by step: its steps, not its seconds, tell the answer.
@@ -65,7 +66,8 @@ def build_record(recorder: Recorder) -> RunRecord:
         verdict=VERDICTS[exit_code],
         stopped_by=recorder.stopped_by,
         first_reset=None if first_reset is None else moment(recorder, first_reset),
-        break_answer=None if search else break_answer(recorder, first_reset),
+        # A generator that was the limit says nothing about where the site saturated or failed.
+        break_answer=None if search or generator_limit else break_answer(recorder, first_reset),
         find_break=search,
         knee=None if knee is None else moment(recorder, max(0.0, rows[knee].wall_s - 1), rows[knee]),
         knee_baseline_p95_ms=None if search else knee_baseline_ms(samples),
@@ -74,6 +76,7 @@ def build_record(recorder: Recorder) -> RunRecord:
         tracking=tracking_error(rows, recorder.scenario.clock.wall_duration_s),
         gaps=tuple(recorder.gaps),
         started_at=recorder.started_at,
+        generator_limit=generator_limit,
         pages=pages,
         first_failed_page=first_failed_page(pages, rows),
         capacity=capacity_bins(rows, recorder.timeline.histograms),

@@ -162,7 +162,7 @@ class Gap:
 class PageFailure(When):
     """A page's first failure, and its kind.
 
-    ``kind`` is the failure kind (in_locust/classify.py) of the page's first failed request,
+    ``kind`` is the failure kind (http/classify.py) of the page's first failed request,
     so the report can say which page broke first and how.
     """
 
@@ -326,6 +326,7 @@ class RunRecord:
     tracking: Tracking
     gaps: tuple[Gap, ...]
     started_at: float | None = None  # epoch seconds of the run's clock 0
+    generator_limit: str | None = None  # why the load generator, not the site, was the limit
     pages: tuple[PageStats, ...] = ()  # most requested first
     first_failed_page: FailedPage | None = None
     capacity: tuple[CapacityBin, ...] = ()
