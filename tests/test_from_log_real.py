@@ -19,6 +19,7 @@ from flashcrowd.scenario.writer import write_scenario
 from flashcrowd_common.errors import ConfigError
 from target_app.geo import country_of
 from tests.cli_helpers import assert_one_line_error
+from tests.loadgen_helpers import tiny_site
 
 REALDATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0"
@@ -73,9 +74,12 @@ def test_a_quiet_real_site_gets_a_scale_above_one_and_enough_simulated_users(tmp
     assert scenario.users.peak.value * scenario.scale >= 9.5  # run refuses under 1; this has 10
     assert f"scale {scenario.scale:g}," in capsys.readouterr().out
     assert not any("simulated users" in warning for warning in make_plan(scenario, None).warnings)
-    # run's own checks (they start nothing) accept it: before, "scale: 1 gives 0.59 simulated users"
-    argv = ["run", str(tmp_path / "e.yaml"), "--host", "http://127.0.0.1:9", "--out", str(tmp_path / "out")]
-    prepare_run(build_parser().parse_args(argv))
+    # run's own checks (they send one pre-flight request, no load) accept it against a site that answers:
+    # before, "scale: 1 gives 0.59 simulated users"
+    with tiny_site() as (url, seen):
+        argv = ["run", str(tmp_path / "e.yaml"), "--host", url, "--out", str(tmp_path / "out")]
+        prepare_run(build_parser().parse_args(argv))
+    assert len(seen) == 1, seen
 
 
 def test_the_user_can_name_the_peak(tmp_path):
