@@ -2,7 +2,8 @@
 
 When several apply, the more fundamental wins: nothing got through (target unreachable, or the
 generator failed if no visitor ran or visitors crashed) before a gap (a worker went missing, so
-the figures are incomplete) before a breached SLO.
+the figures are incomplete) before a breached SLO. A run in which every request failed is breached
+whatever its SLOs allow: it never passes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def run_exit_code(
 ) -> ExitCode:
     """The exit code of a run that tallied ``totals`` over ``rows``; ``gaps``: it has a gap in its
     measurements; ``breached``: an SLO was breached; ``crashed``: visitors' code raised."""
+    failed = sum(totals.failures.values())
     if totals.requests == 0:
         visitors_ran = any(row.achieved_users for row in rows)
         return ExitCode.TARGET_UNREACHABLE if visitors_ran and not crashed else ExitCode.GENERATOR_FAILURE
@@ -33,6 +35,6 @@ def run_exit_code(
         return ExitCode.TARGET_UNREACHABLE
     if gaps:  # a worker went missing: the figures are incomplete, whatever they say
         return ExitCode.GENERATOR_FAILURE
-    if breached:
+    if breached or failed == totals.requests:
         return ExitCode.SLO_BREACHED
     return ExitCode.OK
