@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flashcrowd.launch.paths import resolve_scenario
+from flashcrowd.bundled_paths import resolve_scenario
 from flashcrowd.launch.runner import sigterm_unwinds
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.journeys import requests_per_session, session_seconds

@@ -27,7 +27,7 @@ from pathlib import Path
 from common import benchmark_parser
 from target_throughput import start_nginx
 
-from flashcrowd.launch.paths import LOCUSTFILE
+from flashcrowd.bundled_paths import LOCUSTFILE
 
 GENERATOR_CORE = "1"
 GOAL_RATIO = 0.8

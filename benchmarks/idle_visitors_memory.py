@@ -29,7 +29,7 @@ from common import benchmark_parser
 from generator_throughput import GENERATOR_CORE, require_tools
 from target_throughput import start_nginx
 
-from flashcrowd.launch.paths import LOCUSTFILE
+from flashcrowd.bundled_paths import LOCUSTFILE
 from flashcrowd.results.record import read_record
 
 GOAL_KB = 30.0

@@ -65,10 +65,10 @@ def run_visitors(url: str, users: int, think_s: float, seconds: float) -> tuple[
     import psutil
     from locust.env import Environment
 
+    from flashcrowd.bundled_paths import resolve_scenario
     from flashcrowd.in_locust import locust_options
     from flashcrowd.in_locust.recording import attach
     from flashcrowd.in_locust.visitor import Visitor
-    from flashcrowd.launch.paths import resolve_scenario
     from flashcrowd.scenario import load_scenario
     from flashcrowd.scenario.model import Distribution
 

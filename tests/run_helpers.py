@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from flashcrowd.launch.paths import SCENARIOS_DIR
+from flashcrowd.bundled_paths import SCENARIOS_DIR
 
 SMOKE = str(SCENARIOS_DIR / "ci-smoke.yaml")
 ELECTION_NIGHT = "election-night-2016-11-08"
@@ -86,3 +86,27 @@ def run_scraping(*args: str, out: Path, port: int, timeout_s: float = 90) -> Scr
     code, output = finish_run(child, max(1.0, deadline - time.monotonic()))
     assert code in (0, 1), output
     return ScrapedRun(out, scrapes, output, time.time())
+
+
+def one_page_ramp(light: int, peak: int, think_s: float = 1.0) -> str:
+    """A scenario of one-page visits ``think_s`` apart at ×1: ``light`` visitors held 6 s (enough answers
+    at light load to know each visitor's rate), then a 20 s ramp to ``peak``, held 2 s."""
+    return f"""\
+flashcrowd: 1
+name: ramp-past-capacity
+description: One-page visits, {think_s:g} s apart, {light} visitors for 6 s, then a ramp to {peak}.
+clock: {{start: "2016-11-08 23:00", timezone: America/Toronto, compress: 1}}
+scale: 1.0
+load:
+  unit: concurrent_users
+  keyframes:
+    - {{at: "+0s", value: {light}}}
+    - {{hold: 6s}}
+    - {{at: "+20s", value: {peak}}}
+    - {{hold: 2s}}
+origins: [{{at: "+0s", shares: {{US: 1.0}}}}]
+think_time: {{distribution: exponential, mean: {think_s:g}s}}
+on_error: {{retry_probability: 0, delay: {{distribution: constant, mean: 1s}}, max_retries: 0}}
+journeys:
+  - {{name: home, weight: 1, steps: [{{name: home, get: /}}]}}
+"""

@@ -1,5 +1,7 @@
-"""The timeline's saturation verdict: a site that kept up is not called saturated by the noise of a few
-answers or by the second a run stops in; a site whose throughput levels off is, at the load where it did."""
+"""The one analysis of where a site stopped keeping up: saturation only where the served rate stopped
+following the load, judged on successful responses, by the same rule for a run's seconds and for
+find-break's steps. Synthetic timelines check the rule's edges; timelines recorded by real runs
+(tests/timelines/) check it on what a real server and the bundled site did."""
 
 from __future__ import annotations
 
@@ -7,18 +9,24 @@ import random
 
 import numpy as np
 import pytest
+from timeline_files import read_timeline
 
-from flashcrowd.results.analysis import find_saturation
+from flashcrowd.breakpoint.criteria import GOOD, StepMeasure, Verdict
+from flashcrowd.breakpoint.result import build_answer
+from flashcrowd.breakpoint.search import BreakSearch, SearchPlan
+from flashcrowd.breakpoint.units import LoadUnits
+from flashcrowd.results.analysis import find_first_failure, find_saturation, timeline_samples
 from flashcrowd.results.timeline import TimelineRow
 
 SERVICE_S = 0.02  # S: what one answer takes at light load
 THINK_S = 0.98  # Z: so each visitor asks once a second while the site keeps up
 
 
-def timeline(users_at, served_at, seed: int, last_second_s: float = 1.0) -> list[TimelineRow]:
+def timeline(users_at, served_at, seed: int, last_second_s: float = 1.0, failed_at=None) -> list[TimelineRow]:
     """Rows for each second of ``users_at`` (users by second): answers Poisson around ``served_at(users)``,
-    p95 from the response time a closed loop of visitors thinking THINK_S sees at that throughput. The
-    last row lasts ``last_second_s`` (a run stopped mid-second) and gets that share of its answers."""
+    p95 from the response time a closed loop of visitors thinking THINK_S sees at that throughput; fast
+    resets Poisson around ``failed_at(users)``. The last row lasts ``last_second_s`` (a run stopped
+    mid-second) and gets that share of its answers."""
     poisson = np.random.default_rng(seed).poisson
     jitter = random.Random(seed)
     rows, wall_s = [], 0.0
@@ -26,11 +34,22 @@ def timeline(users_at, served_at, seed: int, last_second_s: float = 1.0) -> list
         length = last_second_s if second == len(users_at) - 1 else 1.0
         wall_s += length
         rate = served_at(users)
-        response_s = max(SERVICE_S, users / rate - THINK_S)  # Little's law: N = X (R + Z)
+        response_s = max(SERVICE_S, users / rate - THINK_S) if failed_at is None else SERVICE_S
         p95 = 3000 * response_s * (1 + 0.2 * jitter.random())
         answered = int(poisson(rate * length))
-        rows.append(TimelineRow(wall_s, "", users, users, users, users, requests=answered, p95_ms=p95))
+        resets = int(poisson(failed_at(users) * length)) if failed_at else 0
+        rows.append(
+            TimelineRow(
+                wall_s, "", users, users, users, users, requests=answered + resets,
+                failures={"connection_reset": resets} if resets else {},
+                p95_ms=1.0 if resets > answered else p95, p95_ok_ms=p95,
+            )
+        )  # fmt: skip
     return rows
+
+
+def saturation_of(rows: list[TimelineRow]):
+    return find_saturation(timeline_samples(rows))
 
 
 def test_a_short_ramp_that_the_site_kept_up_with_is_never_called_saturated():
@@ -38,14 +57,99 @@ def test_a_short_ramp_that_the_site_kept_up_with_is_never_called_saturated():
     ramp = [min(20, 2 * (second + 1)) for second in range(13)]
     for seed in range(200):
         rows = timeline(ramp, lambda users: users * 1.0, seed, last_second_s=0.2)
-        assert find_saturation(rows) is None, seed
+        assert saturation_of(rows) is None, seed
+
+
+def test_a_hold_whose_visitors_slow_their_pace_is_not_a_saturated_site():
+    # 400 visitors who all began their sessions at once ask 0.25 requests a second each at first, 0.13
+    # once their sessions spread out; the site answers in a millisecond throughout. The first seconds'
+    # burst is the most the site served, but it never stopped following what the visitors asked.
+    def pace(second: int) -> float:
+        return 0.13 + 0.12 * max(0.0, 1 - second / 40)
+
+    for seed in range(20):
+        poisson = np.random.default_rng(seed).poisson
+        rows = [
+            TimelineRow(s + 1.0, "", 400, 400, 400, 400, requests=int(poisson(400 * pace(s))), p95_ms=1.5)
+            for s in range(90)
+        ]
+        assert saturation_of(rows) is None, seed
+
+
+def test_a_ramp_below_capacity_is_never_called_saturated():
+    ramp = [10 + 2 * second for second in range(40)]  # 10 to 88 visitors, capacity 100
+    for seed in range(50):
+        assert saturation_of(timeline(ramp, lambda users: min(users * 1.0, 100.0), seed)) is None, seed
 
 
 def test_a_site_whose_throughput_levels_off_saturates_where_it_did():
     # one answer a second per visitor while the site keeps up, at most 100 a second: N* = 100 visitors
     ramp = [10 + 4 * second for second in range(60)]  # 10 to 246 visitors
-    rows = timeline(ramp, lambda users: min(users * 1.0, 100.0), seed=7)
-    saturation = find_saturation(rows)
-    assert saturation is not None
-    assert saturation.sim_users == pytest.approx(100, rel=0.1)
-    assert saturation.row.achieved_users == pytest.approx(100, abs=8)
+    saturation = saturation_of(timeline(ramp, lambda users: min(users * 1.0, 100.0), seed=7))
+    assert saturation is not None and saturation.load == pytest.approx(100, rel=0.1)
+
+
+def test_seconds_full_of_fast_failures_are_not_light_load():
+    # A site that serves 64 visitors and resets the rest at once: p95 stays low, successes level at 64/s.
+    ramp = [10 + 4 * second for second in range(50)]  # 10 to 206 visitors
+    rows = timeline(
+        ramp, lambda users: min(users, 64) * 1.0, seed=3, failed_at=lambda users: max(0, users - 64) * 1.0
+    )
+    saturation = saturation_of(rows)
+    assert saturation is not None and saturation.load == pytest.approx(64, rel=0.1)
+    failure = find_first_failure(timeline_samples(rows))
+    assert failure is not None and failure.kind == "connection_reset"
+    assert ramp[failure.index] == pytest.approx(64 / 0.95, abs=8)  # 5 % of requests failed
+
+
+def test_a_real_server_that_resets_past_its_connection_cap_saturates_at_the_cap():
+    # Recorded by `flashcrowd run` against tests/node_stack.py (Node, maxConnections 64, 20 ms pages),
+    # 30 visitors thinking 1 s, then a ramp to 160: successes levelled at 64 visitors' worth while
+    # resets took the rest in a millisecond. The rule before this one put saturation at 104.
+    rows = read_timeline("node-64-connections-ramp")
+    saturation = saturation_of(rows)
+    assert saturation is not None and saturation.load == pytest.approx(64, rel=0.1)
+    failure = find_first_failure(timeline_samples(rows))
+    assert failure is not None and failure.kind == "connection_reset"
+    assert rows[failure.index].achieved_users >= 64
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        # `flashcrowd run election-night-2016-11-08 --profile unbounded --duration 60s`: the whole night
+        # compressed into a minute, up to 2,000 visitors against a site answering in a millisecond.
+        "election-night-in-60s-unbounded",
+        # The same journeys, 400 visitors held 90 s at x1 (scale 1), all starting their sessions at once:
+        # their first seconds' burst was read as a plateau (the rule before this one: "saturated at 580").
+        "election-night-400-at-x1-unbounded",
+    ],
+)
+def test_the_bundled_scenario_against_an_unbounded_site_never_saturates(name):
+    samples = timeline_samples(read_timeline(name))
+    assert find_saturation(samples) is None
+    assert find_first_failure(samples) is None
+
+
+def test_find_breaks_steps_and_a_runs_seconds_meet_the_same_rule_on_the_same_site():
+    # The same site (at most 100 answers a second, each visitor asking once a second) ramped through
+    # in seconds, and searched in 5 s steps, saturates at the same load either way.
+    ramp = [10 + 4 * second for second in range(60)]
+    by_seconds = saturation_of(timeline(ramp, lambda users: min(users * 1.0, 100.0), seed=11))
+    measured = []
+    for visitors in (20, 40, 60, 80, 120, 160, 240):
+        rows = timeline([visitors] * 5, lambda users: min(users * 1.0, 100.0), seed=visitors)
+        answered = sum(row.requests for row in rows)
+        measure = StepMeasure(
+            load=visitors, offered=float(visitors), requests=answered, throughput_rps=answered / 5,
+            p50_ms=rows[-1].p95_ms / 3, p95_ms=rows[-1].p95_ms, sent=answered, seconds=5,
+        )  # fmt: skip
+        measured.append((measure, GOOD if visitors <= 80 else Verdict("bad", "latency", "slow")))
+    search = BreakSearch(SearchPlan(start=20))
+    for measure, verdict in measured:
+        search.record(measure.load, verdict)
+    units = LoadUnits("closed", per_user=1.0, scale=1.0, session_duration_s=60.0)
+    by_steps = build_answer(search, measured, units, None, {}).saturation
+    assert by_seconds is not None and by_steps is not None
+    assert by_steps.load == pytest.approx(by_seconds.load, rel=0.05)
+    assert by_steps.load == pytest.approx(100, rel=0.05)

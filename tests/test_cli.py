@@ -8,9 +8,9 @@ import sys
 import pytest
 from cli_helpers import assert_one_line_error
 
+from flashcrowd.bundled_paths import SCENARIOS_DIR
 from flashcrowd.cli import COMMANDS, main
-from flashcrowd.launch.paths import SCENARIOS_DIR
-from flashcrowd.launch.run_size import BYTES_PER_VISITOR, check_peak_fits
+from flashcrowd.load_models.run_size import BYTES_PER_VISITOR, check_peak_fits
 from flashcrowd.scenario import load_scenario
 from flashcrowd_common.errors import RefusedTargetError, UsageError
 from flashcrowd_common.safety import check_target

@@ -53,7 +53,7 @@ def test_saturation_first_failure_and_resets_are_told_in_real_world_time_and_use
     )
     span = "during election-night-2016-11-08 (Tue 8 Nov 2016 19:00 to 03:00 Eastern)"
     assert describe_break(calm) == [
-        f"The site did not saturate {span}: throughput rose with the load.",
+        f"The site did not saturate {span}: its throughput kept up with the load.",
         f"It never failed {span} (no 3 s in a row with over 5 % of requests failed).",
         f"No connection resets {span}.",
     ]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from ports import free_port
 
-from flashcrowd.launch.paths import LOCUSTFILE
+from flashcrowd.bundled_paths import LOCUSTFILE
 from flashcrowd.results.record import RunRecord, read_record
 
 pytestmark = pytest.mark.load

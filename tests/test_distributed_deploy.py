@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from flashcrowd import options as option_table
-from flashcrowd.launch.paths import LOCUSTFILE, resolve_scenario
+from flashcrowd.bundled_paths import LOCUSTFILE, resolve_scenario
 from flashcrowd_common.safety import is_loopback_host
 from target_app import command as target_command
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
+from recorder_helpers import feed, scenario, started_recorder
 
 from flashcrowd.breakpoint.answer import SearchAnswer, read_answer
 from flashcrowd.breakpoint.criteria import GOOD, StepMeasure, Verdict
@@ -15,6 +18,7 @@ from flashcrowd.breakpoint.prediction import Prediction
 from flashcrowd.breakpoint.result import build_answer, summary_lines, write_answer_files
 from flashcrowd.breakpoint.search import BreakSearch, SearchPlan
 from flashcrowd.breakpoint.units import LoadUnits
+from flashcrowd.results.record import read_record
 
 
 @pytest.mark.parametrize(
@@ -50,7 +54,7 @@ def step(load: int, p95_ms: float, throughput_rps: float, resets: int = 0) -> St
     return StepMeasure(
         load=load,
         offered=offered,
-        requests=400,
+        requests=round(throughput_rps * 5) + resets,
         throughput_rps=throughput_rps,
         p50_ms=p95_ms / 3,
         p95_ms=p95_ms,
@@ -77,8 +81,8 @@ def test_result_names_saturation_first_failure_and_resets_with_real_world_figure
     assert (result.last_good.load, result.first_bad.load) == (15.0, 20.0)
     assert result.first_failure.kind == "resets" and result.first_failure.held.load == 15.0
     assert result.first_resets.load == 20.0 and "40 resets" in result.first_resets.evidence
-    # 2 requests a second per session/s when the site kept up; it levelled at 25 req/s: 12.5 sessions/s
-    assert result.saturation.load == pytest.approx(12.5)
+    # 2 requests a second per session/s when the site kept up; it levelled at 24.5 req/s: 12.25 sessions/s
+    assert result.saturation.load == pytest.approx(12.25)  # the flat top: 25 and 24 req/s
     assert result.knee.load == 15.0  # the first load whose p95 is at least twice the lowest load's
     assert result.first_failure.real_world == {
         "sessions_per_hour": 20.0 / 0.05 * 3600,
@@ -91,7 +95,7 @@ def test_result_names_saturation_first_failure_and_resets_with_real_world_figure
     assert (tmp_path / "find-break.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "capacity.png").read_bytes()[:4] == b"\x89PNG"
     lines = "\n".join(summary_lines(result, path))
-    assert "saturates  near 12.5 sessions/s" in lines
+    assert "saturates  near 12.25 sessions/s" in lines
     assert "fails at   20 sessions/s" in lines and "resets: 40 resets" in lines
     assert "resets at  20 sessions/s" in lines
 
@@ -162,3 +166,30 @@ def test_a_half_written_answer_reads_as_none(tmp_path):
     path.write_text(FORMAT.read_text()[:500])
     assert read_answer(path) is None
     assert read_answer(tmp_path / "absent.json") is None
+
+
+def test_find_break_json_and_summary_json_in_one_folder_give_one_answer(tmp_path):
+    # The search's answer is the run record's find_break: summary.json holds it, find-break.json is
+    # written from it, report.html's header says what the CLI prints, and the timeline's own
+    # saturation and knee, which a step-shaped timeline would put elsewhere, are not given beside it.
+    search = BreakSearch(SearchPlan(start=10))
+    bad = Verdict("bad", "resets", "40 resets (10.0% of requests) in the window", resets=True)
+    measured = [(step(10, 20.0, 10.0), GOOD), (step(20, 30.0, 20.0), GOOD), (step(40, 90.0, 25.0, 40), bad)]
+    for measure, verdict in measured:
+        search.record(measure.load, verdict)
+    units = LoadUnits("open", per_user=0.5, scale=0.05, session_duration_s=50.0)
+    answer = build_answer(search, measured, units, None, {"model": "open"})
+    recorder = started_recorder(scenario([(0, 1)], 60.0, []), tmp_path)
+    recorder.search_answer = lambda: answer
+    for second in range(8):  # light, then a slow second: a timeline analysis would find a knee
+        feed(recorder, second, [5.0] * 20 if second < 5 else [400.0] * 20)
+    recorder.finish()
+
+    record = read_record(tmp_path / "summary.json")
+    assert record.find_break == read_answer(tmp_path / "find-break.json") == answer
+    assert record.break_answer is None and record.knee is None
+    html = (tmp_path / "report.html").read_text()
+    header = html[html.index('<div id="answer">') : html.index("</div>", html.index('<div id="answer">'))]
+    cli = summary_lines(read_answer(tmp_path / "find-break.json"), tmp_path / "find-break.json")
+    assert [escape(line.strip()) for line in cli[:-1]] == re.findall(r'<p class="answer">(.*?)</p>', header)
+    assert "saturates  near 12.5 sessions/s" in cli[1]

@@ -16,7 +16,7 @@ import pytest
 from loadgen_helpers import one_page_scenario
 from stacks import STACKS, Stack, StackUnavailable
 
-from flashcrowd.launch.paths import resolve_scenario
+from flashcrowd.bundled_paths import resolve_scenario
 from flashcrowd.scenario import load_scenario
 
 pytestmark = pytest.mark.load

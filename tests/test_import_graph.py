@@ -2,13 +2,18 @@
 
 flashcrowd_common imports neither flashcrowd nor target_app; target_app imports
 flashcrowd_common but never flashcrowd; and no module of the three imports itself
-again through others. Imports are read with ``ast`` from every module, those inside
-functions too; imports under ``if TYPE_CHECKING:`` never run and are judged apart.
+again through others. Each package's name tells the process its code runs in
+(docs/architecture.md): the CLI's own packages are imported by no code that runs inside
+Locust, in_locust/ by no code of the CLI's, and results/ never imports report/.
+Imports are read with ``ast`` from every module, those inside functions too; imports
+under ``if TYPE_CHECKING:`` never run and are judged apart (except for the process rules:
+a type named across processes is a sign the code sits in the wrong package).
 """
 
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -16,6 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("flashcrowd", "flashcrowd_common", "target_app")
+
+# Packages whose code runs only in the `flashcrowd` command's own process, and only inside Locust.
+CLI_ONLY = ("flashcrowd.cli", "flashcrowd.launch", "flashcrowd.compare", "flashcrowd.logs")
+LOCUST_ONLY = ("flashcrowd.in_locust",)
 
 # Cycles not broken yet, each by the one import that closes it; the test fails once one is
 # gone, so this list only shrinks.
@@ -166,3 +175,40 @@ def test_target_app_never_imports_flashcrowd_and_the_common_package_imports_neit
         if i.target.partition(".")[0] in forbidden.get(i.module.partition(".")[0], ())
     ]
     assert wrong == []
+
+
+def _in(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == package or module.startswith(f"{package}.") for package in packages)
+
+
+def _crossing(importer: tuple[str, ...], imported: tuple[str, ...], *, outside: bool) -> list[str]:
+    """Imports of a module in ``imported`` by a module in (or, with ``outside``, not in) ``importer``."""
+    return [
+        f"{modules()[i.module].relative_to(ROOT)}:{i.line}: imports {i.target}"
+        for i in all_imports()
+        if _in(i.target, imported) and _in(i.module, importer) != outside and not _in(i.module, imported)
+    ]
+
+
+CLI_SIDE = (*CLI_ONLY, "flashcrowd.__main__")
+
+
+def test_only_the_cli_imports_the_cli_process_packages():
+    assert _crossing(CLI_SIDE, CLI_ONLY, outside=True) == []
+
+
+def test_the_cli_process_packages_never_import_what_runs_inside_locust():
+    assert _crossing(CLI_ONLY, LOCUST_ONLY, outside=False) == []
+
+
+def test_results_never_import_report():
+    assert _crossing(("flashcrowd.results",), ("flashcrowd.report",), outside=False) == []
+
+
+def test_the_process_rules_catch_a_crossing(monkeypatch):
+    # A Locust-side module that read a CLI path would be named, with its file and line.
+    fake = (Import("flashcrowd.in_locust.visitor", "flashcrowd.launch.runner", 7, False),)
+    monkeypatch.setattr(sys.modules[__name__], "all_imports", lambda: fake)
+    assert _crossing(CLI_SIDE, CLI_ONLY, outside=True) == [
+        "flashcrowd/in_locust/visitor.py:7: imports flashcrowd.launch.runner"
+    ]

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from flashcrowd.launch.paths import LOCUSTFILE
+from flashcrowd.bundled_paths import LOCUSTFILE
 
 
 @pytest.mark.parametrize(

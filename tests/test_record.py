@@ -39,7 +39,7 @@ def test_the_record_reads_as_attributes_all_the_way_down():
 
 def test_keys_added_after_the_first_release_may_be_missing_and_the_rest_may_not():
     data = json.loads(BROKEN.read_text())
-    for key in ("break", "started_at", "pages", "first_failed_page", "capacity", "site"):
+    for key in ("break", "find_break", "started_at", "pages", "first_failed_page", "capacity", "site"):
         del data[key]
     older = RunRecord.from_json(data)
     assert older.break_answer is None and older.pages == () and older.site is None

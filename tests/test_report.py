@@ -18,7 +18,7 @@ import pytest
 from record_helpers import broken_record
 from recorder_helpers import run_in_process, scenario, scripted_user
 
-from flashcrowd.launch.paths import SCENARIOS_DIR
+from flashcrowd.bundled_paths import SCENARIOS_DIR
 from flashcrowd.report.html import render_html
 from flashcrowd.results.figures import figure_rows
 from flashcrowd.results.record import Gap, read_record

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from flashcrowd.breakpoint.prediction import predict, request_mix
+from flashcrowd.bundled_paths import SCENARIOS_DIR
 from flashcrowd.cli import main
-from flashcrowd.launch.paths import SCENARIOS_DIR
 from flashcrowd.planning.retries import ResetsBegin, least_fixed_point, predict_with_retries, session_cost
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.model import RetryPolicy

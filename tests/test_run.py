@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from html import unescape
 from pathlib import Path
 
 import pytest
 from cli_helpers import assert_one_line_error
 from ports import closed_port
 
-from flashcrowd.launch.paths import SCENARIOS_DIR
+from flashcrowd.bundled_paths import SCENARIOS_DIR
 from flashcrowd.launch.runner import WEB_AUTOQUIT_S, run_child
 from flashcrowd.results.record import read_record
 
@@ -40,6 +42,13 @@ def test_ci_smoke_runs_end_to_end_in_under_90_seconds(tmp_path):
         assert (tmp_path / name).is_file(), name
     assert "No connection resets during ci-smoke" in result.stdout
     assert f"Report: {tmp_path / 'report.html'}" in result.stdout
+    # ci-small serves 400 answers a second; 20 visitors ask ~20: the site kept up, it never saturated.
+    assert record.break_answer.saturation is None
+    assert "The site did not saturate during ci-smoke" in result.stdout
+    # One answer per run: report.html's header says the CLI's three sentences, word for word.
+    html = (tmp_path / "report.html").read_text()
+    header = re.findall(r'<p class="answer">(.*?)</p>', html)
+    assert len(header) == 3 and all(unescape(line) in result.stdout for line in header)
 
 
 @pytest.mark.load

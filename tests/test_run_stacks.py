@@ -5,7 +5,7 @@ N* = c(S+Z)/S must saturate near N*, and must not fail below it."""
 from __future__ import annotations
 
 import pytest
-from run_helpers import run
+from run_helpers import one_page_ramp, run
 from stacks import STACKS, StackUnavailable
 
 from flashcrowd.results.record import read_record
@@ -15,25 +15,7 @@ pytestmark = pytest.mark.load
 THINK_S = 1.0
 LIGHT = 40  # visitors held for 6 s first: enough answers at light load to know each visitor's rate
 PEAK = 200  # visitors: 2.4 x N* for 4 workers of 50 ms (N* = 84)
-RAMP = f"""\
-flashcrowd: 1
-name: ramp-past-capacity
-description: One-page visits, 1 s apart, {LIGHT} visitors for 6 s, then a ramp to {PEAK}.
-clock: {{start: "2016-11-08 23:00", timezone: America/Toronto, compress: 1}}
-scale: 1.0
-load:
-  unit: concurrent_users
-  keyframes:
-    - {{at: "+0s", value: {LIGHT}}}
-    - {{hold: 6s}}
-    - {{at: "+20s", value: {PEAK}}}
-    - {{hold: 2s}}
-origins: [{{at: "+0s", shares: {{US: 1.0}}}}]
-think_time: {{distribution: exponential, mean: {THINK_S:g}s}}
-on_error: {{retry_probability: 0, delay: {{distribution: constant, mean: 1s}}, max_retries: 0}}
-journeys:
-  - {{name: home, weight: 1, steps: [{{name: home, get: /}}]}}
-"""
+RAMP = one_page_ramp(LIGHT, PEAK, THINK_S)
 
 
 # haproxy in front of gunicorn: gunicorn's workers saturate at N*, haproxy answers 503 past N* + K, so
@@ -48,9 +30,14 @@ def test_a_ramp_past_capacity_saturates_near_n_star_and_fails_no_earlier(name, t
             out = run(str(scenario), "--host", stack.url, "--seed", "3", out=tmp_path / "out", timeout_s=120)
     except StackUnavailable as missing:
         pytest.skip(str(missing))
-    found = read_record(out / "summary.json").break_answer
+    record = read_record(out / "summary.json")
+    found = record.break_answer
     knee = stack.knee_users(THINK_S)
     assert found is not None and found.saturation is not None, f"{name}: no saturation up to {PEAK}"
     saturation = found.saturation.real_users
     assert saturation == pytest.approx(knee, rel=0.15), f"{name}: {found.saturation}, N* {knee}"
-    assert found.first_failure is None or found.first_failure.real_users >= 0.9 * knee, found.first_failure
+    failure = found.first_failure
+    assert failure is not None and failure.real_users >= 0.9 * knee, failure
+    # haproxy's queue must have overflowed: its 503s are what this stack answers past N* + K.
+    assert record.totals.failures_by_detail.get("http_503", 0) > 0, "haproxy never answered 503"
+    assert failure.kind == "http_5xx", failure

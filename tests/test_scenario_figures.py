@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from flashcrowd.launch.paths import SCENARIOS_DIR, bundled_scenarios
+from flashcrowd.bundled_paths import SCENARIOS_DIR, bundled_scenarios
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.figures import check_figures, equivalent
 from flashcrowd.scenario.model import Curve, Keyframe

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from flashcrowd.bundled_paths import SCENARIOS_DIR
 from flashcrowd.cli import main
 from flashcrowd.cli.scenario.flash import median_load
-from flashcrowd.launch.paths import SCENARIOS_DIR
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.figures import check_figures
 from flashcrowd.scenario.flash import FlashCrowd

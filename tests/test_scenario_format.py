@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from flashcrowd.bundled_paths import SCENARIOS_DIR, bundled_scenarios
 from flashcrowd.cli import main
-from flashcrowd.launch.paths import SCENARIOS_DIR, bundled_scenarios
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.figures import check_figures
 from flashcrowd.scenario.journeys import session_seconds

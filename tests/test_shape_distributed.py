@@ -13,7 +13,7 @@ import pytest
 from loadgen_helpers import write_scenario
 from ports import free_port
 
-from flashcrowd.launch.paths import LOCUSTFILE
+from flashcrowd.bundled_paths import LOCUSTFILE
 from flashcrowd.results.record import read_record
 
 

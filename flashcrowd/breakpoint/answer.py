@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flashcrowd.breakpoint.criteria import StepMeasure, Verdict
-from flashcrowd.results.codec import JSON_NAME, decode, encode
+from flashcrowd.results.codec import JSON_NAME, decode, decode_fields, encode, encode_fields
 
 
 @dataclass(frozen=True)
@@ -129,15 +129,12 @@ class SearchAnswer:
 
     def to_json(self) -> dict[str, Any]:
         """find-break.json's document: the fields in order, each step one flat object."""
-        document = encode(self)
-        document["steps"] = [step.to_json() for step in self.steps]
-        return document
+        return encode_fields(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SearchAnswer:
         """The answer a find-break.json document holds; FormatError names the first key that does not fit."""
-        steps = tuple(Step.from_json(step) for step in data["steps"])
-        return replace(decode(cls, {**data, "steps": []}), steps=steps)
+        return decode_fields(cls, data)
 
 
 def write_answer(answer: SearchAnswer, path: Path) -> None:

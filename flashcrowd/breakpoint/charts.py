@@ -17,7 +17,7 @@ COLOURS = {"good": "tab:green", "bad": "tab:red", "inconclusive": "tab:grey"}
 def draw_capacity_chart(answer: SearchAnswer, path: Path) -> None:
     """Throughput and p95 against the offered load, with the three loads marked (report/capacity.py)."""
     steps = sorted((s.measure for s in answer.steps if not s.verdict.inconclusive), key=lambda m: m.offered)
-    points = [CapacityPoint(m.offered, m.throughput_rps, m.p95_ms) for m in steps]
+    points = [CapacityPoint(m.offered, m.ended_rps, m.p95_ms, m.throughput_rps) for m in steps]
     markers = [LoadMarker(label, load) for label, load, _ in _marked_loads(answer)]
     write_capacity_png(points, markers, path, load_label=f"offered load ({answer.unit})")
 

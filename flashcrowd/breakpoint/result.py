@@ -32,12 +32,11 @@ from flashcrowd.breakpoint.criteria import StepMeasure, Verdict
 from flashcrowd.breakpoint.prediction import Prediction
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.units import LoadUnits
+from flashcrowd.results import analysis
 
 RESULT_NAME = "find-break.json"
 CHART_NAME = "find-break.png"
 CAPACITY_CHART_NAME = "capacity.png"  # the same capacity chart as a run's report
-KNEE_FACTOR = 2.0  # the knee: the first load whose p95 is this many times the p95 at the lowest load
-LEVELLED = 0.9  # saturated: the best step served less than this share of what light load's rate gives
 STOP_TEXT = {
     "resolved": "resolved to the requested resolution",
     "budget": "time budget spent before the resolution was reached",
@@ -90,7 +89,7 @@ def build_answer(
         last_good=point(search.last_good),
         first_bad=point(search.first_bad, FirstBad, kind=bad.kind, reason=bad.reason) if bad else None,
         failure_kind=bad.kind if bad else None,
-        knee=point(_knee(measured)),
+        knee=point(_knee(measured, units)),
         break_=point(search.first_bad),
         inconclusive=next((v.reason for _, v in measured if v.inconclusive), None),
         prediction=None if prediction is None else _predicted(prediction, point(resets.bad)),
@@ -121,57 +120,32 @@ def write_answer_files(answer: SearchAnswer, out_dir: Path) -> Path:
 
 
 def _saturation(measured: list[tuple[StepMeasure, Verdict]], units: LoadUnits) -> Saturation | None:
-    """Where throughput stopped rising with load: the most the site served, over what light load got per unit.
-
-    The two asymptotes of operational analysis meet there: throughput = load x (throughput per unit of
-    load at light load), and throughput = its maximum. None while the heaviest step still got what
-    light load's rate gives (the site never levelled off), or with fewer than two steps.
-    """
-    judged = [m for m, v in measured if not v.inconclusive and m.requests and m.slowest_p95_ms is not None]
-    if len(judged) < 2:
+    """Where the served rate stopped following the load (results/analysis.py, the same rule as a run's):
+    None while the strained steps still got what light load's rate gives, or with fewer than two steps."""
+    samples = _samples(measured)
+    found = analysis.find_saturation(samples, analysis.STEPS) if len(samples) >= 2 else None
+    if found is None:
         return None
-    per_unit = _light_rate_per_unit(measured, judged, units)
-    peak = max(judged, key=lambda m: m.throughput_rps)
-    heaviest = max(judged, key=lambda m: m.offered)
-    if per_unit <= 0 or heaviest.throughput_rps >= LEVELLED * per_unit * heaviest.offered:
-        return None  # the heaviest step still got what light load's rate gives: not saturated
-    load = peak.throughput_rps / per_unit
+    peak = samples[found.peak_index]
     return Saturation(
-        load=load,
-        real_world=units.real_world(load),
-        max_throughput_rps=peak.throughput_rps,
-        at_load=peak.offered,
-        light_rps_per_unit=per_unit,
+        load=found.load,
+        real_world=units.real_world(found.load),
+        max_throughput_rps=found.max_served_rps,
+        at_load=peak.load,
+        light_rps_per_unit=found.light_rps_per_unit,
         evidence=(
-            f"throughput levelled at {peak.throughput_rps:.1f} req/s (at {peak.offered:g}); light load got "
-            f"{per_unit:.3g} req/s per {units.unit_one}"
+            f"throughput levelled at {found.max_served_rps:.1f} req/s (at {peak.load:g}); light load got "
+            f"{found.light_rps_per_unit:.3g} req/s per {units.unit_one}"
         ),
     )
 
 
-def _light_rate_per_unit(
-    measured: list[tuple[StepMeasure, Verdict]], judged: list[StepMeasure], units: LoadUnits
-) -> float:
-    """Requests a second one unit of load brings when the site keeps up.
-
-    Open model: what the steps that held sent per session/s (arrivals do not wait for the site).
-    Closed model: 1 / (R + Z), with R the lightest step's mean response time and Z the visitors'
-    time between requests, from Little's law over every step that held (N = X (R + Z) at each), so
-    that each step's requests count, not only the few of the lightest steps.
-    """
-    held = [m for m, v in measured if v.status == "good" and m.requests and m.seconds]
-    if units.model == "open":
-        held = [m for m in held if m.sent] or judged
-        return sum(m.sent_rps for m in held) / sum(m.offered for m in held)
-    timed = [m for m in held if m.mean_ms is not None]
-    if not timed:
-        lightest = min(judged, key=lambda m: m.offered)
-        return lightest.throughput_rps / lightest.offered
-    rate = sum(m.ended_rps for m in timed)
-    visitors = sum(m.offered * min(m.achieved_ratio, 1.0) for m in timed)
-    think_s = (visitors - sum(m.ended_rps * m.mean_ms / 1000 for m in timed)) / rate  # type: ignore[operator]
-    lightest = min(timed, key=lambda m: m.offered)
-    return 1 / (lightest.mean_ms / 1000 + think_s)  # type: ignore[operator]
+def _samples(measured: list[tuple[StepMeasure, Verdict]]) -> list[analysis.Sample]:
+    """The steps the site was judged on, lightest first, as the analysis's samples."""
+    judged = sorted((m for m, v in measured if not v.inconclusive and m.seconds), key=lambda m: m.offered)
+    return [
+        analysis.Sample(m.offered, m.seconds, m.requests, m.errors, m.p95_ms, m.p95_ok_ms) for m in judged
+    ]
 
 
 def _reset_evidence(step: StepMeasure | None) -> str:
@@ -180,17 +154,21 @@ def _reset_evidence(step: StepMeasure | None) -> str:
     return f"{step.resets} resets ({step.resets / step.requests:.1%} of {step.requests} requests)"
 
 
-def _knee(measured: list[tuple[StepMeasure, Verdict]]) -> int | None:
-    """The lowest load whose p95 is KNEE_FACTOR times the p95 at the lowest load measured."""
-    timed = sorted((m.load, m.p95_ms) for m, v in measured if m.p95_ms is not None and not v.inconclusive)
-    if len(timed) < 2:
-        return None
-    baseline = timed[0][1]
-    return next((load for load, p95 in timed[1:] if p95 >= KNEE_FACTOR * baseline), None)
+def _knee(measured: list[tuple[StepMeasure, Verdict]], units: LoadUnits) -> int | None:
+    """The lowest load at which p95 rose for good (results/analysis.py), in Locust users."""
+    samples = _samples(measured)
+    knee = analysis.find_knee(samples, analysis.STEPS)
+    return None if knee is None else round(samples[knee].load / units.per_user)
 
 
 def summary_lines(answer: SearchAnswer, result_path: Path) -> list[str]:
-    """What the CLI prints: the three loads with their evidence, recovery, the prediction, the files."""
+    """What the CLI prints: the answer (:func:`answer_lines`), then the files."""
+    charts = f"{result_path.with_name(CHART_NAME)}, {result_path.with_name(CAPACITY_CHART_NAME)}"
+    return [*answer_lines(answer), f"  result     {result_path}, {charts}"]
+
+
+def answer_lines(answer: SearchAnswer) -> list[str]:
+    """The three loads with their evidence, recovery and the prediction (report.html's header too)."""
     unit = answer.unit
 
     def described(point: LoadPoint | Saturation) -> str:
@@ -222,6 +200,4 @@ def summary_lines(answer: SearchAnswer, result_path: Path) -> list[str]:
         if prediction.break_with_retries is not None:
             with_retries = f"{prediction.break_with_retries:,.4g} {unit}: {prediction.retries_basis}"
             lines.append(f"             with retries {with_retries}")
-    charts = f"{result_path.with_name(CHART_NAME)}, {result_path.with_name(CAPACITY_CHART_NAME)}"
-    lines.append(f"  result     {result_path}, {charts}")
     return lines

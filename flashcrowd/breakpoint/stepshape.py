@@ -18,17 +18,17 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import gevent
 from locust import LoadTestShape, User
 
 from flashcrowd.breakpoint import guard
+from flashcrowd.breakpoint.answer import SearchAnswer
 from flashcrowd.breakpoint.criteria import UNDRAINED, StepMeasure, Verdict
 from flashcrowd.breakpoint.drain import Drained, DrainProbe
 from flashcrowd.breakpoint.prediction import Prediction
 from flashcrowd.breakpoint.probe import GeneratorProbe
-from flashcrowd.breakpoint.result import build_answer, write_answer_files
+from flashcrowd.breakpoint.result import build_answer
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.settings import FindBreakSettings
 from flashcrowd.load_models.curve_shape import spawn_rate
@@ -54,7 +54,7 @@ class BreakShape(LoadTestShape):
         super().__init__()
         self.last_target_users = 0  # read by the recorder
         self.measured: list[tuple[StepMeasure, Verdict]] = []
-        self.result_path: Path | None = None
+        self.answer: SearchAnswer | None = None  # once the search has ended
         self._step: _Step | None = None
         self._tick: tuple[int, float, list[type[User]]] | None = None
         self._pause: gevent.Greenlet | None = None  # calibrating or draining at zero load
@@ -67,7 +67,6 @@ class BreakShape(LoadTestShape):
         recorder: Recorder,
         probe: GeneratorProbe,
         drain: DrainProbe,
-        out_dir: Path,
         prediction: Prediction | None,
     ) -> None:
         self.settings = settings
@@ -76,12 +75,11 @@ class BreakShape(LoadTestShape):
         self.recorder = recorder
         self.probe = probe
         self.drain = drain
-        self.out_dir = out_dir
         self.prediction = prediction
 
     def tick(self) -> tuple[int, float, list[type[User]]] | None:
         now = self.get_run_time()
-        if self.result_path is not None:
+        if self.answer is not None:
             return None
         if self._pause is not None:
             if not self._pause.ready():
@@ -213,11 +211,11 @@ class BreakShape(LoadTestShape):
         lower = [m for m, v in self.measured if v.status == "good" and m.load < step.users]
         return max(lower, key=lambda m: m.load, default=None)
 
-    def finish(self) -> Path:
-        """Write the result (also of an interrupted search); safe to call more than once."""
-        if self.result_path is None:
-            answer = build_answer(
+    def finish(self) -> SearchAnswer:
+        """The search's answer (also of an interrupted one), built once: the run's record holds it, and
+        find-break.json is written from the record."""
+        if self.answer is None:
+            self.answer = build_answer(
                 self.search, self.measured, self.settings.units, self.prediction, self.settings.as_dict()
             )
-            self.result_path = write_answer_files(answer, self.out_dir)
-        return self.result_path
+        return self.answer

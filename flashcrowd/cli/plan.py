@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from flashcrowd import options
+from flashcrowd.bundled_paths import resolve_scenario
 from flashcrowd.cli.common import add_command
-from flashcrowd.launch.paths import resolve_scenario
 from flashcrowd.planning import as_json, as_text, make_plan, write_png
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.quantities import DURATION_EXPECTED, parse_duration

@@ -6,12 +6,12 @@ import argparse
 import sys
 
 from flashcrowd import options
+from flashcrowd.bundled_paths import resolve_scenario
 from flashcrowd.cli.common import add_command
 from flashcrowd.cli.compare import compare_runs
 from flashcrowd.cli.run import print_outcome
 from flashcrowd.compare import tolerance
 from flashcrowd.compare.inputs import load_record
-from flashcrowd.launch.paths import resolve_scenario
 from flashcrowd.launch.runner import execute, prepare_run
 from flashcrowd.scenario import load_scenario
 from flashcrowd_common.errors import UsageError

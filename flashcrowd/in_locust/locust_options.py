@@ -15,34 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from flashcrowd.bundled_paths import resolve_scenario
+from flashcrowd.option_values import load_from_options
 from flashcrowd.options import default
 from flashcrowd.scenario.model import Scenario
 from flashcrowd_common.errors import UsageError
 
 CONTEXT_ATTRIBUTE = "flashcrowd_context"
-
-
-def load_from_options(options: argparse.Namespace) -> Scenario:
-    """The scenario the options name, with their overrides applied; UsageError/ConfigError otherwise."""
-    from flashcrowd.launch.paths import resolve_scenario
-    from flashcrowd.scenario import load_scenario
-    from flashcrowd.scenario.quantities import parse_duration
-
-    if not getattr(options, "scenario", ""):
-        raise UsageError(
-            "--scenario: expected a scenario file or name, e.g. --scenario scenarios/ci-smoke.yaml"
-        )
-    duration_s = None
-    if options.duration:
-        try:
-            duration_s = parse_duration(options.duration)
-        except ValueError as error:
-            raise UsageError(f"--duration {options.duration!r}: expected {error}") from None
-    path = resolve_scenario(options.scenario)
-    scenario = load_scenario(path, scale=options.scale, compress=options.compress, duration_s=duration_s)
-    if options.seed is not None:
-        scenario = dataclasses.replace(scenario, seed=options.seed)
-    return scenario
 
 
 @dataclasses.dataclass
@@ -105,16 +84,7 @@ def run_context(environment: Any) -> RunContext:
     return context
 
 
-def out_dir(options: argparse.Namespace, name: str) -> Path:
-    """--out, or ``flashcrowd-results/<name>-<timestamp>/`` in the working directory."""
-    if getattr(options, "out", ""):
-        return Path(options.out)
-    return Path("flashcrowd-results") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
-
-
 def absolute_scenario_path(options: argparse.Namespace) -> None:
     """Rewrite --scenario as an absolute path, so workers started elsewhere read the same file."""
-    from flashcrowd.launch.paths import resolve_scenario
-
     if getattr(options, "scenario", ""):
         options.scenario = str(Path(resolve_scenario(options.scenario)).resolve())

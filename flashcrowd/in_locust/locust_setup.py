@@ -20,7 +20,7 @@ import gevent
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from flashcrowd import load_models, options
+from flashcrowd import load_models, option_values, options
 from flashcrowd.in_locust import locust_options
 from flashcrowd.in_locust.distributed import watch_workers
 from flashcrowd.load_models.shape import LoadModelShape
@@ -106,9 +106,9 @@ def _set_up(environment: Environment) -> None:
     parsed = environment.parsed_options
     model = load_models.model(parsed.load_model)
     locust_options.absolute_scenario_path(parsed)
-    context = locust_options.install(environment, locust_options.load_from_options(parsed), parsed)
+    context = locust_options.install(environment, option_values.load_from_options(parsed), parsed)
     scenario = context.scenario
-    out_dir = locust_options.out_dir(parsed, model.results_prefix or scenario.path.stem)
+    out_dir = option_values.out_dir(parsed, model.results_prefix or scenario.path.stem)
     made: list[Recorder] = []
 
     def recorder() -> Recorder:

@@ -19,18 +19,18 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
-from flashcrowd import load_models
+from flashcrowd import load_models, option_values
 from flashcrowd import options as table
-from flashcrowd.in_locust import locust_options
-from flashcrowd.launch.paths import LOCUSTFILE, resolve_scenario
+from flashcrowd.bundled_paths import LOCUSTFILE, resolve_scenario
+from flashcrowd.launch.bundled_site import check_paths_on_bundled_site
 from flashcrowd.launch.target_process import running_target
 from flashcrowd.options import WEB_PORT
-from flashcrowd.results.record import Moment, RunRecord, read_record
+from flashcrowd.results.break_text import Span, break_lines
+from flashcrowd.results.record import RunRecord, read_record
 from flashcrowd.scenario.model import Scenario
 from flashcrowd_common.errors import ExitCode, GeneratorError, TargetUnreachableError, Terminated, UsageError
 from flashcrowd_common.safety import check_target
@@ -81,11 +81,13 @@ def prepare_run(args: argparse.Namespace) -> PreparedRun:
     if options.workers < 1:
         raise UsageError(f"--workers {options.workers}: expected a whole number of processes >= 1")
     options.scenario = str(resolve_scenario(options.scenario).resolve())
-    scenario = locust_options.load_from_options(options)
+    scenario = option_values.load_from_options(options)
     host = check_target(options.host, options.allow_remote_target) if options.host else None
     profile = None if host else checked_profile(options.profile or scenario.target_profile)
+    if profile is not None:
+        check_paths_on_bundled_site(scenario, profile)
     load_s = model.check(options, scenario, profile)
-    out_dir = created_out_dir(locust_options.out_dir(options, model.results_prefix or scenario.path.stem))
+    out_dir = created_out_dir(option_values.out_dir(options, model.results_prefix or scenario.path.stem))
     web_port = _web_port(options)
     if web_port is not None:
         _check_port_free(web_port)
@@ -297,40 +299,8 @@ def _final_code(child_code: int, record: RunRecord) -> int:
 
 
 def describe_break(outcome: RunOutcome) -> list[str]:
-    """Three sentences an SRE can quote, on the scenario's clock: where the site saturated, where it
-    first failed and how, and where connection resets began (or that it never did each)."""
-    answer = outcome.record.break_answer
-    span = f"during {outcome.scenario.name} ({_span(outcome.scenario)})"
-    saturation, failure, resets = (
-        (answer.saturation, answer.first_failure, answer.first_resets) if answer else (None, None, None)
-    )
-    return [
-        f"The site saturated at {_at(outcome, saturation)}: it served at most "
-        f"{saturation.max_served_rps:,.1f} requests/s."
-        if saturation
-        else f"The site did not saturate {span}: throughput rose with the load.",
-        f"It first failed at {_at(outcome, failure)}: {failure.kind}."
-        if failure
-        else f"It never failed {span} (no 3 s in a row with over 5 % of requests failed).",
-        f"Connection resets began at {_at(outcome, resets)}." if resets else f"No connection resets {span}.",
-    ]
-
-
-def _at(outcome: RunOutcome, point: Moment) -> str:
-    """'21:38 Eastern on Tue 8 Nov 2016, at 80,400 real-world users (804 simulated)'."""
-    moment = datetime.fromisoformat(point.real_time).astimezone(outcome.scenario.clock.start.tzinfo)
-    when = f"{moment:%H:%M} {_zone_name(moment)} on {moment:%a} {moment.day} {moment:%b %Y}"
-    return f"{when}, at {point.real_users:,.0f} real-world users ({point.sim_users:,} simulated)"
-
-
-def _span(scenario: Scenario) -> str:
-    start = scenario.clock.start
-    end = scenario.clock.real_time(scenario.clock.wall_duration_s)
-    clock = "%H:%M" if scenario.clock.duration_s >= 120 else "%H:%M:%S"
-    return f"{start:%a} {start.day} {start:%b %Y} {start:{clock}} to {end:{clock}} {_zone_name(start)}"
-
-
-def _zone_name(moment: datetime) -> str:
-    """'Eastern' for North American Eastern time, else the zone's abbreviation."""
-    abbreviation = moment.tzname() or ""
-    return "Eastern" if abbreviation in {"EST", "EDT"} else abbreviation
+    """Three sentences an SRE can quote, on the scenario's clock (results/break_text.py): report.html's
+    header says the same."""
+    scenario = outcome.scenario
+    span = Span(scenario.name, scenario.clock.start, scenario.clock.real_time(scenario.clock.wall_duration_s))
+    return break_lines(outcome.record.break_answer, span)

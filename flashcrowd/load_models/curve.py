@@ -24,7 +24,7 @@ def check(options: argparse.Namespace, scenario: Scenario, _profile: str | None)
     """The curve's wall duration, once its peak of simulated users fits this machine's free memory."""
     import psutil
 
-    from flashcrowd.launch.run_size import check_peak_fits
+    from flashcrowd.load_models.run_size import check_peak_fits
 
     check_peak_fits(scenario, options.scale, psutil.virtual_memory().available)
     return scenario.clock.wall_duration_s
@@ -38,8 +38,8 @@ def set_up(environment: Any, context: RunContext, recorder: Callable[[], Recorde
     from locust.runners import MasterRunner, WorkerRunner
 
     from flashcrowd.in_locust.visitor import Visitor
-    from flashcrowd.launch.run_size import check_peak_fits
     from flashcrowd.load_models.curve_shape import ScenarioShape
+    from flashcrowd.load_models.run_size import check_peak_fits
 
     runs_shape = not isinstance(environment.runner, WorkerRunner)
     if runs_shape:  # free memory matters where the visitors live: not on a master, whose workers hold them

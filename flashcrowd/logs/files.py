@@ -98,7 +98,7 @@ def first_time(
                 if index >= probe_lines:
                     break
                 hit = parse(line.decode("utf-8", "replace").rstrip("\r\n"))
-                if not isinstance(hit, str):
+                if hit is not None and not isinstance(hit, str):
                     return float(getattr(hit, attr))
         except (OSError, EOFError, zlib.error):
             pass

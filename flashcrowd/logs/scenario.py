@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
-from flashcrowd.logs.curve import binned_rates, thin
+from flashcrowd.logs.curve import EDGE_S, binned_rates, thin
 from flashcrowd.logs.journeys import FoundJourney, find_journeys, slug
 from flashcrowd.logs.reading import LogReading
-from flashcrowd.logs.tally import BIN_S
+from flashcrowd.logs.sessions import POST
+from flashcrowd.logs.tally import BIN_S, LogTally
 from flashcrowd.scenario.quantities import format_duration
 from flashcrowd.scenario.writer import compress_for, default_scale, single_origin_mix
 from target_app.geo import OTHER, database_name
@@ -24,7 +26,10 @@ MAX_ASSETS = 20
 SLOS = [
     {"name": "pages answer within 2 s", "metric": "p95_ms", "op": "<=", "threshold": 2000, "window": "30s"},
     {"name": "no resets", "metric": "resets", "op": "<=", "threshold": 0, "window": "30s"},
+    {"name": "errors under 1 %", "metric": "error_rate", "op": "<=", "threshold": 0.01, "window": "30s"},
 ]
+MIN_THINK_S = 0.1
+MIN_PEAK_SIM = 10  # the default scale gives a run at least this many simulated users at its peak
 
 
 @dataclass(frozen=True)
@@ -34,20 +39,57 @@ class LogOptions:
     timezone: str | None  # None: from the log's UTC offset
     duration_s: float  # wall-clock length of a run
     journeys: int  # at most this many
+    peak_sim_users: float | None = None  # simulated users at the peak (None: from the curve, see _scale)
+    exclude_agent: str | None = None  # the --exclude-agent pattern, for the description
 
 
-def zone_for(offset_s: int) -> str:
-    """An IANA zone for a fixed UTC offset: -0500 -> Etc/GMT+5 (POSIX signs are reversed); UTC otherwise."""
-    if offset_s % 3600:
-        return "UTC"
-    hours = -offset_s // 3600
-    return "UTC" if hours == 0 else f"Etc/GMT{hours:+d}"
+def _had_offset(name: str, offset: timedelta) -> bool:
+    zone = ZoneInfo(name)
+    return any(
+        zone.utcoffset(datetime(year, month, 1)) == offset for year in (2000, 2020) for month in (1, 7)
+    )
+
+
+@cache
+def _fixed_zones(offset_s: int) -> tuple[str, ...]:
+    """IANA zones (Region/City) that have had ``offset_s`` as their UTC offset, sorted."""
+    offset = timedelta(seconds=offset_s)
+    regions = (
+        name for name in available_timezones() if "/" in name and not name.startswith(("Etc/", "SystemV/"))
+    )
+    return tuple(sorted(name for name in regions if _had_offset(name, offset)))
+
+
+def zone_for(offset_s: int, first: float, last: float) -> str:
+    """An IANA zone for a log's fixed UTC offset: -0500 -> Etc/GMT+5 (POSIX signs are reversed); +0530 ->
+    the first zone (Asia/Colombo) that keeps that offset from the log's first to its last hit."""
+    if offset_s % 3600 == 0:
+        hours = -offset_s // 3600
+        return "UTC" if hours == 0 else f"Etc/GMT{hours:+d}"
+    offset = timedelta(seconds=offset_s)
+    for name in _fixed_zones(offset_s):
+        zone = ZoneInfo(name)
+        if all(datetime.fromtimestamp(moment, zone).utcoffset() == offset for moment in (first, last)):
+            return name
+    return "UTC"
+
+
+def _scale(peak_real_users: float, options: LogOptions) -> float:
+    """Simulated users per real one: the user's peak, else the writer's default raised (above 1 if need
+    be) so the run has at least MIN_PEAK_SIM simulated users at its peak."""
+    wanted = options.peak_sim_users
+    if wanted is None:
+        scale = default_scale(peak_real_users)
+        if peak_real_users * scale >= MIN_PEAK_SIM:
+            return scale
+        wanted = MIN_PEAK_SIM
+    return float(f"{wanted / peak_real_users:.3g}")
 
 
 def _think(reading: LogReading) -> dict[str, Any]:
     """Exponential when the gaps vary like one (coefficient of variation near 1), else lognormal."""
     think = reading.tally.think
-    mean = max(think.mean, 0.1)
+    mean = max(think.mean, MIN_THINK_S)
     if think.count < 2 or 0.8 <= think.cv <= 1.25:
         return {"distribution": "exponential", "mean": f"{mean:.3g}s"}
     sigma = min(max(think.log_sigma, 0.1), 3.0)
@@ -76,12 +118,17 @@ def _journey(found: FoundJourney, rank: int, reading: LogReading) -> dict[str, A
     ]
     steps = []
     for page, probability in zip(found.pages, found.probabilities, strict=True):
-        step: dict[str, Any] = {"name": slug(page), "get": page}
+        posted = page.startswith(POST)
+        path = page.removeprefix(POST)
+        # A log has no request bodies: a form to fill in (plan lists it).
+        step: dict[str, Any] = (
+            {"name": slug(path), "post": path, "form": {}} if posted else {"name": slug(path), "get": path}
+        )
         if probability < 0.9995:
             step["probability"] = round(probability, 3)
         steps.append(step)
     journey: dict[str, Any] = {
-        "name": f"j{rank}-{slug(first)}-{len(found.pages)}p",
+        "name": f"j{rank}-{slug(first.removeprefix(POST))}-{len(found.pages)}p",
         "weight": round(found.sessions / reading.tally.sessions, 4),
     }
     if assets:
@@ -90,13 +137,35 @@ def _journey(found: FoundJourney, rank: int, reading: LogReading) -> dict[str, A
     return journey
 
 
-def _hours(reading: LogReading, zone: ZoneInfo, start: float, end: float) -> list[tuple[float, float, int]]:
-    """(start, end, sessions) of each local clock hour the log covers in full, POSIX seconds."""
-    hours: Counter[float] = Counter()
+def _periods(reading: LogReading, zone: ZoneInfo, start: float, end: float,
+             day: bool) -> list[tuple[float, float, int]]:  # fmt: skip
+    """(start, end, sessions) of each local clock hour (or day) the curve covers in full, POSIX seconds."""
+    counts: Counter[datetime] = Counter()
     for index, count in reading.tally.arrivals.items():
-        moment = datetime.fromtimestamp(index * BIN_S, zone)
-        hours[moment.replace(minute=0, second=0).timestamp()] += count
-    return [(h, h + 3600, n) for h, n in sorted(hours.items()) if h >= start and h + 3600 <= end]
+        moment = datetime.fromtimestamp(index * BIN_S, zone).replace(minute=0, second=0)
+        counts[moment.replace(hour=0) if day else moment] += count
+    length = timedelta(days=1) if day else timedelta(hours=1)
+    spans = [(m.timestamp(), (m + length).timestamp(), n) for m, n in sorted(counts.items())]
+    return [(a, b, n) for a, b, n in spans if a >= start and b <= end]
+
+
+def _busiest(
+    reading: LogReading, zone: ZoneInfo, start: float, end: float, seed: str, day: bool
+) -> list[dict[str, Any]]:
+    """The figure of the busiest clock hour (or day) the curve covers in full; none if it covers none."""
+    periods = _periods(reading, zone, start, end, day)
+    if not periods:
+        return []
+    period_start, period_end, count = max(periods, key=lambda period: period[2])
+    label = datetime.fromtimestamp(period_start, zone).strftime("%Y-%m-%d" if day else "%Y-%m-%d %H:00")
+    return [{
+        "id": "L4" if day else "L2", "source": seed,
+        "text": f"{count:,} sessions on the busiest day, {label}" if day
+        else f"{count:,} sessions in the busiest hour, {label}",
+        "value": count,
+        "measure": {"kind": "sessions", "from": f"+{period_start - start:.0f}s",
+                    "to": f"+{period_end - start:.0f}s"},
+    }]  # fmt: skip
 
 
 def _figures(reading: LogReading, zone: ZoneInfo, start: float, end: float, seed: str,
@@ -107,52 +176,75 @@ def _figures(reading: LogReading, zone: ZoneInfo, start: float, end: float, seed
         "id": "L1", "source": seed, "text": f"{tally.sessions:,} sessions in {lines}",
         "value": tally.sessions, "measure": {"kind": "sessions", "from": "+0s", "to": f"+{end - start:.0f}s"},
     }]  # fmt: skip
-    hours = _hours(reading, zone, start, end)
-    if hours:
-        hour_start, hour_end, count = max(hours, key=lambda hour: hour[2])
-        label = datetime.fromtimestamp(hour_start, zone).strftime("%Y-%m-%d %H:00")
-        figures.append({
-            "id": "L2", "source": seed, "text": f"{count:,} sessions in the busiest hour, {label}",
-            "value": count,
-            "measure": {
-                "kind": "sessions", "from": f"+{hour_start - start:.0f}s", "to": f"+{hour_end - start:.0f}s"
-            },
-        })  # fmt: skip
+    figures += _busiest(reading, zone, start, end, seed, day=False)
     top = max((c for c in shares if c != OTHER), key=lambda c: shares[c], default=None)
     if top is not None:
         figures.append({
             "id": "L3", "source": seed, "text": f"share of sessions from {top} ({database_name()})",
             "value": round(shares[top], 4), "measure": {"kind": "origin_share", "origin": top, "at": "+0s"},
         })  # fmt: skip
-    return figures
+    return figures + _busiest(reading, zone, start, end, seed, day=True)
 
 
 def _description(reading: LogReading, seed: str, period: str, width: float, options: LogOptions,
-                 found: list[FoundJourney]) -> str:  # fmt: skip
+                 found: list[FoundJourney], scale: float) -> str:  # fmt: skip
     tally = reading.tally
     covered = sum(journey.sessions for journey in found) / tally.sessions
+    if any(len(journey.pages) > 1 for journey in found):
+        journeys = (
+            f"the {len(found)} most frequent page sequences as journeys, covering {covered:.0%} of sessions"
+        )
+    else:
+        journeys = (
+            f"no page sequence repeated often: the {len(found)} most frequent pages as one-page journeys"
+        )
+    excluded = (
+        f" {reading.excluded:,} requests whose user agent matched --exclude-agent {options.exclude_agent!r} "
+        "(uptime probes, health checks, crawlers) were left out."
+        if options.exclude_agent
+        else ""
+    )
+    posts = (
+        " Form POSTs are steps with an empty form: fill in their fields."
+        if any(page.startswith(POST) for journey in found for page in journey.pages)
+        else ""
+    )
+    scaled = (
+        f" Scale {scale:g}: each real-world visitor is played by {scale:g} simulated ones, so the run "
+        "has enough of them at its peak."
+        if scale > 1
+        else ""
+    )
     return (
         f"From the access log {seed} ({period}): {tally.sessions:,} sessions (one client address and "
-        f"user agent until idle), arrivals in {format_duration(width)} bins as "
-        f"{options.unit.replace('_', ' ')}; the {len(found)} most frequent page sequences as journeys, "
-        f"covering {covered:.0%} of the sessions; think time fitted from {tally.think.count:,} gaps "
-        f"between pages; origins by {database_name()}."
-    )
+        f"user agent until idle; {tally.running_at_start:,} already under way in the log's first minutes "
+        f"are not counted as arrivals), arrivals in {format_duration(width)} bins as "
+        f"{options.unit.replace('_', ' ')}; {journeys}; think time fitted from {tally.think.count:,} gaps "
+        f"between pages; origins by {database_name()}.{excluded}{posts}{scaled}"
+    )  # fmt: skip
+
+
+def _found_journeys(tally: LogTally, most: int) -> list[FoundJourney]:
+    """The frequent page sequences; with none repeated, the most frequent first pages as one-page journeys."""
+    found = find_journeys(tally.sequences, tally.sessions, most)
+    if found:
+        return found
+    return [FoundJourney((page,), count, (1.0,)) for page, count in tally.first_pages.most_common(most)]
 
 
 def scenario_from_log(reading: LogReading, options: LogOptions) -> dict[str, Any]:
     """Scenario data for ``reading`` (``write_scenario`` writes and checks it)."""
     tally = reading.tally
-    zone_name = options.timezone or zone_for(reading.utc_offset_s)
+    zone_name = options.timezone or zone_for(reading.utc_offset_s, reading.first_hit, reading.last_hit)
     zone = ZoneInfo(zone_name)
-    width, frames = binned_rates(tally.arrivals, BIN_S)
-    start = min(tally.arrivals) * BIN_S
-    end = start + frames[-1].at_s + width / 2
-    found = find_journeys(tally.sequences, tally.sessions, options.journeys)
+    offset = datetime.fromtimestamp(min(tally.arrivals) * BIN_S, zone).utcoffset() or timedelta()
+    width, start, frames = binned_rates(tally.arrivals, BIN_S, int(offset.total_seconds()))
+    end = start + frames[-1].at_s + EDGE_S
+    found = _found_journeys(tally, options.journeys)
     covered = sum(journey.sessions for journey in found)
     think = _think(reading)
     pages = sum(j.sessions * sum(j.probabilities) for j in found) / max(covered, 1)
-    session_s = pages * tally.think.mean
+    session_s = pages * max(tally.think.mean, MIN_THINK_S)  # as the think time written below
     per_user = session_s / 3600 if options.unit == "concurrent_users" else 1.0
     keyframes = [{"at": f"+{f.at_s:.0f}s", "value": round(f.value * per_user, 3)} for f in thin(frames)]
     shares = _origins(tally.origins)
@@ -167,10 +259,11 @@ def scenario_from_log(reading: LogReading, options: LogOptions) -> dict[str, Any
     )
     figures = _figures(reading, zone, start, end, seed, shares)
     peak = max(frame.value for frame in frames) * session_s / 3600
+    scale = _scale(peak, options)
     return {
         "flashcrowd": 1,
         "name": options.name,
-        "description": _description(reading, seed, period, width, options, found),
+        "description": _description(reading, seed, period, width, options, found, scale),
         "sources": [{"seed": seed, "title": title, "figures": [figure["id"] for figure in figures]}],
         "clock": {
             "start": datetime.fromtimestamp(start, zone).strftime("%Y-%m-%d %H:%M:%S"),
@@ -178,7 +271,7 @@ def scenario_from_log(reading: LogReading, options: LogOptions) -> dict[str, Any
             "compress": compress_for(end - start, options.duration_s),
             "end": f"+{end - start:.0f}s",
         },
-        "scale": default_scale(peak),
+        "scale": scale,
         "load": {"unit": options.unit, "keyframes": keyframes},
         "origins": single_origin_mix(shares, "+0s"),
         "think_time": think,

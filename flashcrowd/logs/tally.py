@@ -7,6 +7,7 @@ dropped (the frequent ones, which become journeys, keep their counts).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -71,10 +72,19 @@ class LogTally:
     first_pages: Counter[str] = field(default_factory=Counter)
     assets: dict[str, Counter[str]] = field(default_factory=dict)  # first page -> assets, once per session
     pruned: int = 0
+    running_at_start: int = 0  # sessions of the log's warm-up: their gaps count, not their start or pages
+    under_way: LogTally | None = None  # those sessions counted whole, for a log no longer than its warm-up
 
     def add(self, session: Session) -> None:
-        """Count one closed session (one without pages, e.g. only images or POSTs, is not a visit)."""
+        """Count one closed session (one without pages, e.g. only images, is not a visit)."""
         if not session.pages:
+            return
+        if session.running_at_start:
+            self.running_at_start += 1
+            for gap in session.gaps:
+                self.think.add(gap)
+            self.under_way = self.under_way or LogTally()
+            self.under_way.add(dataclasses.replace(session, running_at_start=False))
             return
         self.sessions += 1
         self.page_views += session.page_count

@@ -40,6 +40,15 @@ class SimulatedRun:
 
 
 @dataclass(frozen=True)
+class FormPost:
+    """A POST a journey sends, with the fields a run will send as written."""
+
+    journey: str
+    path: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Plan:
     scenario: Scenario
     session_from_journeys_s: float
@@ -48,6 +57,7 @@ class Plan:
     run: SimulatedRun
     capacity: CapacityForecast | None
     warnings: list[str]
+    forms: list[FormPost]
 
 
 def make_plan(scenario: Scenario, profile: Profile | None) -> Plan:
@@ -70,7 +80,19 @@ def make_plan(scenario: Scenario, profile: Profile | None) -> Plan:
         run=_simulated_run(scenario, profile, capacity),
         capacity=capacity,
         warnings=_warnings(scenario, figures),
+        forms=_forms(scenario),
     )
+
+
+def _forms(scenario: Scenario) -> list[FormPost]:
+    """Each distinct form POST of the journeys: a recorded one may hold one-time values, a logged one none."""
+    posts = {
+        (journey.name, step.path): tuple(step.form or {})
+        for journey in scenario.journeys
+        for step in journey.steps
+        if step.method == "POST"
+    }
+    return [FormPost(journey, path, fields) for (journey, path), fields in posts.items()]
 
 
 def _simulated_run(
@@ -112,6 +134,14 @@ def _warnings(scenario: Scenario, figures: list[FigureCheck]) -> list[str]:
         warning = _figure_warning(scenario, check)
         if warning:
             warnings.append(warning)
+    peak_real = scenario.users.peak.value
+    if peak_real * scenario.scale < 1:
+        warnings.append(
+            f"the peak is {peak_real * scenario.scale:.2g} simulated users (scale {scenario.scale:g}): "
+            "run refuses "
+            f"a curve under one simulated user; a scale of at least {1 / peak_real if peak_real else 1:.2g} "
+            "(or --scale) gives one"
+        )
     if scenario.clock.wall_duration_s > LONG_RUN_S:
         warnings.append(
             f"the run lasts {format_duration(scenario.clock.wall_duration_s)}; "

@@ -156,10 +156,26 @@ def as_text(plan: Plan) -> str:
         _figures_table(plan),
         _implied_table(plan),
         ["Warnings", *(f"  ! {w}" for w in plan.warnings)] if plan.warnings else [],
+        _forms_lines(plan),
         _run_lines(plan),
         _capacity_lines(plan),
     ]
     return "\n\n".join("\n".join(section) for section in sections if section)
+
+
+def _forms_lines(plan: Plan) -> list[str]:
+    if not plan.forms:
+        return []
+    lines = [
+        "Form posts (sent with the fields as written: check recorded values such as one-time tokens, "
+        "fill in empty forms)"
+    ]
+    for form in plan.forms:
+        fields = ", ".join(form.fields) if form.fields else "no fields: fill them in"
+        lines.append(
+            "  " + textwrap.shorten(f"{form.journey}: POST {form.path} ({fields})", 108, placeholder="...)")
+        )
+    return lines
 
 
 def _finite(value: Any) -> Any:
@@ -217,6 +233,7 @@ def as_json(plan: Plan) -> dict[str, Any]:
             "flash": _flash_json(plan),
             "implied": [dataclasses.asdict(implied) for implied in plan.implied],
             "warnings": plan.warnings,
+            "forms": [dataclasses.asdict(form) for form in plan.forms],
             "run": dataclasses.asdict(plan.run),
             "capacity": dataclasses.asdict(plan.capacity) if plan.capacity is not None else None,
         }

@@ -1,6 +1,7 @@
-"""The capacity chart engineers draw: throughput and p95 against load, saturation and first failure marked.
+"""The capacity chart engineers draw: throughput (all responses, and successful ones) and p95 against
+load, saturation and first failure marked.
 
-``capacity_svg`` / ``write_capacity_png`` take plain points (load, throughput, p95) and
+``capacity_svg`` / ``write_capacity_png`` take plain points (load, throughputs, p95) and
 optional marker loads, so a run's report and find-break's output draw the same chart.
 For a run, ``capacity_points`` and ``capacity_markers`` read them from its record (its
 ``capacity``, binned by ``flashcrowd.results.capacity``).
@@ -31,11 +32,13 @@ MARKER_COLOURS = {  # the p95 line is orange: a marker must not be
 
 @dataclass(frozen=True)
 class CapacityPoint:
-    """Throughput (requests/s) and p95 (ms, None if nothing ended) at one load."""
+    """Responses a second (all, and successful ones: past the break, cheap failures swell the first) and
+    p95 (ms, None if nothing ended) at one load."""
 
     load: float
     throughput: float
     p95_ms: float | None
+    ok_throughput: float | None = None  # None: not known (a record written before it was)
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,21 @@ class LoadMarker:
 
 def capacity_points(record: RunRecord) -> list[CapacityPoint]:
     """The chart's points from a run's ``capacity``: real-world users, rps, p95."""
-    return [CapacityPoint(point.real_users, point.rps, point.p95_ms) for point in record.capacity]
+    return [CapacityPoint(p.real_users, p.rps, p.p95_ms, p.ok_rps) for p in record.capacity]
 
 
 def capacity_markers(record: RunRecord) -> list[LoadMarker]:
-    """Saturation, first failure and first resets from the break answer if the record has one; else
+    """Saturation, first failure and first resets from find-break's answer or the break answer if the
+    record has one; else
     the knee, the first failure (unless it is the first reset) and the first reset, from the timeline."""
+    search = record.find_break
+    if search is not None:  # the search's answer, in the real-world users the chart's axis counts
+        named = (
+            ("saturation", search.saturation),
+            ("first failure", search.first_failure),
+            ("first resets", search.first_resets),
+        )
+        return [LoadMarker(label, p.real_world["concurrent_users"]) for label, p in named if p is not None]
     found = record.break_answer
     if found is not None:
         named = (
@@ -106,8 +118,11 @@ def _draw(
     latency_axes = throughput_axes.twinx()
     try:
         throughput_axes.plot(
-            loads, [p.throughput for p in ordered], "o-", color="#1f77b4", label="throughput", markersize=3
+            loads, [p.throughput for p in ordered], "o-", color="#1f77b4", label="all responses", markersize=3
         )
+        if any(p.ok_throughput is not None for p in ordered):
+            ok = [float("nan") if p.ok_throughput is None else p.ok_throughput for p in ordered]
+            throughput_axes.plot(loads, ok, "^-", color="#2ca02c", label="successful responses", markersize=3)
         p95 = [float("nan") if p.p95_ms is None else p.p95_ms for p in ordered]
         latency_axes.plot(loads, p95, "s-", color="#ff7f0e", label="p95", markersize=3)
         for marker in markers:
@@ -120,7 +135,7 @@ def _draw(
             )
         throughput_axes.set_title("Capacity: throughput and p95 against load", fontsize=11, loc="left")
         throughput_axes.set_xlabel(load_label)
-        throughput_axes.set_ylabel("requests/s", color="#1f77b4")
+        throughput_axes.set_ylabel("responses/s", color="#1f77b4")
         latency_axes.set_ylabel("p95 ms", color="#ff7f0e")
         throughput_axes.set_ylim(bottom=0)
         latency_axes.set_ylim(bottom=0)

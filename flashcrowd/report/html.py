@@ -15,10 +15,12 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from flashcrowd.breakpoint.result import answer_lines as search_lines
 from flashcrowd.report import sections, site_view
 from flashcrowd.report.capacity import capacity_markers, capacity_points, capacity_svg
 from flashcrowd.report.charts import Chart, Marker, build_charts, render_svg
 from flashcrowd.report.templating import render
+from flashcrowd.results.break_text import break_lines, record_span
 from flashcrowd.results.record import RunRecord
 
 
@@ -75,8 +77,16 @@ def render_html(record: RunRecord) -> str:
         capacity_svg=Markup(capacity_svg(points, capacity_markers(record))) if points else None,
         site_tables=site_view.tables(record),
         share_svg=drawn(share_chart) if share_chart and rows else None,
+        answer=answer_lines(record),
         data=json_for_script(data),
     )
+
+
+def answer_lines(record: RunRecord) -> list[str]:
+    """The run's one answer as the CLI printed it: find-break's, or `flashcrowd run`'s three sentences."""
+    if record.find_break is not None:
+        return [line.strip() for line in search_lines(record.find_break)]
+    return break_lines(record.break_answer, record_span(record))
 
 
 def write_html(record: RunRecord, path: Path) -> None:

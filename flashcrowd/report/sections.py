@@ -38,14 +38,14 @@ def tables(record: RunRecord) -> Sections:
 
 
 def key_facts(record: RunRecord) -> Table:
-    """First reset, knee, requests, failures, retries, the first page to fail, latency, peak users."""
+    """Knee, requests, failures, retries, the first page to fail, latency, peak users (the header above
+    them says where the site saturated, failed and reset)."""
     totals = record.totals
     failures = ", ".join(f"{k} {v}" for k, v in sorted(totals.failures_by_kind.items())) or "none"
     latencies = (totals.p50_ms, totals.p95_ms, totals.p99_ms, totals.max_ms)
     return Table(
         ("", ""),
         (
-            ("first connection reset", _moment(record.first_reset)),
             ("knee (latency starts to rise)", _moment(record.knee)),
             ("requests", f"{totals.requests:,} in {totals.duration_s:.0f} s ({totals.rps:,.1f}/s)"),
             ("failures", f"{totals.failures:,}: {failures}"),

@@ -1,12 +1,22 @@
-"""What the timeline says: where latency turned (the knee), where the site saturated and first
-failed, and how closely users tracked the curve.
+"""Where a site stopped keeping up, from what it did under each load: the one analysis behind a run's
+``break`` and find-break's answer.
 
-The knee: the baseline is the median p95 of the first ``BASELINE_ROWS`` seconds
-in which at least ``MIN_REQUESTS`` requests ended. The knee is the first second
-of the first run of ``SUSTAIN_ROWS`` consecutive such seconds whose p95 exceeds
-both ``KNEE_FACTOR`` x baseline and baseline + ``KNEE_MIN_RISE_MS`` (the floor
-keeps sub-millisecond jitter on a local site from counting as a knee). Seconds
-with too few requests neither extend nor break a run.
+Both hand it :class:`Sample`s: a run, one a second of its timeline (``timeline_samples``), sustained
+over ``SUSTAIN_ROWS`` seconds; find-break, one a step (``step_samples``), lightest first, each step
+enough on its own. From them come the knee, saturation and the first failure.
+
+The knee: the baseline is the median p95 of the first ``baseline`` measured samples (at least
+``MIN_REQUESTS`` requests ended). The knee is the first of ``sustain`` measured samples in a row
+whose p95 exceeds both ``KNEE_FACTOR`` x baseline and baseline + ``KNEE_MIN_RISE_MS`` (the floor
+keeps sub-millisecond jitter on a local site from counting as a knee). Samples with too few
+requests neither extend nor break a run.
+
+Saturation (:func:`find_saturation`): where the served rate stopped following the load. Light
+load (p95 near the baseline, few failures) gives the successful responses a second one unit of
+load gets while the site keeps up; a site that never left light load, or whose strained samples
+still got that rate, never saturated. Otherwise the most it served over light load's rate is the
+load at which it saturated. Every rate counts successful responses only: a second full of fast
+failures is a site that turned visitors away, not light load.
 
 Tracking: ``|achieved - target|`` simulated users, over the seconds after the
 first ``SETTLE_S`` of the run in which the target has not moved by more than
@@ -17,48 +27,220 @@ rate is still catching up with is not an error).
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from flashcrowd.in_locust.classify import SITE_FAILURES
 from flashcrowd.results.record import Tracking
 from flashcrowd.results.timeline import TimelineRow
 
-BASELINE_ROWS = 5
+BASELINE_ROWS = 5  # a run's baseline: its first measured seconds (a search's: its lightest step)
 MIN_REQUESTS = 5
 KNEE_FACTOR = 2.0
 KNEE_MIN_RISE_MS = 20.0
-SUSTAIN_ROWS = 3
+SUSTAIN_ROWS = 3  # seconds of a run in a row that make a knee, a strain or a failure
+SMOOTH_ROWS = 5  # a run's throughput and users are averaged over this many seconds before comparing
+LIGHT_FACTOR = 1.5  # light load: p95 within this many times the baseline (or +20 ms) ...
+FAILURE_SHARE = 0.05  # ... and no more than this share of requests failed; a second over it fails
+LEVELLED = 0.9  # saturated: strained load got less than this share of what light load's rate gives
+NOISE_SIGMAS = 3.0  # ... and short of it by more than this many standard deviations of a Poisson count
 SETTLE_S = 5
 RAMP_TOLERANCE = 0.05
 
 
-def _measured(rows: Sequence[TimelineRow]) -> list[TimelineRow]:
-    return [row for row in rows if _is_measured(row)]
+@dataclass(frozen=True)
+class Sample:
+    """What the site did under one load: a second of a run, or the measuring window of a search's step."""
+
+    load: float  # visitors present (a run, a closed search) or sessions started a second (open search)
+    seconds: float
+    requests: int  # that ended, successes and failures
+    failures: Mapping[str, int] = field(default_factory=dict)  # by failure kind (in_locust/classify.py)
+    p95_ms: float | None = None
+    p95_ok_ms: float | None = None  # of successes only
+
+    @property
+    def served(self) -> int:
+        """Successful responses."""
+        return self.requests - sum(self.failures.values())
+
+    @property
+    def site_failures(self) -> int:
+        return sum(self.failures.get(kind, 0) for kind in SITE_FAILURES)
+
+    @property
+    def measured(self) -> bool:
+        return self.requests >= MIN_REQUESTS and self.p95_ms is not None
+
+    @property
+    def failing(self) -> bool:
+        return self.site_failures > FAILURE_SHARE * self.requests
+
+    @property
+    def slowest_p95_ms(self) -> float | None:
+        """The worse of the p95 of all requests and of successes (instant failures pull the first down)."""
+        return max((v for v in (self.p95_ms, self.p95_ok_ms) if v is not None), default=None)
 
 
-def _is_measured(row: TimelineRow) -> bool:
-    return row.requests >= MIN_REQUESTS and row.p95_ms is not None
+@dataclass(frozen=True)
+class Rules:
+    """How many samples set the baseline, make a sustained run of them, and smooth throughput."""
+
+    baseline: int
+    sustain: int
+    smooth: int
 
 
-def knee_baseline_ms(rows: Sequence[TimelineRow]) -> float | None:
-    """The early-run p95 the knee is measured against; None if the run measured too little."""
-    early = _measured(rows)[:BASELINE_ROWS]
-    return statistics.median(row.p95_ms for row in early) if len(early) == BASELINE_ROWS else None  # type: ignore[misc]
+TIMELINE = Rules(baseline=BASELINE_ROWS, sustain=SUSTAIN_ROWS, smooth=SMOOTH_ROWS)
+STEPS = Rules(baseline=1, sustain=1, smooth=1)
 
 
-def find_knee(rows: Sequence[TimelineRow]) -> TimelineRow | None:
-    """The row where latency started to rise for good, or None."""
-    baseline = knee_baseline_ms(rows)
+@dataclass(frozen=True)
+class Saturation:
+    """Where the served rate stopped following the load: that load, in the samples' unit, and why."""
+
+    load: float
+    max_served_rps: float  # the most successful responses a second (over ``smooth`` samples)
+    light_rps_per_unit: float  # successful responses a second per unit of load while the site kept up
+    peak_index: int  # the last sample of the busiest stretch
+
+
+@dataclass(frozen=True)
+class FirstFailure:
+    """The first of ``sustain`` measured samples in a row that failed, and the kind that failed most."""
+
+    index: int
+    kind: str
+
+
+def timeline_samples(rows: Sequence[TimelineRow]) -> list[Sample]:
+    """A sample a second: its own length (the first and the one a run stops in may be short) and the
+    visitors present during it, between the count at its start (the previous row's) and at its end, so
+    the visitors a ramp has just added, who have not asked for anything yet, do not thin the rate."""
+    samples, end_s, users = [], 0.0, float(rows[0].achieved_users) if rows else 0.0
+    for row in rows:
+        samples.append(
+            Sample(
+                (users + row.achieved_users) / 2,
+                max(row.wall_s - end_s, 1e-3),
+                row.requests,
+                row.failures,
+                row.p95_ms,
+                row.p95_ok_ms,
+            )
+        )
+        end_s, users = row.wall_s, float(row.achieved_users)
+    return samples
+
+
+def knee_baseline_ms(samples: Sequence[Sample], rules: Rules = TIMELINE) -> float | None:
+    """The p95 the knee and light load are measured against; None if too little was measured."""
+    early = [s for s in samples if s.measured][: rules.baseline]
+    return statistics.median(s.p95_ms for s in early) if len(early) == rules.baseline else None  # type: ignore[misc]
+
+
+def find_knee(samples: Sequence[Sample], rules: Rules = TIMELINE) -> int | None:
+    """The index of the sample where latency started to rise for good, or None."""
+    baseline = knee_baseline_ms(samples, rules)
     if baseline is None:
         return None
     limit = max(KNEE_FACTOR * baseline, baseline + KNEE_MIN_RISE_MS)
-    streak: list[TimelineRow] = []
-    for row in _measured(rows)[BASELINE_ROWS:]:
-        streak = [*streak, row] if row.p95_ms > limit else []  # type: ignore[operator]
-        if len(streak) == SUSTAIN_ROWS:
-            return streak[0]
+    measured = [i for i, s in enumerate(samples) if s.measured]
+    return _first_sustained(measured[rules.baseline :], lambda i: samples[i].p95_ms > limit, rules.sustain)  # type: ignore[operator]
+
+
+def find_first_failure(samples: Sequence[Sample], rules: Rules = TIMELINE) -> FirstFailure | None:
+    """The first of ``sustain`` measured samples in a row in which the site failed over FAILURE_SHARE of
+    the requests, and the kind that failed most in it; None if it never did."""
+    measured = [i for i, s in enumerate(samples) if s.measured]
+    first = _first_sustained(measured, lambda i: samples[i].failing, rules.sustain)
+    if first is None:
+        return None
+    failures = samples[first].failures
+    return FirstFailure(first, max(SITE_FAILURES, key=lambda kind: failures.get(kind, 0)))
+
+
+def _first_sustained(indexes: Sequence[int], holds: Callable[[int], bool], sustain: int) -> int | None:
+    """The first of ``indexes`` that begins ``sustain`` of them in a row for which ``holds`` is true."""
+    streak = 0
+    for position, index in enumerate(indexes):
+        streak = streak + 1 if holds(index) else 0
+        if streak == sustain:
+            return indexes[position - sustain + 1]
     return None
+
+
+def find_saturation(samples: Sequence[Sample], rules: Rules = TIMELINE) -> Saturation | None:
+    """Where the served rate stopped following the load, or None where it kept up.
+
+    Light load's successful responses a second per unit of load, times the load, is what the site
+    serves while it keeps up. Strain is ``sustain`` measured samples in a row that are not light load
+    (slow, or failing). None without strain, or when the strained samples got what light load's rate
+    gives (short by no more than LEVELLED, or than the noise of so few answers): a hold or a ramp the
+    site kept up with, however its visitors' pace varied. Otherwise the rate it levelled at (the mean
+    over the strained ``smooth``-sample stretches that cannot be told from the best one) over light
+    load's rate is the load at which it saturated.
+    """
+    baseline = knee_baseline_ms(samples, rules)
+    if baseline is None:
+        return None
+    light_limit = max(LIGHT_FACTOR * baseline, baseline + KNEE_MIN_RISE_MS)
+
+    def light(sample: Sample) -> bool:
+        return not sample.failing and sample.slowest_p95_ms <= light_limit  # type: ignore[operator]
+
+    measured = [s for s in samples if s.measured and s.load > 0]
+    calm = [s for s in measured if light(s)]
+    strained = _sustained_runs([s for s in samples if s.measured], lambda s: not light(s), rules.sustain)
+    if not calm or not strained:
+        return None
+    per_unit = _served(calm) / _load_seconds(calm)
+    expected = per_unit * _load_seconds(strained)
+    shortfall = expected - _served(strained)
+    if per_unit <= 0 or shortfall <= max((1 - LEVELLED) * expected, NOISE_SIGMAS * expected**0.5):
+        return None
+    windows = [samples[i : i + rules.smooth] for i in range(len(samples) - rules.smooth + 1)]
+    start = max(range(len(windows)), key=lambda i: _served_rps(windows[i]))
+    best = windows[start]
+    strain = {id(s) for s in strained}
+    top = [w for w in windows if w is best or any(id(s) in strain for s in w)]
+    return Saturation(_plateau_rps(top, best) / per_unit, _served_rps(best), per_unit, start + len(best) - 1)
+
+
+def _sustained_runs(samples: Sequence[Sample], holds: Callable[[Sample], bool], sustain: int) -> list[Sample]:
+    """The samples of every run of at least ``sustain`` in a row for which ``holds`` is true."""
+    found: list[Sample] = []
+    run: list[Sample] = []
+    for sample in samples:
+        if holds(sample):
+            run.append(sample)
+            continue
+        found += run if len(run) >= sustain else []
+        run = []
+    return found + (run if len(run) >= sustain else [])
+
+
+def _plateau_rps(windows: Sequence[Sequence[Sample]], best: Sequence[Sample]) -> float:
+    """The rate the site levelled at: the mean over the strained windows the best one cannot be told from.
+
+    The best window alone is the luckiest draw of a flat top, which puts saturation too high; a light
+    one within the noise of it is still on the rising line, below the top.
+    """
+    floor = _served(best) - NOISE_SIGMAS * _served(best) ** 0.5
+    level = [_served_rps(window) for window in windows if _served(window) >= floor]
+    return sum(level) / len(level)
+
+
+def _load_seconds(samples: Sequence[Sample]) -> float:
+    return sum(s.load * s.seconds for s in samples)
+
+
+def _served(samples: Sequence[Sample]) -> int:
+    return sum(s.served for s in samples)
+
+
+def _served_rps(samples: Sequence[Sample]) -> float:
+    return _served(samples) / sum(s.seconds for s in samples)
 
 
 def tracking_error(rows: Sequence[TimelineRow], curve_end_s: float) -> Tracking:
@@ -88,113 +270,3 @@ def tracking_error(rows: Sequence[TimelineRow], curve_end_s: float) -> Tracking:
 def _steady(rows: Sequence[TimelineRow]) -> bool:
     targets = [row.target_users for row in rows]
     return max(targets) - min(targets) <= RAMP_TOLERANCE * max(targets)
-
-
-# -- where the site saturated and where it first failed -------------------------------------------
-
-SMOOTH_ROWS = 5  # throughput and users are averaged over this many seconds before comparing
-LIGHT_FACTOR = 1.5  # light load: seconds whose p95 is within this many times the baseline (or +20 ms)
-LEVELLED = 0.9  # saturated: the best throughput is below this share of what light load's rate gives
-NOISE_SIGMAS = 3.0  # ... and short of it by more than this many standard deviations of a Poisson count
-FAILURE_SHARE = 0.05  # a second fails when more than this share of its requests failed ...
-FAILURE_ROWS = 3  # ... for this many measured seconds in a row
-
-
-@dataclass(frozen=True)
-class Saturation:
-    """Where throughput stopped rising with load: the row, and the load (simulated users) it stood at."""
-
-    row: TimelineRow
-    sim_users: float
-    max_served_rps: float
-    light_rps_per_user: float
-
-
-def find_saturation(rows: Sequence[TimelineRow]) -> Saturation | None:
-    """The first second at which the visitors reached the load the site could serve at most.
-
-    Light load (p95 near the run's baseline) shows how many answers a second each visitor gets
-    while the site keeps up; the most answers a second the site gave (over SMOOTH_ROWS seconds,
-    the level of its flat top) over that rate is the load at which it saturated. None when, at
-    the heaviest load, visitors still got what light load's rate gives, or fell short of it by
-    no more than the noise of so few answers (the site never levelled off). Rates are per second
-    of each row's own length, so the second a run stops in, cut short, does not read as a site
-    that slowed down; and per visitor present during the second, not at its end, so the visitors
-    a ramp has just added, who have not asked for anything yet, do not thin light load's rate.
-    """
-    baseline = knee_baseline_ms(rows)
-    if baseline is None or len(_measured(rows)) < SMOOTH_ROWS:
-        return None
-    light_limit = max(LIGHT_FACTOR * baseline, baseline + KNEE_MIN_RISE_MS)
-    spans = _spans(rows)
-    light = [s for s in spans if _is_measured(s.row) and s.users and s.row.p95_ms <= light_limit]
-    if not light:
-        return None
-    per_user = _served(light) / _user_seconds(light)
-    windows = [spans[i : i + SMOOTH_ROWS] for i in range(len(spans) - SMOOTH_ROWS + 1)]
-    best = max(windows, key=_served_rps)
-    heaviest = max(windows, key=lambda window: _user_seconds(window) / sum(s.seconds for s in window))
-    expected = per_user * _user_seconds(heaviest)  # answers the heaviest load gets at light load's rate
-    shortfall = expected - _served(heaviest)
-    if per_user <= 0 or shortfall <= max((1 - LEVELLED) * expected, NOISE_SIGMAS * expected**0.5):
-        return None  # at its heaviest the load still got what light load's rate gives
-    load = _plateau_rps(windows, best) / per_user
-    row = next((r for r in rows if r.achieved_users >= load), best[-1].row)
-    return Saturation(row, load, _served_rps(best), per_user)
-
-
-@dataclass(frozen=True)
-class _Span:
-    """A row with how long its second lasted and how many visitors were there on average."""
-
-    row: TimelineRow
-    seconds: float  # a whole second, but for the first and the one a run stops in
-    users: float  # between the count at its start (the previous row's) and at its end
-
-
-def _spans(rows: Sequence[TimelineRow]) -> list[_Span]:
-    spans, end_s, users = [], 0.0, float(rows[0].achieved_users) if rows else 0.0
-    for row in rows:
-        spans.append(_Span(row, max(row.wall_s - end_s, 1e-3), (users + row.achieved_users) / 2))
-        end_s, users = row.wall_s, float(row.achieved_users)
-    return spans
-
-
-def _plateau_rps(windows: Sequence[Sequence[_Span]], best: Sequence[_Span]) -> float:
-    """The rate the site levelled at: the mean over the windows the best one cannot be told from.
-
-    The best window alone is the luckiest draw of a flat top, which puts saturation too high.
-    """
-    floor = _served(best) - NOISE_SIGMAS * _served(best) ** 0.5
-    level = [_served_rps(window) for window in windows if _served(window) >= floor]
-    return sum(level) / len(level)
-
-
-def _user_seconds(spans: Sequence[_Span]) -> float:
-    return sum(span.users * span.seconds for span in spans)
-
-
-def _served(spans: Sequence[_Span]) -> int:
-    """Answers (requests that did not fail) in ``spans``."""
-    return sum(span.row.requests - span.row.failure_count for span in spans)
-
-
-def _served_rps(spans: Sequence[_Span]) -> float:
-    return _served(spans) / sum(span.seconds for span in spans)
-
-
-def find_first_failure(rows: Sequence[TimelineRow]) -> tuple[TimelineRow, str] | None:
-    """The first of FAILURE_ROWS measured seconds in a row in which the site failed over
-    FAILURE_SHARE of the requests, and the kind that failed most in that first second; None if it
-    never did."""
-    streak: list[TimelineRow] = []
-    for row in _measured(rows):
-        streak = [*streak, row] if _site_failures(row) > FAILURE_SHARE * row.requests else []
-        if len(streak) == FAILURE_ROWS:
-            first = streak[0]
-            return first, max(SITE_FAILURES, key=lambda kind: first.failures.get(kind, 0))
-    return None
-
-
-def _site_failures(row: TimelineRow) -> int:
-    return sum(row.failures.get(kind, 0) for kind in SITE_FAILURES)

@@ -18,6 +18,7 @@ from flashcrowd.results.analysis import (
     find_knee,
     find_saturation,
     knee_baseline_ms,
+    timeline_samples,
     tracking_error,
 )
 from flashcrowd.results.capacity import capacity_bins
@@ -51,7 +52,10 @@ def build_record(recorder: Recorder) -> RunRecord:
     duration_s = rows[-1].wall_s if rows else 0.0
     exit_code = recorder.exit_code
     first_reset = recorder.first_reset_wall_s
-    knee = find_knee(rows)
+    samples = timeline_samples(rows)
+    # A search's timeline climbs and falls step by step: its steps, not its seconds, tell the answer.
+    search = recorder.search_answer() if recorder.search_answer else None
+    knee = None if search else find_knee(samples)
     site = read_site(recorder)
     pages = page_stats(recorder, duration_s)
     return RunRecord(
@@ -59,9 +63,10 @@ def build_record(recorder: Recorder) -> RunRecord:
         verdict=VERDICTS[exit_code],
         stopped_by=recorder.stopped_by,
         first_reset=None if first_reset is None else moment(recorder, first_reset),
-        break_answer=break_answer(recorder, first_reset),
-        knee=None if knee is None else moment(recorder, max(0.0, knee.wall_s - 1), knee),
-        knee_baseline_p95_ms=knee_baseline_ms(rows),
+        break_answer=None if search else break_answer(recorder, first_reset),
+        find_break=search,
+        knee=None if knee is None else moment(recorder, max(0.0, rows[knee].wall_s - 1), rows[knee]),
+        knee_baseline_p95_ms=None if search else knee_baseline_ms(samples),
         totals=totals(recorder, duration_s),
         slos=tuple(verdict.result() for verdict in recorder.verdicts),
         tracking=tracking_error(rows, recorder.scenario.clock.wall_duration_s),
@@ -107,20 +112,44 @@ def totals(recorder: Recorder, duration_s: float) -> Totals:
 def break_answer(recorder: Recorder, first_reset_s: float | None) -> BreakAnswer:
     """The three moments an SRE asks for: saturation, the first failure (and its kind), the first reset."""
     rows = recorder.rows
-    saturation = find_saturation(rows)
-    failure = find_first_failure(rows)
+    samples = timeline_samples(rows)
+    saturation = find_saturation(samples)
+    failure = find_first_failure(samples)
     return BreakAnswer(
         saturation=None
         if saturation is None
         else Saturation(
-            **asdict(moment(recorder, saturation.row.wall_s - 1, saturation.row)),
+            **asdict(reached(recorder, saturation.load, saturation.peak_index)),
             max_served_rps=round(saturation.max_served_rps, 1),
-            light_rps_per_user=saturation.light_rps_per_user,
+            light_rps_per_user=saturation.light_rps_per_unit,
         ),
         first_failure=None
         if failure is None
-        else FirstFailure(**asdict(moment(recorder, failure[0].wall_s - 1, failure[0])), kind=failure[1]),
+        else FirstFailure(
+            **asdict(moment(recorder, rows[failure.index].wall_s - 1, rows[failure.index])), kind=failure.kind
+        ),
         first_resets=None if first_reset_s is None else moment(recorder, first_reset_s),
+    )
+
+
+def reached(recorder: Recorder, sim_users: float, fallback: int) -> Moment:
+    """The moment the visitors first reached ``sim_users``, between the counts at the start and end of
+    that second, with that load as its users: a fast ramp's end-of-second count would overshoot it.
+    The row ``fallback`` if they never did."""
+    rows = recorder.rows
+    index = next((i for i, row in enumerate(rows) if row.achieved_users >= sim_users), None)
+    if index is None:
+        return moment(recorder, rows[fallback].wall_s - 1, rows[fallback])
+    row = rows[index]
+    start_s, start_users = (rows[index - 1].wall_s, rows[index - 1].achieved_users) if index else (0.0, 0)
+    rise = row.achieved_users - start_users
+    wall_s = start_s + (row.wall_s - start_s) * ((sim_users - start_users) / rise if rise > 0 else 1.0)
+    return Moment(
+        wall_s=round(wall_s, 3),
+        real_time=recorder.real_time(wall_s),
+        sim_users=round(sim_users),
+        real_users=round(sim_users / (recorder.scenario.scale or 1.0), 1),
+        target_sim_users=row.target_users,
     )
 
 
@@ -160,4 +189,5 @@ def scenario_info(recorder: Recorder, site: SiteView | None) -> ScenarioInfo:
         real_duration_s=scenario.clock.duration_s,
         wall_duration_s=scenario.clock.wall_duration_s,
         figures=figure_rows(scenario, recorder.rows, site),
+        timezone=getattr(scenario.clock.start.tzinfo, "key", None),
     )

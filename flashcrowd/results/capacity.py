@@ -17,7 +17,8 @@ MAX_POINTS = 30  # more distinct loads than this are binned into this many equal
 
 
 def capacity_bins(rows: Sequence[TimelineRow], histograms: Sequence[str]) -> tuple[CapacityBin, ...]:
-    """Per load bin, its real-world users, rps, p95 and seconds, lightest load first.
+    """Per load bin, its real-world users, rps (all responses and successful ones), p95 and seconds,
+    lightest load first.
 
     ``histograms`` are the rows' encoded histograms, aligned with the last rows (the recorder
     keeps the last hour); seconds with no users running are left out.
@@ -43,6 +44,7 @@ def capacity_bins(rows: Sequence[TimelineRow], histograms: Sequence[str]) -> tup
                 rps=round(sum(row.rps for row, _ in members) / seconds, 3),
                 p95_ms=None if p95 is None else round(p95, 3),
                 seconds=seconds,
+                ok_rps=round(sum(row.requests - row.failure_count for row, _ in members) / seconds, 3),
             )
         )
     return tuple(points)

@@ -6,6 +6,8 @@ them back, checks each value against its field's type and names the key of the f
 does not fit (``FormatError``). A key that is missing takes the field's default when the field
 has one: documents written before the key existed still read. Numbers are kept as written (an
 int in a float field stays an int), so a document read and written again is the same document.
+A dataclass with its own ``to_json`` / ``from_json`` is written and read by them wherever it sits
+(they call ``encode_fields`` / ``decode_fields`` for the fields they do not lay out themselves).
 """
 
 from __future__ import annotations
@@ -34,12 +36,17 @@ class FormatError(ValueError):
 def encode(value: Any) -> Any:
     """``value`` as JSON values: dataclasses become objects, tuples lists; the rest is kept."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {name: encode(getattr(value, spec.name)) for spec, name in _json_fields(type(value))}
+        return value.to_json() if hasattr(value, "to_json") else encode_fields(value)
     if isinstance(value, tuple | list):
         return [encode(item) for item in value]
     if isinstance(value, Mapping):
         return {key: encode(item) for key, item in value.items()}
     return value
+
+
+def encode_fields(value: Any) -> dict[str, Any]:
+    """A dataclass's fields as a JSON object, in their declared order."""
+    return {name: encode(getattr(value, spec.name)) for spec, name in _json_fields(type(value))}
 
 
 def decode(kind: Any, data: Any, key: str = "") -> Any:
@@ -54,7 +61,7 @@ def decode(kind: Any, data: Any, key: str = "") -> Any:
         [present] = [arg for arg in typing.get_args(kind) if arg is not types.NoneType]
         return decode(present, data, key)
     if is_dataclass(kind):
-        return _decode_fields(kind, data, key)
+        return kind.from_json(data) if hasattr(kind, "from_json") else decode_fields(kind, data, key)
     if origin is tuple:
         item_kind = typing.get_args(kind)[0]
         items = enumerate(_expect(data, list, key))
@@ -88,7 +95,8 @@ def _expect(data: Any, kind: type, key: str) -> Any:
     return data
 
 
-def _decode_fields(kind: type, data: Any, key: str) -> Any:
+def decode_fields(kind: type, data: Any, key: str = "") -> Any:
+    """A dataclass of ``kind`` from a JSON object, field by field."""
     hints = _hints(kind)
     given = _expect(data, dict, key)
     values = {}

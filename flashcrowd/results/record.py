@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flashcrowd.results.codec import JSON_NAME, decode, encode
+from flashcrowd.breakpoint.answer import SearchAnswer
+from flashcrowd.results.codec import JSON_NAME, decode_fields, encode_fields
 from flashcrowd.results.timeline import TimelineRow
 
 
@@ -189,13 +190,15 @@ class FailedPage:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CapacityBin:
-    """The seconds the run held about the same load: their mean users and rps, and their merged p95."""
+    """The seconds the run held about the same load: their mean users, responses a second (all, and
+    successful ones), and their merged p95."""
 
     real_users: float
     users: float
     rps: float
     p95_ms: float | None
     seconds: int
+    ok_rps: float | None = None  # successful responses a second (None in records written before it)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -281,6 +284,7 @@ class ScenarioInfo:
     real_duration_s: float
     wall_duration_s: float
     figures: tuple[FigureRow, ...]
+    timezone: str | None = None  # the clock's IANA zone, e.g. America/Toronto
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -299,6 +303,9 @@ class RunRecord:
     stopped_by: StoppedBy | None
     first_reset: Moment | None
     break_answer: BreakAnswer | None = field(default=None, metadata={JSON_NAME: "break"})
+    # find-break's answer, the run's one answer (``break`` and ``knee`` are then null); find-break.json
+    # is written from it.
+    find_break: SearchAnswer | None = None
     knee: Moment | None
     knee_baseline_p95_ms: float | None
     totals: Totals
@@ -319,12 +326,12 @@ class RunRecord:
 
     def to_json(self) -> dict[str, Any]:
         """The summary.json document, as JSON values."""
-        return encode(self)
+        return encode_fields(self)
 
     @classmethod
     def from_json(cls, data: Any) -> RunRecord:
         """The record a summary.json document holds; FormatError names the first key that does not fit."""
-        return decode(cls, data)
+        return decode_fields(cls, data)
 
 
 def read_record(path: Path) -> RunRecord:

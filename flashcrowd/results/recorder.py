@@ -42,6 +42,7 @@ from flashcrowd_common.errors import ExitCode
 if TYPE_CHECKING:
     from locust.rpc import Message
 
+    from flashcrowd.breakpoint.answer import SearchAnswer
     from flashcrowd.results.live_metrics import LiveMetrics
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,8 @@ class Recorder:
         self.late_requests = 0  # reached the master after their second's row was written
         self.stopped_by: StoppedBy | None = None  # the breach that stopped the run early
         self.site_url: str | None = None  # the bundled target, whose analytics are read at the end
+        # find-break's answer, once its search ends: the run's answer (find-break's set-up gives it)
+        self.search_answer: Callable[[], SearchAnswer] | None = None
         self.live: LiveMetrics | None = None  # Prometheus figures: every row shown, every request counted
         self.started_at: float | None = None  # epoch seconds at which the shape's clock started
         self.counts_from: float | None = None  # requests started before this epoch second are not counted

@@ -14,7 +14,7 @@ import yaml
 
 from flashcrowd.scenario.loader import load_scenario
 from flashcrowd.scenario.model import Scenario
-from flashcrowd_common.errors import UsageError
+from flashcrowd_common.errors import ConfigError, UsageError
 
 PEAK_SIM_USERS = (
     1000  # a written scenario's default scale keeps its run's peak near this many simulated users
@@ -36,7 +36,8 @@ def as_yaml(data: dict[str, Any], command: str, schema: str) -> str:
 
 
 def write_scenario(data: dict[str, Any], output: Path, command: str) -> Scenario:
-    """Write ``data`` to ``output`` and load it back; UsageError if the file cannot be written."""
+    """Write ``data`` to ``output`` and load it back; UsageError if the file cannot be written. A file that
+    does not load is removed before its ConfigError goes up: no command leaves one behind."""
     schema = Path(__file__).with_name("schema.json")
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -45,7 +46,11 @@ def write_scenario(data: dict[str, Any], output: Path, command: str) -> Scenario
         raise UsageError(
             f"--output {output}: cannot write it ({error.strerror}); expected a writable path"
         ) from None
-    return load_scenario(output)
+    try:
+        return load_scenario(output)
+    except ConfigError:
+        output.unlink(missing_ok=True)
+        raise
 
 
 def single_origin_mix(shares: dict[str, float], at: str) -> list[dict[str, Any]]:

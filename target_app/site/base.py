@@ -37,6 +37,7 @@ class Site:
         self._exact: dict[tuple[str, str], Route] = {}
         self._prefixes: list[tuple[str, Route]] = []
         self._paths: set[str] = set()
+        self._asset_paths: set[str] = set()
         self._not_found = Route("(not found)", "static", self.not_found)
         self._not_allowed = Route("(method not allowed)", "static", self.not_allowed)
         page = self.page("Page not found", f"<p>{SLOT}</p>", target_bytes=12_000)
@@ -52,6 +53,7 @@ class Site:
     def serve_assets(self, assets: dict[str, tuple[str, bytes]]) -> None:
         """Serve ``/assets/NAME`` from {NAME: (content type, bytes)}, cacheable for a day."""
         cache = (("Cache-Control", "public, max-age=86400"),)
+        self._asset_paths.update(f"/assets/{name}" for name in assets)
         responses = {
             f"/assets/{name}": Response(200, body, kind, cache) for name, (kind, body) in assets.items()
         }
@@ -68,6 +70,14 @@ class Site:
             if path.startswith(prefix):
                 return prefixed if method in ("GET", "HEAD") else self._not_allowed
         return self._not_allowed if path in self._paths else self._not_found
+
+    def serves(self, method: str, path: str) -> bool:
+        """Whether ``method path`` (a query string ignored) is on this site, not a 404 or 405."""
+        path = path.partition("?")[0]
+        route = self.route(method.upper(), path)
+        if route in (self._not_found, self._not_allowed):
+            return False
+        return path in self._asset_paths if route.name == "/assets/*" else True
 
     def page(
         self, title: str, main_html: str, crumbs: tuple[tuple[str, str], ...] = (), target_bytes: int = 0

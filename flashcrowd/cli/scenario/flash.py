@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flashcrowd.bundled_paths import resolve_scenario
 from flashcrowd.cli.common import add_command
-from flashcrowd.launch.paths import resolve_scenario
 from flashcrowd.scenario import load_scenario
 from flashcrowd.scenario.flash import DEFAULT_DECAY, FlashCrowd
 from flashcrowd.scenario.model import Scenario

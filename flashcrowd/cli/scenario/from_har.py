@@ -10,16 +10,26 @@ from typing import Any
 from flashcrowd.cli.common import add_command
 from flashcrowd.logs.har import Recording, read_har
 from flashcrowd.logs.journeys import slug
+from flashcrowd.logs.scenario import SLOS
 from flashcrowd.scenario.writer import write_scenario
 from flashcrowd_common.arguments import positive, positive_duration
 
+DEFAULT_THINK_S = 20.0  # after the last page when the recording has one page view
+
 DESCRIPTION = """\
 Read a browser recording (HAR 1.2: Chrome, Firefox or Safari's developer tools,
-"Save all as HAR") and write a scenario whose visitors do what it did: the pages
-in order, each form POST with its fields, the assets each page loaded (the first
-page's as the journey's assets, later pages' as steps without think time), and
-the think times between pages. The load is --users concurrent users for
---length; edit the curve, or paste the journey into a scenario of your own."""
+"Save all as HAR") and write a scenario whose visitors do what it did: the page
+views in order (the HAR's own pages; guessed from its HTML answers only when it
+names none), each form POST with its recorded fields, the assets each page loaded
+from the site, iframes included (the first page's as the journey's assets, later
+pages' as steps without think time), and the think times between page views
+(DEFAULT_THINK when there is one). The site is the host of the first page that
+answered with HTML, after any redirects; other hosts are left out. The load is
+--users concurrent users for --length, with SLOs on latency, errors (a path the
+site lacks fails the run) and resets; edit the curve, or paste the journey into a
+scenario of your own. Run it with --host: the bundled site lacks your paths.""".replace(
+    "DEFAULT_THINK", f"{DEFAULT_THINK_S:g} s"
+)
 
 EXAMPLES = """\
   flashcrowd scenario from-har checkout.har --output checkout.yaml
@@ -61,21 +71,27 @@ def _steps(recording: Recording) -> list[dict[str, Any]]:
 def har_data(recording: Recording, har: Path, name: str, users: float, length_s: float) -> dict[str, Any]:
     """Scenario data: one journey, the recording's; a flat curve of ``users`` for ``length_s``."""
     thinks = recording.think_times()
-    mean_think = sum(thinks) / len(thinks) if thinks else 20.0
+    mean_think = sum(thinks) / len(thinks) if thinks else DEFAULT_THINK_S
     start = datetime.fromtimestamp(recording.pages[0].started).strftime("%Y-%m-%d %H:%M:%S")
     journey: dict[str, Any] = {"name": slug(har.stem) or "recording", "weight": 1}
     if recording.pages[0].assets:
         journey["assets"] = recording.pages[0].assets
     journey["steps"] = _steps(recording)
     left_out = "; ".join(f"{count} {reason}" for reason, count in recording.skipped.items()) or "nothing"
+    views = "as the HAR names them" if recording.named_pages else "guessed from its HTML answers"
+    think = (
+        "the recording's mean gap between page views"
+        if thinks
+        else f"{DEFAULT_THINK_S:g} s (one page view: no gap to measure)"
+    )
     return {
         "flashcrowd": 1,
         "name": name,
         "description": (
-            f"The browser recording {har.name} of {recording.host}: {len(recording.pages)} pages in order "
-            f"with their forms and assets and the recorded think times between them (left out: {left_out}). "
-            f"The load is a flat {users:g} concurrent users; the think time after the last page is the "
-            "recording's mean."
+            f"The browser recording {har.name} of {recording.host}: {len(recording.pages)} page views "
+            f"({views}) in order with their forms and assets and the recorded think times between them "
+            f"(left out: {left_out}). The load is a flat {users:g} concurrent users; the think time after "
+            f"the last page is {think}."
         ),
         "clock": {"start": start, "timezone": "UTC", "compress": 1},
         "load": {
@@ -85,6 +101,7 @@ def har_data(recording: Recording, har: Path, name: str, users: float, length_s:
         "origins": [{"at": "+0s", "shares": {"other": 1.0}}],
         "think_time": {"distribution": "exponential", "mean": f"{max(mean_think, 0.001):.3g}s"},
         "journeys": [journey],
+        "slos": SLOS,
         "seed": 1,
     }
 
@@ -97,8 +114,8 @@ def run(args: argparse.Namespace) -> int:
     steps = scenario.journeys[0].steps
     forms = sum(1 for step in steps if step.method == "POST")
     print(
-        f"Wrote {output}: one journey of {len(recording.pages)} pages ({forms} form posts, "
+        f"Wrote {output}: one journey of {len(recording.pages)} page views ({forms} form posts, "
         f"{len(steps) - len(recording.pages)} assets) from {recording.host}; "
-        f"see it with `flashcrowd plan {output}`"
+        f"see it with `flashcrowd plan {output}` and run it with --host URL of {recording.host}"
     )
     return 0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flashcrowd_common.errors import UsageError
 
-_PACKAGE = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
 
 
 def _bundled(name: str) -> Path:
