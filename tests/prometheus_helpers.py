@@ -35,7 +35,7 @@ class Prometheus:
     pid: int
 
     def query(self, expr: str, at: float) -> dict[tuple[tuple[str, str], ...], float]:
-        """An instant query at epoch ``at``: each series' labels (without job and instance) -> value."""
+        """An instant query at epoch ``at``: each series' labels (without name, job and instance) -> value."""
         return {labels: float(item["value"][1]) for labels, item in self._results(expr, at)}
 
     def samples(self, selector: str, at: float) -> list[tuple[float, float]]:
@@ -47,7 +47,7 @@ class Prometheus:
         address = f"{self.url}/api/v1/query?{urllib.parse.urlencode({'query': expr, 'time': at})}"
         with urllib.request.urlopen(address, timeout=10) as answer:
             results = json.load(answer)["data"]["result"]
-        ignored = {"job", "instance"}
+        ignored = {"__name__", "job", "instance"}
         return [
             (tuple(sorted((k, v) for k, v in item["metric"].items() if k not in ignored)), item)
             for item in results
