@@ -78,7 +78,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_nginx(root: Path, pages: dict[str, bytes]) -> tuple[subprocess.Popen, str]:
+def start_nginx(
+    root: Path, pages: dict[str, bytes], conf: str = NGINX_CONF, pin: bool = True
+) -> tuple[subprocess.Popen, str]:
+    """nginx serving ``pages`` from ``root`` with ``conf`` (``{root}``, ``{port}`` filled in), pinned to the
+    server core unless ``pin`` is False; the process and its URL, once it answers."""
     port = free_port()
     root.chmod(0o755)  # nginx's worker runs as an unprivileged user when started by root
     for path, body in pages.items():
@@ -87,8 +91,9 @@ def start_nginx(root: Path, pages: dict[str, bytes]) -> tuple[subprocess.Popen, 
         file.write_bytes(body)
         file.chmod(0o644)
     (root / "tmp").mkdir()
-    (root / "nginx.conf").write_text(NGINX_CONF.format(root=root, port=port))
-    command = ["taskset", "-c", SERVER_CORE, "nginx", "-c", str(root / "nginx.conf"), "-p", str(root)]
+    (root / "nginx.conf").write_text(conf.format(root=root, port=port))
+    command = ["taskset", "-c", SERVER_CORE] if pin else []
+    command += ["nginx", "-c", str(root / "nginx.conf"), "-p", str(root)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 10

@@ -28,7 +28,14 @@ def load_from_options(options: argparse.Namespace) -> Scenario:
         except ValueError as error:
             raise UsageError(f"--duration {options.duration!r}: expected {error}") from None
     path = resolve_scenario(options.scenario)
-    scenario = load_scenario(path, scale=options.scale, compress=options.compress, duration_s=duration_s)
+    scenario = load_scenario(
+        path,
+        scale=options.scale,
+        compress=options.compress,
+        duration_s=duration_s,
+        begin=options.begin,
+        end=options.end,
+    )
     if options.seed is not None:
         scenario = dataclasses.replace(scenario, seed=options.seed)
     return scenario

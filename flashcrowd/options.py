@@ -111,6 +111,10 @@ OPTIONS: tuple[Option, ...] = (
            (RUN, PLAN)),
     Option("--duration", str, "", "shorten the run to this wall duration, e.g. 90s, 2min",
            (RUN, DEMO, PLAN)),
+    Option("--begin", str, None, "run a cut of the scenario: begin at this real-world moment, e.g. 21:00, "
+           "\"2016-11-09 01:30\", +2h (default: clock.start)", (RUN, DEMO, PLAN), metavar="MOMENT"),
+    Option("--end", str, None, "... and end at this one (default: the scenario's end); --duration is "
+           "then the cut's wall duration", (RUN, DEMO, PLAN), metavar="MOMENT"),
     Option("--seed", int, None, "seed for visitors' choices (default: the scenario's)",
            (RUN, DEMO, FIND_BREAK)),
     # How the run is carried out, and where its results go.
@@ -134,6 +138,14 @@ OPTIONS: tuple[Option, ...] = (
            (RUN, FIND_BREAK), metavar="DURATION"),
     Option("--read-timeout", positive_duration, 30.0, "visitors' wait for a response, seconds or e.g. 1min",
            (RUN, FIND_BREAK), metavar="DURATION"),
+    # The visitors' TLS, for an https:// --host.
+    Option("--ca-cert", str, None, "PEM file of CA certificates to trust for an https:// site (a staging "
+           "or company CA), instead of the system's", CLI_RUNS, metavar="FILE"),
+    Option("--insecure", SWITCH, False, "do not verify the site's certificate (the output and the report "
+           "say so)", CLI_RUNS),
+    Option("--client-cert", str, None, "PEM client certificate, for a site that asks for one (with its key, "
+           "or --client-key)", CLI_RUNS, metavar="FILE"),
+    Option("--client-key", str, None, "PEM private key of --client-cert", CLI_RUNS, metavar="FILE"),
     # find-break's search (--load-model find-break).
     _search("--model", str, "closed", "closed: load = concurrent visitors who think between pages; "
            "open: load = new sessions a second, which do not slow down when the site does",

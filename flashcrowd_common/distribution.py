@@ -32,5 +32,23 @@ class Distribution:
             return rng.expovariate(1.0 / self.mean) if self.mean > 0 else 0.0
         if self.kind == "uniform":
             return rng.uniform(self.low, self.high)
-        mu = math.log(self.mean) - self.sigma**2 / 2  # lognormal with the stated mean
-        return rng.lognormvariate(mu, self.sigma)
+        return rng.lognormvariate(self._mu, self.sigma)
+
+    def residual(self, rng: random.Random) -> float:
+        """The time left of one such duration seen from a random moment: the interval the moment falls
+        in is drawn in proportion to its length (a long think is more often caught), the moment uniformly
+        in it. Its mean is E[X^2] / 2 E[X] (the mean itself for an exponential, half of it for a constant)."""
+        if self.kind == "exponential":
+            return self.sample(rng)  # memoryless
+        if self.kind == "constant":
+            length = self.mean
+        elif self.kind == "uniform":  # length-biased: density in proportion to x on [low, high]
+            length = math.sqrt(self.low**2 + rng.random() * (self.high**2 - self.low**2))
+        else:  # a length-biased lognormal is lognormal with mu + sigma^2
+            length = rng.lognormvariate(self._mu + self.sigma**2, self.sigma)
+        return length * rng.random()
+
+    @property
+    def _mu(self) -> float:
+        """Lognormal only: mu of the underlying normal, for the stated mean."""
+        return math.log(self.mean) - self.sigma**2 / 2

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import tempfile
+from pathlib import Path
 
 import gevent
 import gevent.event
@@ -42,6 +44,7 @@ EXAMPLES = """\
   flashcrowd target --profile ci-small --overload 503    # answer 503 instead of resetting
   flashcrowd target --workers 3 --schedule 600:6         # the department's fix: 3 -> 6 servers at 10 min
   flashcrowd target --explain --think-time 20            # predicted capacity, no server
+  flashcrowd target --tls --port 8443                    # HTTPS, with a throwaway certificate
 """
 
 
@@ -53,6 +56,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--host", default="127.0.0.1", help="address to bind (loopback unless --allow-remote-bind)"
     )
     parser.add_argument("--port", type=port, default=8080, help="port to bind; 0 picks a free one")
+    tls = parser.add_argument_group("HTTPS")
+    tls.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a throwaway self-signed certificate for 127.0.0.1, ::1 and localhost "
+        "(its file is named on the first line: trust it with --ca-cert)",
+    )
+    tls.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate")
+    tls.add_argument("--tls-key", metavar="FILE", help="the private key of --tls-cert (if not in it)")
     parser.add_argument(
         "--allow-remote-bind",
         action="store_true",
@@ -132,9 +144,35 @@ def run(args: argparse.Namespace) -> int:
             f"--host {args.host}: refusing to listen beyond this machine (127.0.0.1, localhost, ::1); "
             "pass --allow-remote-bind to serve on it"
         )
-    from target_app.server import TargetServer  # gevent's server only when serving
+    with tempfile.TemporaryDirectory(prefix="flashcrowd-target-tls-") as scratch:
+        return _serve(args, profile, _tls_files(args, Path(scratch)))
 
-    server = TargetServer(profile, args.host, args.port)
+
+def _tls_files(args: argparse.Namespace, scratch: Path) -> tuple[Path, Path | None] | None:
+    """The certificate and key to serve HTTPS with (a throwaway pair in ``scratch`` for --tls), or None."""
+    if args.tls_key and not args.tls_cert:
+        raise UsageError("--tls-key without --tls-cert: expected both, or --tls for a throwaway certificate")
+    if args.tls_cert:
+        return Path(args.tls_cert), Path(args.tls_key) if args.tls_key else None
+    if args.tls:
+        from target_app.tls import throwaway_certificate
+
+        return throwaway_certificate(scratch)
+    return None
+
+
+def _serve(args: argparse.Namespace, profile: Profile, tls_files: tuple[Path, Path | None] | None) -> int:
+    from target_app.server import TargetServer  # gevent's server only when serving
+    from target_app.tls import server_context
+
+    context = None
+    if tls_files is not None:
+        try:
+            context = server_context(*tls_files)
+        except OSError as error:
+            reason = getattr(error, "reason", None) or error.strerror or error
+            raise UsageError(f"--tls-cert {tls_files[0]}: cannot serve with it ({reason})") from None
+    server = TargetServer(profile, args.host, args.port, context)
     try:
         server.start()
     except OSError as error:
@@ -144,7 +182,8 @@ def run(args: argparse.Namespace) -> int:
     stopped = gevent.event.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         gevent.signal_handler(signum, stopped.set)
-    print(READY_LINE.format(url=server.url), flush=True)
+    certificate = f" (certificate {tls_files[0]})" if tls_files else ""
+    print(READY_LINE.format(url=server.url) + certificate, flush=True)
     print(f"profile {profile.name}: site {profile.site}, {explain.summary(profile)}", flush=True)
     stopped.wait()
     server.stop()

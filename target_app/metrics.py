@@ -23,6 +23,8 @@ COUNTERS = {
     "errors_500_after_wait": "500 error pages for requests that waited past error_after_wait_s",
     "bad_requests": "malformed, oversized or unsupported requests answered 4xx before the model",
     "connections": "connections accepted",
+    "tls_handshakes": "TLS handshakes completed (HTTPS only)",
+    "tls_handshake_failures": "TLS handshakes the client left, cut short or refused (HTTPS only)",
 }
 
 

@@ -18,6 +18,7 @@ import time
 
 import gevent
 from gevent.server import StreamServer
+from gevent.ssl import SSLContext
 
 from target_app.analytics import Analytics
 from target_app.capacity import Admission, Capacity
@@ -49,8 +50,9 @@ OVERLOAD_RESPONSES = {
 class TargetServer:
     """The bundled site served under the capacity model of ``profile``."""
 
-    def __init__(self, profile: Profile, host: str, port: int) -> None:
+    def __init__(self, profile: Profile, host: str, port: int, tls: SSLContext | None = None) -> None:
         self.profile = profile
+        self.tls = tls  # serve HTTPS with this context
         self.site = site_for(profile.site)
         self.capacity = Capacity(profile.workers, profile.queue, profile.queue_timeout_s)
         self.metrics = Metrics(self.capacity)
@@ -67,7 +69,8 @@ class TargetServer:
     @property
     def url(self) -> str:
         host, port = self._server.socket.getsockname()[:2]
-        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
     def start(self) -> None:
         """Bind and listen (OSError if the address is taken), then start the schedule."""
@@ -92,6 +95,14 @@ class TargetServer:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # else ~40 ms delayed-ACK stalls
         sock.settimeout(self.profile.idle_timeout_s)
         self.metrics.counters["connections"] += 1
+        if self.tls is not None:
+            try:
+                sock = self.tls.wrap_socket(sock, server_side=True)
+            except OSError:  # the client left or refused our certificate: no request to answer
+                self.metrics.counters["tls_handshake_failures"] += 1
+                sock.close()
+                return
+            self.metrics.counters["tls_handshakes"] += 1
         buffered = b""
         session_counted = False
         try:

@@ -10,7 +10,8 @@ them at N* = c(S+Z)/S. What differs is what a client sees past that:
   handshakes (connect timeouts) and resets connections it had dropped;
 - ``nginx_stack``: nginx (``worker_processes 1``) holds the waiting requests, each
   using two of its ``worker_connections`` (client and upstream); when they run out
-  it closes new connections without a response;
+  it closes new connections without a response. With ``tls=True`` it serves HTTPS
+  with a throwaway self-signed certificate (``Stack.certificate``);
 - ``haproxy_stack``: haproxy lets ``maxconn`` = c requests reach gunicorn and
   queues the rest; one that waited ``timeout queue`` gets a 503.
 
@@ -30,6 +31,7 @@ import importlib.util
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -39,6 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ports import free_port
+
+from target_app.tls import throwaway_certificate
 
 APP_DIR = Path(__file__).resolve().parent  # where stack_app.py is
 START_TIMEOUT_S = 20.0
@@ -67,6 +71,7 @@ class Stack:
     # K: requests that can wait beyond the c in service before clients fail (None: until they time out)
     max_waiting: int | None
     pids: tuple[int, ...]  # every process started, front end first
+    certificate: str | None = None  # an https:// stack: its self-signed certificate, to trust
 
     @property
     def capacity_rps(self) -> float:
@@ -129,7 +134,8 @@ http {{
     client_body_temp_path {root}/tmp; proxy_temp_path {root}/tmp; fastcgi_temp_path {root}/tmp;
     uwsgi_temp_path {root}/tmp; scgi_temp_path {root}/tmp;
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{ssl};
+        {certificate}
         location / {{ proxy_pass {upstream}; proxy_read_timeout 60s; }}
     }}
 }}
@@ -137,34 +143,47 @@ http {{
 
 
 @contextlib.contextmanager
-def nginx_stack(worker_connections: int = 256, workers: int = 4, service_ms: float = 50) -> Iterator[Stack]:
-    """nginx (one worker process, ``worker_connections``) in front of its own :func:`gunicorn_stack`."""
+def nginx_stack(
+    worker_connections: int = 256, workers: int = 4, service_ms: float = 50, tls: bool = False
+) -> Iterator[Stack]:
+    """nginx (one worker process, ``worker_connections``) in front of its own :func:`gunicorn_stack`;
+    with ``tls``, over HTTPS with a throwaway self-signed certificate."""
     flags = ("-p", "{root}", "-c", "{conf}", "-e", "{log}", "-g", "daemon off;")
     with (
+        tempfile.TemporaryDirectory(prefix="flashcrowd-nginx-tls-") as keys,
         gunicorn_stack(workers, service_ms) as upstream,
-        _front_end(
+    ):
+        cert, key = throwaway_certificate(Path(keys)) if tls else (None, None)
+        with _front_end(
             "nginx",
             NGINX_CONF,
             flags,
+            scheme="https" if tls else "http",
             user="user root;\n" if os.geteuid() == 0 else "",  # its worker then reads our temp dir
             worker_connections=worker_connections,
             upstream=upstream.url,
-        ) as (url, pid),
-    ):
-        # Each request in flight holds a client and an upstream connection; the listener holds one.
-        in_flight = (worker_connections - 1) // 2
-        yield Stack(
-            name="nginx+gunicorn",
-            url=url,
-            workers=workers,
-            service_s=upstream.service_s,
-            overload=(
-                f"connections closed without a response once about {in_flight} requests are in flight "
-                f"(nginx out of its {worker_connections} worker_connections)"
-            ),
-            max_waiting=max(in_flight - workers, 0),
-            pids=(pid, *upstream.pids),
-        )
+            ssl=" ssl" if tls else "",
+            certificate=f"ssl_certificate {cert}; ssl_certificate_key {key};" if tls else "",
+        ) as (url, pid):
+            yield _nginx(url, pid, upstream, worker_connections, str(cert) if cert else None)
+
+
+def _nginx(url: str, pid: int, upstream: Stack, worker_connections: int, certificate: str | None) -> Stack:
+    # Each request in flight holds a client and an upstream connection; the listener holds one.
+    in_flight = (worker_connections - 1) // 2
+    return Stack(
+        name="nginx+gunicorn" + (" (https)" if certificate else ""),
+        url=url,
+        workers=upstream.workers,
+        service_s=upstream.service_s,
+        overload=(
+            f"connections closed without a response once about {in_flight} requests are in flight "
+            f"(nginx out of its {worker_connections} worker_connections)"
+        ),
+        max_waiting=max(in_flight - upstream.workers, 0),
+        pids=(pid, *upstream.pids),
+        certificate=certificate,
+    )
 
 
 HAPROXY_CONF = """\
@@ -255,7 +274,7 @@ def nginx_answering(statuses: dict[str, int]) -> Iterator[str]:
 
 @contextlib.contextmanager
 def _front_end(
-    program: str, template: str, flags: Sequence[str], **values: object
+    program: str, template: str, flags: Sequence[str], scheme: str = "http", **values: object
 ) -> Iterator[tuple[str, int]]:
     """Run ``program`` on a free port, configured by ``template``; yield its URL and PID once it serves.
 
@@ -272,7 +291,7 @@ def _front_end(
         conf.write_text(template.format(root=root, port=port, **values), encoding="utf-8")
         command = [executable, *(flag.format(root=root, conf=conf, log=log) for flag in flags)]
         with _running(command, log) as process:
-            url = f"http://127.0.0.1:{port}"
+            url = f"{scheme}://127.0.0.1:{port}"
             _wait_until_served(url, process, log)
             yield url, process.pid
 
@@ -305,10 +324,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 def _wait_until_served(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     """Return once ``url`` answers 200; raise :class:`StackError` with the log tail if it exits or stalls."""
-    host, port = url.removeprefix("http://").split(":")
+    scheme, _, address = url.partition("://")
+    host, port = address.split(":")
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline and process.poll() is None:
-        connection = http.client.HTTPConnection(host, int(port), timeout=2)
+        connection = (
+            http.client.HTTPSConnection(host, int(port), timeout=2, context=ssl._create_unverified_context())
+            if scheme == "https"
+            else http.client.HTTPConnection(host, int(port), timeout=2)
+        )
         try:
             connection.request("GET", "/")
             if connection.getresponse().status == 200:

@@ -12,7 +12,7 @@ from loadgen_helpers import tiny_site
 from ports import closed_port
 
 from flashcrowd.breakpoint.criteria import FAILED_REQUESTS
-from flashcrowd.in_locust.classify import (
+from flashcrowd.http.classify import (
     KINDS,
     SITE_FAILURES,
     ConnectTimeout,
@@ -22,7 +22,7 @@ from flashcrowd.in_locust.classify import (
     failure_detail,
     failure_kind,
 )
-from flashcrowd.in_locust.http_client import Browser
+from flashcrowd.http.http_client import Browser
 
 # Written out here, not read from classify.py, so that a kind added, dropped or moved between the
 # site's failures and the rest shows up as a failing test: reports and find-break count by these.
@@ -30,18 +30,22 @@ EVERY_KIND = (
     "connection_reset",
     "connection_refused",
     "connect_timeout",
+    "tls_handshake",
     "read_timeout",
     "connection_closed",
     "http_5xx",
     "http_4xx",
     "client_limit",
+    "tls_config",
     "other",
 )
-# 4xx are the scenario's mistakes and client_limit the load generator's: neither counts against the site.
+# 4xx are the scenario's mistakes, client_limit the load generator's and tls_config the set-up's (a
+# certificate not trusted): none counts against the site.
 AGAINST_THE_SITE = {
     "connection_reset",
     "connection_refused",
     "connect_timeout",
+    "tls_handshake",
     "read_timeout",
     "connection_closed",
     "http_5xx",

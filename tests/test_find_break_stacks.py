@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from loadgen_helpers import one_page_scenario
-from stacks import STACKS, Stack, StackUnavailable
+from stacks import STACKS, Stack, StackUnavailable, nginx_stack
 
 from flashcrowd.bundled_paths import resolve_scenario
 from flashcrowd.scenario import load_scenario
@@ -32,9 +32,10 @@ START = {"closed": "30", "open": "20"}
 
 def search(stack: Stack, model: str, out: Path) -> dict:
     scenario = ["--scenario", str(one_page_scenario(out.parent))] if model == "open" else []
+    trust = ["--ca-cert", stack.certificate] if stack.certificate else []
     result = subprocess.run(
         [sys.executable, "-m", "flashcrowd", "find-break", "--host", stack.url, "--model", model,
-         "--start", START[model], "--seed", "5", *scenario, *QUICK, "--out", str(out)],
+         "--start", START[model], "--seed", "5", *scenario, *trust, *QUICK, "--out", str(out)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
@@ -91,3 +92,14 @@ def test_a_second_search_against_the_same_gunicorn_agrees(stack, tmp_path):
     second = search(stack, "open", tmp_path / "second")
     a, b = first["first_failure"]["load"], second["first_failure"]["load"]
     assert abs(a / b - 1) <= 0.15, f"the first search broke at {a}, the second at {b}"
+
+
+@pytest.mark.parametrize("stack", ["nginx+gunicorn"], indirect=True)
+def test_over_https_with_its_ca_the_answer_is_plain_https_within_15_percent(stack, tmp_path):
+    """The same nginx and gunicorn, over HTTPS with a self-signed certificate trusted by --ca-cert:
+    the handshakes of new sessions must not move where it first fails by more than 15 %."""
+    plain = OPEN_SEARCHES.get(stack.pids) or search(stack, "open", tmp_path / "plain")
+    with nginx_stack(tls=True) as secure:
+        found = search(secure, "open", tmp_path / "https")
+    a, b = plain["first_failure"]["load"], found["first_failure"]["load"]
+    assert abs(b / a - 1) <= 0.15, f"plain HTTP first failed at {a}, HTTPS at {b}: {found['first_failure']}"

@@ -17,7 +17,7 @@ from prometheus_helpers import Prometheus, prometheus_scraping
 from run_helpers import SMOKE, ScrapedRun, run_scraping
 from stacks import StackUnavailable
 
-from flashcrowd.in_locust.classify import KINDS
+from flashcrowd.http.classify import KINDS
 from flashcrowd.results.live_metrics import BUCKETS_S, LiveMetrics
 from flashcrowd.results.record import read_record
 from flashcrowd.results.tally import SecondTally

@@ -116,7 +116,7 @@ def test_a_remote_host_is_refused_unless_allowed(tmp_path, capsys, monkeypatch):
 
 def test_an_unreachable_host_is_exit_3(tmp_path, capsys):
     argv = ["run", "ci-smoke", "--host", f"http://127.0.0.1:{closed_port()}", "--out", str(tmp_path)]
-    assert_one_line_error(capsys, argv, 3, "cannot connect")
+    assert_one_line_error(capsys, argv, 3, "connection refused", "start the site")
 
 
 def test_a_child_that_overruns_its_deadline_is_stopped_with_its_group(tmp_path):

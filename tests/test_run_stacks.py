@@ -41,3 +41,31 @@ def test_a_ramp_past_capacity_saturates_near_n_star_and_fails_no_earlier(name, t
     # haproxy's queue must have overflowed: its 503s are what this stack answers past N* + K.
     assert record.totals.failures_by_detail.get("http_503", 0) > 0, "haproxy never answered 503"
     assert failure.kind == "http_5xx", failure
+
+
+# The same ramp in real-world time (2 min: 40 visitors for 36 s, then up to 200), run at two compressions.
+RAMP_IN_REAL_TIME = (
+    RAMP.replace('{at: "+20s", value: ', '{at: "+120s", value: ')
+    .replace("{hold: 6s}", "{hold: 36s}")
+    .replace("{hold: 2s}", "{hold: 12s}")
+)
+
+
+def test_the_same_ramp_saturates_gunicorn_at_the_same_real_world_load_at_two_compressions(tmp_path):
+    """x8 and x4 (16.5 s and 33 s of wall time): the visitors the faster run adds join mid-browse, so
+    both meet gunicorn's workers at the same load, within 10 %, and near N* from its configuration."""
+    scenario = tmp_path / "ramp.yaml"
+    scenario.write_text(RAMP_IN_REAL_TIME)
+    found = {}
+    try:
+        with STACKS["gunicorn"]() as stack:
+            for compress in (8, 4):
+                out = tmp_path / f"x{compress}"
+                run(str(scenario), "--host", stack.url, "--compress", str(compress), "--seed", "3", out=out)
+                found[compress] = read_record(out / "summary.json").break_answer.saturation
+    except StackUnavailable as missing:
+        pytest.skip(str(missing))
+    assert found[8] is not None and found[4] is not None, found
+    assert found[8].real_users == pytest.approx(found[4].real_users, rel=0.10), found
+    knee = stack.knee_users(THINK_S)
+    assert all(point.real_users == pytest.approx(knee, rel=0.15) for point in found.values()), (found, knee)

@@ -13,6 +13,7 @@ from flashcrowd.scenario.model import Curve, Keyframe
 
 # The figures of ../shared/FIGURES.md each scenario of the issue must model.
 CITED = {
+    "election-night-reload-2016-11-08": {"F1", "F2", "F3"},
     "baseline-2016-11-01": {"F3", "F4"},
     "election-night-2016-11-08": {"F1", "F2", "F3"},
     "election-night-flash-2016-11-08": {"F1", "F2", "F3"},

@@ -80,4 +80,5 @@ def test_a_scenario_too_long_for_the_gate_is_refused_in_one_line():
 def test_a_site_that_does_not_answer_is_unreachable(tmp_path):
     result = smoke("--host", "http://127.0.0.1:9", "--out", str(tmp_path), timeout=30)
     assert result.returncode == ExitCode.TARGET_UNREACHABLE
-    assert "cannot connect" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr  # the cause and fix, before any banner
+    assert "connection refused" in result.stderr and "Traceback" not in result.stderr

@@ -19,8 +19,8 @@ import gevent
 import pytest
 from stacks import STACKS, gunicorn_stack, haproxy_stack, nginx_stack
 
-from flashcrowd.in_locust.classify import failure_detail
-from flashcrowd.in_locust.http_client import Browser
+from flashcrowd.http.classify import failure_detail
+from flashcrowd.http.http_client import Browser
 
 pytestmark = pytest.mark.load
 

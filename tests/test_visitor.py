@@ -12,9 +12,10 @@ import pytest
 from loadgen_helpers import make_scenario, tiny_site
 from ports import closed_port
 
-from flashcrowd.in_locust.classify import ConnectTimeout, HTTPStatusError, ReadTimeout, failure_kind
-from flashcrowd.in_locust.http_client import Browser
-from flashcrowd.in_locust.visitor import RETRY_SUFFIX, address_in, pick_origin, visit
+from flashcrowd.http.classify import ConnectTimeout, HTTPStatusError, ReadTimeout, failure_kind
+from flashcrowd.http.http_client import Browser
+from flashcrowd.in_locust.origins import OriginDraw, pick_origin
+from flashcrowd.in_locust.visitor import RETRY_SUFFIX, address_in, visit
 from flashcrowd.scenario.model import Distribution, OriginMix, RetryPolicy, Step
 from target_app.geo import country_of
 
@@ -49,6 +50,20 @@ def test_origins_are_drawn_by_their_share_at_the_curves_time():
     late = [pick_origin(mix.shares_at(100.0), rng) for _ in range(2000)]
     assert 0.05 < early.count("US") / 2000 < 0.15
     assert 0.85 < late.count("US") / 2000 < 0.95
+
+
+def test_a_process_draws_origins_that_keep_to_the_shares_as_they_shift():
+    """Any run of visitors is within about one of the shares: 2 points are 6 sessions in 300."""
+    draw, rng = OriginDraw(), random.Random(3)
+    mix = OriginMix(
+        (0.0, 300.0), ({"US": 0.1, "CA": 0.78, "other": 0.12}, {"US": 0.5, "CA": 0.42, "other": 0.08})
+    )
+    drawn = [(t, draw(mix.shares_at(t), rng)) for t in range(300)]
+    for start in range(0, 300, 50):
+        window = drawn[start : start + 50]
+        expected = sum(mix.shares_at(t)["US"] for t, _ in window)
+        assert abs([origin for _, origin in window].count("US") - expected) <= 2
+    assert {origin for _, origin in drawn} == {"US", "CA", "other"}
 
 
 def test_a_visit_walks_the_journey_with_its_origin_and_cookies():

@@ -19,7 +19,7 @@ import gevent
 from gevent.pool import Group
 
 from flashcrowd.breakpoint.probe import ARRIVALS
-from flashcrowd.in_locust.http_client import Browser
+from flashcrowd.http.http_client import Browser
 from flashcrowd.in_locust.visitor import Visitor, visit
 
 
@@ -56,7 +56,9 @@ class ArrivalStream(Visitor):
 
     def _session(self, due: float) -> None:
         ARRIVALS.started += 1
-        visit(self.context.scenario, self.context.rng, self.context.real_now_s(), self._timed_browser(due))
+        context = self.context
+        browser = self._timed_browser(due)
+        visit(context.scenario, context.rng, context.real_now_s(), browser, draw_origin=context.draw_origin)
 
     def _timed_browser(self, due: float) -> Callable[[dict[str, str]], Browser]:
         """A browser factory whose first request is timed from ``due``, the session's scheduled arrival."""

@@ -21,6 +21,7 @@ FAILED_REQUESTS: dict[str, tuple[str, ...]] = {
     "resets": ("connection_reset",),
     "refused": ("connection_refused",),
     "timeouts": ("connect_timeout", "read_timeout"),
+    "tls_handshakes": ("tls_handshake",),
     "closed": ("connection_closed",),
     "http_5xx": ("http_5xx",),
     "other": ("other",),

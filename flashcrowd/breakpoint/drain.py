@@ -13,10 +13,11 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import gevent
 
-from flashcrowd.in_locust.http_client import Browser
+from flashcrowd.http.http_client import Browser
 from flashcrowd.scenario.model import Scenario
 
 CALIBRATION_PROBES = 5
@@ -44,10 +45,11 @@ def probe_path(scenario: Scenario) -> str:
 class DrainProbe:
     """Probes one page of the site; ``baseline_ms`` once calibrated."""
 
-    def __init__(self, host: str, path: str, address: tuple | None = None) -> None:
+    def __init__(self, host: str, path: str, address: tuple | None = None, tls: Any = None) -> None:
         self.host = host
         self.path = path
         self.address = address
+        self.tls = tls  # the visitors' TLS context, for an https:// host
         self.baseline_ms: float | None = None
 
     @property
@@ -66,6 +68,7 @@ class DrainProbe:
             connect_timeout=max(timeout_s, 0.1),
             read_timeout=max(timeout_s, 0.1),
             address=self.address,
+            tls=self.tls,
         )
         try:
             page = browser.request("GET", self.path)

@@ -52,8 +52,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     prepared = prepare_run(args)  # bad input is one line, before the banner
+    clock = prepared.scenario.clock  # --begin/--end may cut the night
+    span = f"{clock.real_time(0):%H:%M}-{clock.real_time(clock.wall_duration_s):%H:%M}"
     print(
-        f"flashcrowd demo: election night, 8 Nov 2016, 19:00-03:00 Eastern in {args.duration}, "
+        f"flashcrowd demo: election night, 8 Nov 2016, {span} Eastern in {args.duration}, "
         "against the bundled site on 127.0.0.1 ...",
         file=sys.stderr,
         flush=True,

@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         scale=args.scale,
         compress=args.compress,
         duration_s=_duration_s(args.duration),
+        begin=args.begin,
+        end=args.end,
     )
     plan = make_plan(scenario, load_profile(args.profile or scenario.target_profile))
     png = None

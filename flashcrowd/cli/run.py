@@ -45,6 +45,8 @@ def print_outcome(outcome: RunOutcome) -> None:
         f"{totals.failures:,} failed ({_kinds(totals.failures_by_kind)}), "
         f"p95 {_ms(totals.p95_ms)}, against {outcome.host}"
     )
+    if record.tls is not None:
+        print(f"TLS: {record.tls.summary()}")
     if totals.all_failed:
         print(f"Every request failed ({_kinds(totals.failures_by_kind)}): the run cannot pass.")
     for slo in record.slos:

@@ -5,6 +5,12 @@ Locust's master already stops counting on a worker whose heartbeats stop
 dispatch (at once with ``--enable-rebalancing``). It does not tell the user, nor
 remember that the offered load and the statistics had a hole: this module adds
 that. What a worker reported before it died stays in the master's statistics.
+
+A worker whose core is saturated is not gone: its heartbeats come late. Locust's 3 s
+would declare it missing, give its users to the others and take them back when it
+heals, so the count of visitors swings by a worker's share. The watch gives workers
+``BUSY_LIVENESS_S`` instead, and a worker that comes back was busy, not lost: the run
+then says the generator was the limit rather than that a worker died.
 """
 
 from __future__ import annotations
@@ -15,10 +21,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 import gevent
+import locust.runners
 from locust.env import Environment
-from locust.runners import HEARTBEAT_LIVENESS, STATE_MISSING, MasterRunner
+from locust.runners import STATE_MISSING, MasterRunner
 
 POLL_INTERVAL_S = 1.0
+BUSY_LIVENESS_S = 10  # heartbeats a worker may miss (one a second) before it counts as missing
 
 
 class GapMarker(Protocol):
@@ -26,7 +34,11 @@ class GapMarker(Protocol):
 
     started_at: float | None  # epoch seconds at which the run's clock started
 
+    busy_workers: list[str]  # why each busy worker made the generator the limit
+
     def mark_gap(self, start_wall_s: float, end_wall_s: float | None, reason: str) -> None: ...
+
+    def drop_gap(self, start_wall_s: float, reason: str) -> None: ...
 
 
 @dataclass
@@ -41,7 +53,7 @@ class WorkerLoss:
 
     @property
     def reason(self) -> str:
-        cause = f"sent no heartbeat for {HEARTBEAT_LIVENESS} s" if self.how == "missing" else "quit mid-run"
+        cause = f"sent no heartbeat for {BUSY_LIVENESS_S} s" if self.how == "missing" else "quit mid-run"
         return (
             f"worker {self.client_id} {cause}: its results after {self.last_report_wall_s:.0f} s "
             f"never reached the master and the load fell short of the curve"
@@ -67,6 +79,7 @@ class WorkerWatch:
         self._last_report: dict[str, float] = {}
         self._open: list[WorkerLoss] = []
         self._poller: gevent.Greenlet | None = None
+        locust.runners.HEARTBEAT_LIVENESS = BUSY_LIVENESS_S  # read by the master at each heartbeat
         events = environment.events
         events.test_start.add_listener(self._on_test_start)
         events.test_stopping.add_listener(self._on_test_stopping)
@@ -116,6 +129,10 @@ class WorkerWatch:
                 self._lose(client_id, "quit" if node is None else "missing")
         for client_id in clients:
             self._last_report.setdefault(client_id, self.wall_s())
+        for loss in [loss for loss in self.losses if loss.how == "missing"]:
+            node = clients.get(loss.client_id)
+            if node is not None and node.state != STATE_MISSING:
+                self._busy(loss)
         if self._open and self._load_restored():
             for loss in self._open:
                 loss.restored_wall_s = self.wall_s()
@@ -133,6 +150,21 @@ class WorkerWatch:
             f"{loss.reason} (noticed at {loss.detected_wall_s:.0f} s); everything reported before is kept; "
             + (f"{left} worker(s) left" if left else "no worker left, the run stops")
         )
+
+    def _busy(self, loss: WorkerLoss) -> None:
+        """The worker's heartbeats came back: it was busy, not lost; the generator was the limit."""
+        self.losses.remove(loss)
+        if loss in self._open:
+            self._open.remove(loss)
+        busy_s = self.wall_s() - loss.last_report_wall_s
+        reason = (
+            f"worker {loss.client_id} was too busy to send a heartbeat for {BUSY_LIVENESS_S} s "
+            f"(nothing from it for {busy_s:.0f} s from {loss.last_report_wall_s:.0f} s)"
+        )
+        if self.gaps is not None:
+            self.gaps.drop_gap(loss.last_report_wall_s, loss.reason)
+            self.gaps.busy_workers.append(reason)
+        self._say(f"{reason}: it is back; the load generator, not the site, was the limit")
 
     def _load_restored(self) -> bool:
         runner = self.runner

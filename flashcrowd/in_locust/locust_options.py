@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from flashcrowd.bundled_paths import resolve_scenario
+from flashcrowd.http.tls import TlsSettings
+from flashcrowd.in_locust.origins import OriginDraw
 from flashcrowd.option_values import load_from_options
 from flashcrowd.options import default
 from flashcrowd.scenario.model import Scenario
@@ -36,7 +38,13 @@ class RunContext:
     started: float = dataclasses.field(default_factory=time.monotonic)
     # Called as each request is sent; the recorder counts them (a site that falls behind ends fewer).
     on_request_start: Callable[[], None] = lambda: None
+    # The share of the visitors added at a wall second who start on a first page (the curve model sets
+    # it from the scenario, flashcrowd.scenario.steady_state); the others join mid-browse.
+    fresh_share: Callable[[float], float] = lambda _wall_s: 1.0
+    draw_origin: OriginDraw = dataclasses.field(default_factory=OriginDraw)  # the visitors' origins
+    tls: TlsSettings = dataclasses.field(default_factory=TlsSettings)
     _addresses: dict[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
+    _tls_context: Any = None
 
     def restart_clock(self, **_: Any) -> None:
         """Wall time 0 is the test's start (a ``test_start`` listener)."""
@@ -52,12 +60,20 @@ class RunContext:
     def address(self, base_url: str) -> tuple[Any, ...]:
         """The socket address of the site, looked up once per process."""
         if base_url not in self._addresses:
-            from flashcrowd.in_locust.http_client import (
+            from flashcrowd.http.http_client import (
                 resolve,  # gevent-heavy: not for `flashcrowd run`'s own process
             )
 
             self._addresses[base_url] = resolve(base_url)
         return self._addresses[base_url]
+
+    def tls_context(self, base_url: str) -> Any:
+        """The one TLS client context every browser of this process shares (None for http://)."""
+        if not base_url.startswith("https:"):
+            return None
+        if self._tls_context is None:
+            self._tls_context = self.tls.context()
+        return self._tls_context
 
 
 def install(environment: Any, scenario: Scenario, options: argparse.Namespace | None = None) -> RunContext:
@@ -68,6 +84,7 @@ def install(environment: Any, scenario: Scenario, options: argparse.Namespace | 
         context.keepalive_idle_s = getattr(options, "keepalive_idle", context.keepalive_idle_s)
         context.connect_timeout_s = getattr(options, "connect_timeout", context.connect_timeout_s)
         context.read_timeout_s = getattr(options, "read_timeout", context.read_timeout_s)
+        context.tls = TlsSettings.from_options(options)
     setattr(environment, CONTEXT_ATTRIBUTE, context)
     environment.events.test_start.add_listener(context.restart_clock)
     return context

@@ -23,6 +23,9 @@ from locust.runners import WorkerRunner
 from flashcrowd import load_models, option_values, options
 from flashcrowd.in_locust import locust_options
 from flashcrowd.in_locust.distributed import watch_workers
+from flashcrowd.in_locust.loop_lag import LoopLag
+from flashcrowd.in_locust.user_count import count_users_fast
+from flashcrowd.load_models.preflight import soft_file_limit_raised
 from flashcrowd.load_models.shape import LoadModelShape
 from flashcrowd_common.errors import FlashcrowdError, UsageError
 from flashcrowd_common.safety import check_target
@@ -46,6 +49,7 @@ def add_arguments(parser, **_kwargs) -> None:
 def on_init(environment: Environment, runner, **_kwargs) -> None:
     """``events.init``: set up now unless a worker still waits for its options."""
     logging.getLogger("locust.runners").addFilter(_QuietSpawnRateWarning())
+    soft_file_limit_raised()  # plain locust too: every visitor's socket is a file
     _stats_tables_to_logfile()
     waits_for_master = isinstance(runner, WorkerRunner) and not getattr(
         environment.parsed_options, "scenario", ""
@@ -107,6 +111,7 @@ def _set_up(environment: Environment) -> None:
     model = load_models.model(parsed.load_model)
     locust_options.absolute_scenario_path(parsed)
     context = locust_options.install(environment, option_values.load_from_options(parsed), parsed)
+    context.tls_context(environment.host or "")  # TLS files that cannot be used: one line, before any load
     scenario = context.scenario
     out_dir = option_values.out_dir(parsed, model.results_prefix or scenario.path.stem)
     made: list[Recorder] = []
@@ -128,9 +133,12 @@ def _set_up(environment: Environment) -> None:
         return made[0]
 
     shape = model.set_up(environment, context, recorder)
+    loop_lag = LoopLag(environment)  # every process: a worker ships its own with each report
+    count_users_fast(environment.runner)
     if isinstance(environment.runner, WorkerRunner):
         return
     run_recorder = made[0]
+    run_recorder.loop_lag = loop_lag
     if parsed.prometheus_port is not None:
         serve_live_metrics(environment, run_recorder, parsed.prometheus_port)
     watch_workers(environment, run_recorder)  # on a master: say when a worker is lost, mark the gap

@@ -21,18 +21,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
-from urllib.parse import urlsplit
 
 from flashcrowd import load_models, option_values
 from flashcrowd import options as table
 from flashcrowd.bundled_paths import LOCUSTFILE, resolve_scenario
+from flashcrowd.http.tls import TlsSettings
+from flashcrowd.launch import preflight
 from flashcrowd.launch.bundled_site import check_paths_on_bundled_site
 from flashcrowd.launch.target_process import running_target
+from flashcrowd.load_models.preflight import soft_file_limit_raised
 from flashcrowd.options import WEB_PORT
 from flashcrowd.results.break_text import Span, break_lines
 from flashcrowd.results.record import RunRecord, read_record
 from flashcrowd.scenario.model import Scenario
-from flashcrowd_common.errors import ExitCode, GeneratorError, TargetUnreachableError, Terminated, UsageError
+from flashcrowd_common.errors import ExitCode, GeneratorError, Terminated, UsageError
 from flashcrowd_common.safety import check_target
 
 STOP_TIMEOUT_S = 10.0
@@ -75,8 +77,11 @@ def run_scenario(args: argparse.Namespace) -> RunOutcome:
 
 def prepare_run(args: argparse.Namespace) -> PreparedRun:
     """Check everything that can be wrong with a command's parsed options (the rest at the table's
-    defaults; ``load_model`` picks the load model); UsageError/ConfigError before anything starts."""
+    defaults; ``load_model`` picks the load model); UsageError/ConfigError before anything starts.
+    Last, one request to --host (``preflight``): TargetUnreachableError if it fails in a way no load
+    explains."""
     options = table.complete(args)
+    soft_file_limit_raised()  # the Locust child and its workers inherit it
     model = load_models.model(options.load_model)
     if options.workers < 1:
         raise UsageError(f"--workers {options.workers}: expected a whole number of processes >= 1")
@@ -87,6 +92,7 @@ def prepare_run(args: argparse.Namespace) -> PreparedRun:
     if profile is not None:
         check_paths_on_bundled_site(scenario, profile)
     load_s = model.check(options, scenario, profile)
+    checked_tls(options)
     out_dir = created_out_dir(option_values.out_dir(options, model.results_prefix or scenario.path.stem))
     web_port = _web_port(options)
     if web_port is not None:
@@ -100,7 +106,10 @@ def prepare_run(args: argparse.Namespace) -> PreparedRun:
         from flashcrowd.results.live_server import MAX_GRACE_S
 
         deadline_s += MAX_GRACE_S
-    return PreparedRun(options, model, scenario, host, profile, out_dir, web_port, deadline_s)
+    run = PreparedRun(options, model, scenario, host, profile, out_dir, web_port, deadline_s)
+    if host is not None:
+        _check_site(run)
+    return run
 
 
 def launch(run: PreparedRun) -> tuple[int, str]:
@@ -127,6 +136,13 @@ def execute(run: PreparedRun) -> RunOutcome:
             f"Locust exited with code {exit_code} and wrote no summary.json; see {run.out_dir / 'locust.log'}"
         )
     return RunOutcome(_final_code(exit_code, record), run.out_dir, record, run.scenario, url)
+
+
+def checked_tls(options: argparse.Namespace) -> None:
+    """Make the TLS files' paths absolute and check that they load (UsageError naming the flag)."""
+    tls = TlsSettings.from_options(options).absolute()
+    tls.context()
+    options.ca_cert, options.client_cert, options.client_key = tls.ca_cert, tls.client_cert, tls.client_key
 
 
 def checked_profile(profile: str) -> str:
@@ -171,22 +187,26 @@ def sigterm_unwinds() -> Iterator[None]:
 
 @contextlib.contextmanager
 def target_url(host: str | None, profile: str) -> Iterator[str]:
-    """The URL to load: ``host`` if it answers, else the bundled target started for the run."""
+    """The URL to load: ``host``, else the bundled target started for the run."""
     if host is not None:
-        _check_reachable(host)
         yield host
         return
     with running_target(profile) as target:
         yield target.url
 
 
-def _check_reachable(url: str) -> None:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        socket.create_connection((parts.hostname, port), timeout=5).close()
-    except OSError as error:
-        raise TargetUnreachableError(f"--host {url}: cannot connect ({error.strerror or error})") from None
+def _check_site(run: PreparedRun) -> None:
+    """The pre-flight request to the scenario's first page (exit 3 on a failure no load caused);
+    says so when the site's certificate goes unverified."""
+    from flashcrowd.breakpoint.drain import probe_path
+
+    assert run.host is not None
+    options = run.options
+    tls = TlsSettings.from_options(options)
+    path = probe_path(run.scenario)
+    preflight.check_site(run.host, path, tls, options.connect_timeout, options.read_timeout)
+    if tls.insecure and run.host.startswith("https:"):
+        print(f"flashcrowd: --insecure: the certificate of {run.host} is not verified", file=sys.stderr)
 
 
 def _check_port_free(port: int, flag: str = "--web-port") -> None:
@@ -302,5 +322,12 @@ def describe_break(outcome: RunOutcome) -> list[str]:
     """Three sentences an SRE can quote, on the scenario's clock (results/break_text.py): report.html's
     header says the same."""
     scenario = outcome.scenario
-    span = Span(scenario.name, scenario.clock.start, scenario.clock.real_time(scenario.clock.wall_duration_s))
+    span = Span(
+        scenario.name, scenario.clock.real_time(0), scenario.clock.real_time(scenario.clock.wall_duration_s)
+    )
+    if outcome.record.generator_limit:
+        return [
+            f"The load generator was the limit during {scenario.name}: {outcome.record.generator_limit}. "
+            "This run makes no claim about the site (docs/distributed.md: more workers or machines)."
+        ]
     return break_lines(outcome.record.break_answer, span)

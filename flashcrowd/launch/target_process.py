@@ -1,7 +1,7 @@
 """Start the bundled target_app in a child process and stop it again, by PID.
 
 The child binds port 0 and prints ``READY_PREFIX <url>`` as its first line, so
-there is no race for a free port.
+there is no race for a free port; with ``--tls`` the line ends ``(certificate <file>)``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class TargetProcess:
         self.process = process
         self.url = url
         self.log_path = log_path
+        self.certificate: str | None = None  # served over HTTPS: the certificate to trust
 
     @property
     def pid(self) -> int:
@@ -56,7 +57,7 @@ def start_target(profile: str = "ircc-2016", extra_args: Sequence[str] = ()) -> 
         process = subprocess.Popen([*command, *extra_args], stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     target = TargetProcess(process, "", Path(log_name))
     try:
-        target.url = _ready_url(target)
+        target.url, target.certificate = _ready_line(target)
     except BaseException:  # Ctrl-C or SIGTERM while it starts: it must not outlive us
         target.stop()
         raise
@@ -68,15 +69,17 @@ def start_target(profile: str = "ircc-2016", extra_args: Sequence[str] = ()) -> 
     raise TargetUnreachableError(f"the bundled target did not start: {reason}")
 
 
-def _ready_url(target: TargetProcess) -> str:
-    """The URL from the target's ready line, or "" if it exited or stayed silent too long."""
+def _ready_line(target: TargetProcess) -> tuple[str, str | None]:
+    """The URL and certificate file (None: plain HTTP) on the target's ready line; "" if it exited or
+    stayed silent too long."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline and target.process.poll() is None:
         for line in target.log_path.read_text(errors="replace").splitlines():
             if line.startswith(READY_PREFIX):
-                return line[len(READY_PREFIX) :].split()[0]
+                url, _, certificate = line[len(READY_PREFIX) :].strip().partition(" (certificate ")
+                return url, certificate.removesuffix(")") or None
         time.sleep(0.05)
-    return ""
+    return "", None
 
 
 @contextlib.contextmanager

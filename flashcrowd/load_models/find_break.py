@@ -70,7 +70,8 @@ def set_up(environment: Any, context: RunContext, recorder: Callable[[], Recorde
             predict(model, scenario, profile), model, scenario, profile, reset_share
         )
     user_class = Visitor if search.units.model == "closed" else ArrivalStream
-    drain = DrainProbe(environment.host, probe_path(scenario), context.address(environment.host))
+    host = environment.host
+    drain = DrainProbe(host, probe_path(scenario), context.address(host), context.tls_context(host))
     shape = BreakShape()
     shape.configure(
         search,

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from flashcrowd.breakpoint.prediction import request_mix
 from flashcrowd.planning.capacity import CapacityForecast, forecast
+from flashcrowd.scenario.curve import Keyframe
 from flashcrowd.scenario.figures import FigureCheck, check_figures
 from flashcrowd.scenario.journeys import requests_per_session, session_seconds
 from flashcrowd.scenario.littles_law import sessions_between
 from flashcrowd.scenario.model import Scenario
 from flashcrowd.scenario.quantities import format_duration, format_moment
+from flashcrowd.scenario.steady_state import COLD
 from flashcrowd.scenario.units import UNITS, Implied
 from target_app.profile import Profile
 
@@ -37,6 +39,10 @@ class SimulatedRun:
     requests_per_session: float
     offered_rps_at_peak: float  # users / (think + service) per request
     served_rps_at_peak: float  # at most the target's c/S, when a target is known
+    rps_per_user: float  # light load: requests a session over the session's length
+    session_spans_real_s: float  # how much of the curve's real time one session lasts, compressed
+    fresh_share: float  # of the visitors the rising curve adds, the share that starts on a first page
+    join: str  # steady (the others join mid-browse) or cold
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ def _forms(scenario: Scenario) -> list[FormPost]:
 def _simulated_run(
     scenario: Scenario, profile: Profile | None, capacity: CapacityForecast | None
 ) -> SimulatedRun:
-    peak = scenario.users.peak
+    peak = _peak_in_run(scenario)
     peak_sim = peak.value * scenario.scale
     if profile is not None:
         mix = request_mix(scenario, profile)
@@ -116,7 +122,19 @@ def _simulated_run(
         requests_per_session=requests_per_session(scenario.journeys),
         offered_rps_at_peak=offered,
         served_rps_at_peak=min(offered, capacity.max_rps) if capacity else offered,
+        rps_per_user=requests_per_session(scenario.journeys) / scenario.session_duration_s,
+        session_spans_real_s=scenario.session_duration_s * scenario.clock.compress,
+        fresh_share=1.0 if scenario.join == COLD else min(1.0, 1 / scenario.clock.compress),
+        join=scenario.join,
     )
+
+
+def _peak_in_run(scenario: Scenario) -> Keyframe:
+    """The curve's highest point in the real-world window the run covers (a cut may leave its peak out)."""
+    clock = scenario.clock
+    inside = [k for k in scenario.users.keyframes if clock.begin_s <= k.at_s <= clock.duration_s]
+    ends = [Keyframe(t, scenario.real_users_at(t)) for t in (clock.begin_s, clock.duration_s)]
+    return max([*inside, *ends], key=lambda k: k.value)
 
 
 def _warnings(scenario: Scenario, figures: list[FigureCheck]) -> list[str]:

@@ -102,7 +102,7 @@ def _run_lines(plan: Plan) -> list[str]:
     run, clock = plan.run, plan.scenario.clock
     lines = [
         "Simulated run",
-        f"  wall-clock {format_duration(run.wall_duration_s)}: {format_duration(clock.duration_s)} of real "
+        f"  wall-clock {format_duration(run.wall_duration_s)}: {format_duration(clock.span_s)} of real "
         f"time compressed x{run.compress:g} (the curve only; think times are real)",
         f"  peak {run.peak_sim_users:,.0f} simulated users (scale {run.scale:g}) at {run.peak_real_time}, "
         f"wall {_wall(run.peak_wall_s)}",
@@ -111,7 +111,24 @@ def _run_lines(plan: Plan) -> list[str]:
     ]
     if plan.capacity is not None and run.served_rps_at_peak < run.offered_rps_at_peak:
         lines[-1] += f", at most {run.served_rps_at_peak:,.0f} served by the target"
-    return lines
+    return [*lines, *_compression_lines(plan)]
+
+
+def _compression_lines(plan: Plan) -> list[str]:
+    """What compression does to the visitors: how much of the curve a session spans, who arrives fresh."""
+    run, session_s = plan.run, plan.scenario.session_duration_s
+    joining = (
+        "all of them start on their first page (join: cold)"
+        if run.join == "cold"
+        else f"{run.fresh_share:.1%} of the visitors the curve adds arrive on their first page (its growth "
+        "at real pace), the others join mid-browse (join: steady; see docs/scenarios.md)"
+    )
+    return [
+        f"  a {format_duration(session_s)} session spans {format_duration(run.session_spans_real_s)} of the "
+        f"curve at x{run.compress:g}; {joining}",
+        f"  light load: {run.rps_per_user:.3f} requests/s a visitor ({run.requests_per_session:.1f} requests "
+        f"a {format_duration(session_s)} session)",
+    ]
 
 
 def _capacity_lines(plan: Plan) -> list[str]:
@@ -210,7 +227,7 @@ def as_json(plan: Plan) -> dict[str, Any]:
                 "path": str(scenario.path),
                 "unit": scenario.load.unit,
                 "start": scenario.clock.start.isoformat(),
-                "real_duration_s": scenario.clock.duration_s,
+                "real_duration_s": scenario.clock.span_s,
                 "session_s": scenario.session_duration_s,
                 "session_stated": scenario.session_stated,
                 "session_from_journeys_s": plan.session_from_journeys_s,

@@ -14,19 +14,15 @@ from typing import Any
 
 import matplotlib.dates as mdates
 
-from flashcrowd.in_locust.classify import KINDS
+from flashcrowd.http.classify import KINDS
 from flashcrowd.report.plotting import pyplot
 from flashcrowd.results.timeline import TimelineRow
 
 plt = pyplot()
 
-KIND_COLOURS = dict(
-    zip(
-        KINDS,
-        ("#d62728", "#9467bd", "#8c564b", "#e377c2", "#2ca02c", "#ff7f0e", "#bcbd22", "#17becf", "#7f7f7f"),
-        strict=True,
-    )
-)
+# In KINDS' order: resets red, TLS handshakes pink, the set-up's own errors (4xx, TLS set-up) muted.
+COLOURS = ("#d62728", "#9467bd", "#8c564b", "#f7b6d2", "#e377c2", "#2ca02c", "#ff7f0e", "#bcbd22", "#17becf")
+KIND_COLOURS = dict(zip(KINDS, (*COLOURS, "#aec7e8", "#7f7f7f"), strict=True))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-from flashcrowd.in_locust.classify import KINDS
+from flashcrowd.http.classify import KINDS
 from flashcrowd.report.tables import Table
 from flashcrowd.results.record import PageStats
 from flashcrowd.results.timeline import REQUEST_COLUMNS

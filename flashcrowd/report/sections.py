@@ -8,7 +8,15 @@ from dataclasses import dataclass
 
 from flashcrowd.report.pages import pages_table
 from flashcrowd.report.tables import Badge, Table
-from flashcrowd.results.record import FailedPage, FigureRow, Gap, Moment, RunRecord, SloResult, Totals
+from flashcrowd.results.record import (
+    FailedPage,
+    FigureRow,
+    Gap,
+    Moment,
+    RunRecord,
+    SloResult,
+    Totals,
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ def key_facts(record: RunRecord) -> Table:
                 "peak achieved users",
                 f"{totals.peak_achieved_users} simulated (~{totals.peak_achieved_real_users:,.0f} real)",
             ),
+            *((("TLS", record.tls.summary()),) if record.tls else ()),
         ),
     )
 

@@ -30,7 +30,7 @@ import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from flashcrowd.in_locust.classify import SITE_FAILURES
+from flashcrowd.http.classify import SITE_FAILURES
 from flashcrowd.results.record import Tracking
 from flashcrowd.results.timeline import TimelineRow
 
@@ -55,7 +55,7 @@ class Sample:
     load: float  # visitors present (a run, a closed search) or sessions started a second (open search)
     seconds: float
     requests: int  # that ended, successes and failures
-    failures: Mapping[str, int] = field(default_factory=dict)  # by failure kind (in_locust/classify.py)
+    failures: Mapping[str, int] = field(default_factory=dict)  # by failure kind (http/classify.py)
     p95_ms: float | None = None
     p95_ok_ms: float | None = None  # of successes only
 

@@ -33,8 +33,10 @@ from flashcrowd.results.record import (
     Saturation,
     ScenarioInfo,
     SiteView,
+    Tls,
     Totals,
 )
+from flashcrowd.results.settled import relaxation_s, settled_row
 from flashcrowd.results.site import fetch_analytics, site_view
 from flashcrowd.results.timeline import TimelineRow, row_at
 from flashcrowd.results.verdict import VERDICTS
@@ -51,6 +53,7 @@ def build_record(recorder: Recorder) -> RunRecord:
     rows = recorder.rows
     duration_s = rows[-1].wall_s if rows else 0.0
     exit_code = recorder.exit_code
+    generator_limit = recorder.generator_limit
     first_reset = recorder.first_reset_wall_s
     samples = timeline_samples(rows)
     # A search's timeline climbs and falls step by step: its steps, not its seconds, tell the answer.
@@ -63,7 +66,8 @@ def build_record(recorder: Recorder) -> RunRecord:
         verdict=VERDICTS[exit_code],
         stopped_by=recorder.stopped_by,
         first_reset=None if first_reset is None else moment(recorder, first_reset),
-        break_answer=None if search else break_answer(recorder, first_reset),
+        # A generator that was the limit says nothing about where the site saturated or failed.
+        break_answer=None if search or generator_limit else break_answer(recorder, first_reset),
         find_break=search,
         knee=None if knee is None else moment(recorder, max(0.0, rows[knee].wall_s - 1), rows[knee]),
         knee_baseline_p95_ms=None if search else knee_baseline_ms(samples),
@@ -72,10 +76,12 @@ def build_record(recorder: Recorder) -> RunRecord:
         tracking=tracking_error(rows, recorder.scenario.clock.wall_duration_s),
         gaps=tuple(recorder.gaps),
         started_at=recorder.started_at,
+        generator_limit=generator_limit,
         pages=pages,
         first_failed_page=first_failed_page(pages, rows),
         capacity=capacity_bins(rows, recorder.timeline.histograms),
         site=site,
+        tls=tls_figures(recorder),
         scenario=scenario_info(recorder, site),
         role=recorder.role,
         versions={
@@ -87,6 +93,21 @@ def build_record(recorder: Recorder) -> RunRecord:
             cpus=os.cpu_count(), memory_bytes=psutil.virtual_memory().total, platform=platform.platform()
         ),
         timeline=tuple(rows),
+    )
+
+
+def tls_figures(recorder: Recorder) -> Tls | None:
+    """For an https:// run: whether the certificate was verified and the handshakes' share of latency."""
+    environment = recorder.environment
+    if not str(environment.host or "").startswith("https:"):
+        return None
+    tally = recorder.totals
+    latency_ms = (latency.mean_ms(tally.histogram) or 0.0) * tally.requests
+    return Tls(
+        verified=not getattr(environment.parsed_options, "insecure", False),
+        handshakes=tally.handshakes,
+        mean_handshake_ms=tally.handshake_ms / tally.handshakes if tally.handshakes else None,
+        share_of_latency=tally.handshake_ms / latency_ms if latency_ms else None,
     )
 
 
@@ -125,11 +146,19 @@ def break_answer(recorder: Recorder, first_reset_s: float | None) -> BreakAnswer
         ),
         first_failure=None
         if failure is None
-        else FirstFailure(
-            **asdict(moment(recorder, rows[failure.index].wall_s - 1, rows[failure.index])), kind=failure.kind
-        ),
-        first_resets=None if first_reset_s is None else moment(recorder, first_reset_s),
+        else FirstFailure(**asdict(settled_moment(recorder, rows[failure.index])), kind=failure.kind),
+        first_resets=None if first_reset_s is None else settled_moment(recorder, row_at(rows, first_reset_s)),
     )
+
+
+def settled_moment(recorder: Recorder, row: TimelineRow | None) -> Moment:
+    """A failure in ``row``'s second, placed at the load the site's queue had settled to then (see
+    results/settled.py: on a compressed curve the queue lags the users by the visitors' think)."""
+    if row is None:
+        return moment(recorder, 0.0)
+    rows = recorder.rows
+    settled = settled_row(rows, row, relaxation_s(recorder.scenario))
+    return moment(recorder, settled.wall_s - 1, settled)
 
 
 def reached(recorder: Recorder, sim_users: float, fallback: int) -> Moment:
@@ -185,8 +214,8 @@ def scenario_info(recorder: Recorder, site: SiteView | None) -> ScenarioInfo:
         path=str(scenario.path),
         scale=scenario.scale,
         compress=scenario.clock.compress,
-        real_start=scenario.clock.start.isoformat(),
-        real_duration_s=scenario.clock.duration_s,
+        real_start=scenario.clock.real_time(0).isoformat(),
+        real_duration_s=scenario.clock.span_s,
         wall_duration_s=scenario.clock.wall_duration_s,
         figures=figure_rows(scenario, recorder.rows, site),
         timezone=getattr(scenario.clock.start.tzinfo, "key", None),

@@ -15,7 +15,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from flashcrowd.in_locust.classify import failure_kind
+from flashcrowd.http.classify import failure_kind
 from flashcrowd.in_locust.visitor import RETRY_SUFFIX
 from flashcrowd.results import latency
 

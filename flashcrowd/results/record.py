@@ -99,6 +99,24 @@ class Totals:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Tls:
+    """An https:// run: whether the site's certificate was verified, and what the handshakes cost."""
+
+    verified: bool  # False: --insecure
+    handshakes: int  # requests that opened a connection, and so waited for a handshake
+    mean_handshake_ms: float | None
+    share_of_latency: float | None  # the handshakes' time over every request's latency, summed
+
+    def summary(self) -> str:
+        """'certificate verified; 1,204 handshakes, mean 3.1 ms, 4.2% of latency'."""
+        trust = "certificate verified" if self.verified else "certificate NOT verified (--insecure)"
+        if not self.handshakes or self.mean_handshake_ms is None:
+            return f"{trust}; no handshake"
+        share = "" if self.share_of_latency is None else f", {self.share_of_latency:.1%} of latency"
+        return f"{trust}; {self.handshakes:,} handshakes, mean {self.mean_handshake_ms:,.1f} ms{share}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Breach(When):
     """When an SLO was first breached, and its value over that window."""
 
@@ -149,7 +167,7 @@ class Gap:
 class PageFailure(When):
     """A page's first failure, and its kind.
 
-    ``kind`` is the failure kind (in_locust/classify.py) of the page's first failed request,
+    ``kind`` is the failure kind (http/classify.py) of the page's first failed request,
     so the report can say which page broke first and how.
     """
 
@@ -313,10 +331,12 @@ class RunRecord:
     tracking: Tracking
     gaps: tuple[Gap, ...]
     started_at: float | None = None  # epoch seconds of the run's clock 0
+    generator_limit: str | None = None  # why the load generator, not the site, was the limit
     pages: tuple[PageStats, ...] = ()  # most requested first
     first_failed_page: FailedPage | None = None
     capacity: tuple[CapacityBin, ...] = ()
     site: SiteView | None = None
+    tls: Tls | None = None  # None: plain HTTP
     scenario: ScenarioInfo
     role: str  # local or master
     versions: Mapping[str, str]  # flashcrowd, locust, python

@@ -25,7 +25,10 @@ import gevent
 from locust.env import Environment
 from locust.runners import WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 
+from flashcrowd.http.classify import CLIENT_LIMIT_DETAILS
+from flashcrowd.http.http_client import TLS_HANDSHAKE_MS
 from flashcrowd.in_locust.locust_options import CONTEXT_ATTRIBUTE
+from flashcrowd.in_locust.loop_lag import LoopLag
 from flashcrowd.results import latency
 from flashcrowd.results.pages import PageTallies
 from flashcrowd.results.progress import progress_line
@@ -58,6 +61,8 @@ SESSIONS_KEY = "flashcrowd_sessions"  # the sessions visitors started, by origin
 LOCAL_LAG_S = 0
 MASTER_LAG_S = math.ceil(WORKER_REPORT_INTERVAL) + 2
 PROGRESS_EVERY_S = 5
+# A loop this late stretches latencies and the spawn of visitors by as much: the figures are the generator's.
+LOOP_LAG_LIMIT_S = 1.0
 
 
 class Recorder:
@@ -96,6 +101,8 @@ class Recorder:
         self.sessions_sent = SessionsSent()  # by origin and epoch second
         self.slos = SloJudge(scenario.slos)
         self.gaps: list[Gap] = []
+        self.busy_workers: list[str] = []  # workers whose heartbeats stopped while their loop was busy
+        self.loop_lag: LoopLag | None = None  # set by the locustfile on the process that records
         self.late_requests = 0  # reached the master after their second's row was written
         self.stopped_by: StoppedBy | None = None  # the breach that stopped the run early
         self.site_url: str | None = None  # the bundled target, whose analytics are read at the end
@@ -165,20 +172,21 @@ class Recorder:
             return
         latency_ms = latency.measured_latency_ms(response_time or 0.0, context, now)
         retry = bool(context and context.get("retry"))
-        self._absorb_event(latency_ms, exception, retry, now)
+        handshake_ms = float(context.get(TLS_HANDSHAKE_MS, 0.0)) if context else 0.0
+        self._absorb_event(latency_ms, exception, retry, now, handshake_ms)
         self.pages.add(request_type, name, latency_ms, exception, retry, now)
         self.sessions_sent.note(context, start_time or now)  # when it was sent, as the site counts it
 
     def _absorb_event(
-        self, latency_ms: float, exception: BaseException | None, retry: bool, at: float
+        self, latency_ms: float, exception: BaseException | None, retry: bool, at: float, handshake_ms: float
     ) -> None:
         second = int(at)
         if self._written(second):
             late = SecondTally()
-            late.add(latency_ms, exception, retry, at)
+            late.add(latency_ms, exception, retry, at, handshake_ms)
             self._absorb_late(late)
             return
-        self._tally_for(second).add(latency_ms, exception, retry, at)
+        self._tally_for(second).add(latency_ms, exception, retry, at, handshake_ms)
 
     def _carry_over(self, second: int) -> None:
         if not self._written(second):
@@ -329,6 +337,10 @@ class Recorder:
                 return
         self.gaps.append(Gap(start_wall_s=start_wall_s, end_wall_s=end_wall_s, reason=reason))
 
+    def drop_gap(self, start_wall_s: float, reason: str) -> None:
+        """Forget the gap ``mark_gap`` opened at ``start_wall_s`` for ``reason`` (it turned out whole)."""
+        self.gaps = [g for g in self.gaps if (g.start_wall_s, g.reason) != (start_wall_s, reason)]
+
     def end_early(self, reason: str) -> None:
         """The run is ending before its curve does: what is left of the curve is a gap, not a pass."""
         if self.started_at is not None and not self.finished:
@@ -350,7 +362,27 @@ class Recorder:
             gaps=bool(self.gaps),
             breached=any(verdict.breached for verdict in self.verdicts),
             crashed=bool(self.environment.runner.exceptions),
+            generator_limited=self.generator_limit is not None,
         )
+
+    @property
+    def generator_limit(self) -> str | None:
+        """Why the load generator, not the site, was the limit (its own failures, a loop that fell behind,
+        workers too busy to report); None if it kept up."""
+        own = {k: n for k, n in self.totals.details.items() if k in CLIENT_LIMIT_DETAILS and n}
+        reasons = [f"{sum(own.values()):,} requests failed on its own limits ({_listed(own)})"] if own else []
+        lag_s = self.loop_lag.max_s if self.loop_lag is not None else 0.0
+        if lag_s > LOOP_LAG_LIMIT_S:
+            reasons.append(f"its event loop fell up to {lag_s:.1f} s behind")
+        reasons += self.busy_workers
+        if not reasons:
+            return None
+        runner = self.environment.runner
+        if getattr(runner, "cpu_warning_emitted", False) or getattr(
+            runner, "worker_cpu_warning_emitted", False
+        ):
+            reasons.append("Locust warned that its CPU usage went above 90 %")
+        return "; ".join(reasons)
 
     # -- SLOs and progress --------------------------------------------------------------------
 
@@ -396,3 +428,7 @@ class Recorder:
             self._csv.close()
         if self.on_finish is not None:
             self.on_finish(self)
+
+
+def _listed(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{count:,} {name}" for name, count in sorted(counts.items(), key=lambda kv: -kv[1]))

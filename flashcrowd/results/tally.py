@@ -14,7 +14,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from flashcrowd.in_locust.classify import failure_detail, failure_kind
+from flashcrowd.http.classify import failure_detail, failure_kind
 from flashcrowd.results import latency
 
 
@@ -28,16 +28,28 @@ class SecondTally:
     failures: Counter[str] = field(default_factory=Counter)  # by kind
     details: Counter[str] = field(default_factory=Counter)  # by detail (http_503, broken_pipe...)
     retries: int = 0
+    handshakes: int = 0  # requests that waited for a TLS handshake ...
+    handshake_ms: float = 0.0  # ... and how long, in all
     first_reset: float | None = None  # epoch seconds of the earliest connection reset
     histogram: HdrHistogram = field(default_factory=latency.new_histogram)
     # Successes only: when a site resets most requests at once, those instant failures pull the
     # percentiles of all requests down; the responses people did get show the site's real delay.
     ok_histogram: HdrHistogram = field(default_factory=latency.new_histogram)
 
-    def add(self, latency_ms: float, exception: BaseException | str | None, retry: bool, at: float) -> None:
+    def add(
+        self,
+        latency_ms: float,
+        exception: BaseException | str | None,
+        retry: bool,
+        at: float,
+        handshake_ms: float = 0.0,
+    ) -> None:
         self.requests += 1
         latency.record_ms(self.histogram, latency_ms)
         self.retries += retry
+        if handshake_ms:
+            self.handshakes += 1
+            self.handshake_ms += handshake_ms
         if exception is None:
             latency.record_ms(self.ok_histogram, latency_ms)
             return
@@ -54,6 +66,8 @@ class SecondTally:
         self.failures.update(other.failures)
         self.details.update(other.details)
         self.retries += other.retries
+        self.handshakes += other.handshakes
+        self.handshake_ms += other.handshake_ms
         if other.first_reset is not None:
             self._note_reset(other.first_reset)
         self.histogram.add(other.histogram)
@@ -71,6 +85,8 @@ class SecondTally:
             "failures": dict(self.failures),
             "details": dict(self.details),
             "retries": self.retries,
+            "handshakes": self.handshakes,
+            "handshake_ms": self.handshake_ms,
             "first_reset": self.first_reset,
             "histogram": latency.encode(self.histogram),
             "ok_histogram": latency.encode(self.ok_histogram),
@@ -85,6 +101,8 @@ class SecondTally:
             failures=Counter(data["failures"]),
             details=Counter(data["details"]),
             retries=int(data["retries"]),
+            handshakes=int(data["handshakes"]),
+            handshake_ms=float(data["handshake_ms"]),
             first_reset=data["first_reset"],
             histogram=latency.merge([data["histogram"]]),
             ok_histogram=latency.merge([data["ok_histogram"]]),

@@ -49,12 +49,16 @@ def load_scenario(
     scale: float | None = None,
     compress: float | None = None,
     duration_s: float | None = None,
+    begin: str | None = None,
+    end: str | None = None,
 ) -> Scenario:
-    """Read, check and build the scenario at ``path``, with the overrides --scale, --compress, --duration.
+    """Read, check and build the scenario at ``path``, with the overrides --scale, --compress, --duration,
+    --begin and --end.
 
-    ``duration_s`` sets the run's wall-clock length (compress = real span / duration)
-    and wins over ``compress``. Raises ConfigError (file, line, key, expected) or
-    UsageError for a bad override.
+    ``begin``/``end`` cut the run to that real-world window (moments as the file writes them:
+    ``"21:00"``, ``"2016-11-09 01:30"``, ``"+2h"``). ``duration_s`` sets the run's wall-clock length
+    (compress = real span / duration) and wins over ``compress``. Raises ConfigError (file, line, key,
+    expected) or UsageError for a bad override.
     """
     _check_overrides(scale=scale, compress=compress, duration=duration_s)
     source = ScenarioSource.read(Path(path))
@@ -71,9 +75,9 @@ def load_scenario(
     think_time = build_distribution(data["think_time"], source, ("think_time",))
     journeys = build_journeys(data["journeys"], source)
     session_s, session_stated = _session(data, journeys, think_time, source)
-    clock = _clock(data["clock"], start, written, source)
+    clock = _cut(_clock(data["clock"], start, written, source), begin, end)
     if duration_s is not None:
-        clock = dataclasses.replace(clock, compress=clock.duration_s / duration_s)
+        clock = dataclasses.replace(clock, compress=clock.span_s / duration_s)
     elif compress is not None:
         clock = dataclasses.replace(clock, compress=compress)
     profile = tuple(float(share) for share in data["load"].get("hourly_profile", ()))
@@ -105,6 +109,7 @@ def load_scenario(
         session_stated=session_stated,
         hourly_profile=profile,
         flash=flash,
+        join=data.get("join", "steady"),
     )
 
 
@@ -205,6 +210,27 @@ def _session(
             ("think_time",), "expected think times that give sessions a length > 0, or a stated session.mean"
         )
     return seconds, False
+
+
+def _cut(clock: Clock, begin: str | None, end: str | None) -> Clock:
+    """``clock`` cut to the window from ``begin`` to ``end`` (either may be None: the scenario's own)."""
+    cut = {}
+    for flag, text, key in (("--begin", begin, "begin_s"), ("--end", end, "duration_s")):
+        if text is None:
+            continue
+        try:
+            cut[key] = parse_moment(text, clock.start)
+        except ValueError:
+            raise UsageError(
+                f'{flag} {text!r}: expected a moment of the scenario, e.g. "21:00", "2016-11-09 01:30", "+2h"'
+            ) from None
+    cut_clock = dataclasses.replace(clock, **cut)
+    if not 0 <= cut_clock.begin_s < cut_clock.duration_s:
+        raise UsageError(
+            f"--begin {begin or 'clock.start'} --end {end or 'clock.end'}: expected a window that starts at "
+            f"or after clock.start ({clock.start:%Y-%m-%d %H:%M}) and ends after it begins"
+        )
+    return cut_clock
 
 
 def _clock(clock: dict[str, Any], start: datetime, written: Curve, source: ScenarioSource) -> Clock:

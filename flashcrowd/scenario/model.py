@@ -19,21 +19,31 @@ from flashcrowd_common.distribution import Distribution
 
 @dataclass(frozen=True)
 class Clock:
-    """Real-world start, how much faster than real time the run goes, and the real span it covers."""
+    """Real-world start, how much faster than real time the run goes, and the real span it covers.
+
+    A run may cover a cut of the scenario (``--begin``, ``--end``): it begins ``begin_s`` real
+    seconds after ``start`` (the curve, origins and figures keep their times) and ends at ``duration_s``.
+    """
 
     start: datetime  # timezone-aware
     compress: float
-    duration_s: float
+    duration_s: float  # where the run ends, real seconds after ``start``
+    begin_s: float = 0.0  # where the run begins, real seconds after ``start``
+
+    @property
+    def span_s(self) -> float:
+        """The real-world time the run covers."""
+        return self.duration_s - self.begin_s
 
     @property
     def wall_duration_s(self) -> float:
-        return self.duration_s / self.compress
+        return self.span_s / self.compress
 
     def real_seconds(self, wall_s: float) -> float:
-        return wall_s * self.compress
+        return self.begin_s + wall_s * self.compress
 
     def wall_seconds(self, real_s: float) -> float:
-        return real_s / self.compress
+        return (real_s - self.begin_s) / self.compress
 
     def real_time(self, wall_s: float) -> datetime:
         """The real-world moment the curve stands at ``wall_s`` seconds into the run."""
@@ -162,6 +172,7 @@ class Scenario:
     session_stated: bool = False  # True: session_duration_s was written; False: computed from the journeys
     hourly_profile: tuple[float, ...] = ()  # sessions_per_day only: the day's shares by local hour
     flash: FlashCrowd | None = None  # the flash-crowd model the curve was made from, if it was
+    join: str = "steady"  # steady: added visitors join mid-browse (scenario/steady_state.py); cold: page 1
     extra: dict[str, object] = field(default_factory=dict)
 
     def real_users_at(self, real_s: float) -> float:

@@ -1,8 +1,10 @@
 """Name the way a request failed: what an SRE reads in the report ("connection_reset", "http_503").
 
 Every way a real server or proxy fails a request has its own kind: resets,
-refusals, connect and read timeouts, connections closed without a response,
-5xx. ``other`` is left for what no server does (a bug in a custom visitor).
+refusals, connect and read timeouts, TLS handshakes cut short or unanswered,
+connections closed without a response, 5xx. A certificate or TLS protocol the
+visitor refuses is ``tls_config``: the test's set-up, not the site's load.
+``other`` is left for what no server does (a bug in a custom visitor).
 
 ``failure_kind(exc)`` gives one of :data:`KINDS`; ``failure_detail(exc)`` refines it
 (``http_503``, ``connection_reset``, ``broken_pipe``, ``too_many_open_files``...).
@@ -14,22 +16,34 @@ from __future__ import annotations
 
 import errno
 import re
+from typing import ClassVar
 
 KINDS = (
     "connection_reset",
     "connection_refused",
     "connect_timeout",
+    "tls_handshake",  # the site reset, closed or left unanswered a TLS handshake: a site under load does
     "read_timeout",
     "connection_closed",  # closed (FIN) before a full response: a proxy out of connections, a killed worker
     "http_5xx",
     "http_4xx",
     "client_limit",
+    "tls_config",  # a certificate not trusted or not for this name, no TLS version or cipher in common
     "other",
 )
 
-# Kinds that count against the site: all but the scenario's own mistakes (4xx) and the load
-# generator's limits (no free ports, too many open files).
-SITE_FAILURES = tuple(kind for kind in KINDS if kind not in ("http_4xx", "client_limit"))
+# Kinds that count against the site: all but the scenario's own mistakes (4xx), the load
+# generator's limits (no free ports, too many open files) and a TLS set-up that cannot work.
+SITE_FAILURES = tuple(kind for kind in KINDS if kind not in ("http_4xx", "client_limit", "tls_config"))
+# ssl's errors that mean the peer went away mid-handshake, not that it refused our TLS.
+_TLS_CLOSED = frozenset({"SSLEOFError", "SSLZeroReturnError", "SSLSyscallError"})
+# OpenSSL's reasons (an SSLError's ``reason``) that name a configuration problem, and its detail.
+_TLS_REASONS = (
+    ("CERTIFICATE_REQUIRED", "client_certificate_required"),
+    ("WRONG_VERSION_NUMBER", "not_tls"),  # the port answers something else than TLS (plain HTTP)
+    ("RECORD_LAYER_FAILURE", "not_tls"),
+    ("PACKET_LENGTH_TOO_LONG", "not_tls"),
+)
 
 # errno -> (kind, detail). EPIPE means the peer had already reset the socket we were writing to.
 _ERRNO_KINDS: dict[int, tuple[str, str]] = {
@@ -44,6 +58,8 @@ _ERRNO_KINDS: dict[int, tuple[str, str]] = {
     errno.ENOBUFS: ("client_limit", "no_buffer_space"),
     errno.ENOMEM: ("client_limit", "out_of_memory"),
 }
+# The details of client_limit: what the generator ran out of.
+CLIENT_LIMIT_DETAILS = frozenset(detail for kind, detail in _ERRNO_KINDS.values() if kind == "client_limit")
 
 
 class HTTPStatusError(Exception):
@@ -60,6 +76,48 @@ class HTTPStatusError(Exception):
 
 class EmptyResponse(ConnectionError):
     """The site closed the connection (FIN, not RST) before a complete response: a browser's blank page."""
+
+
+class TlsHandshakeError(ConnectionError):
+    """The site reset, closed or did not answer a TLS handshake in time: ``detail`` says which."""
+
+    _WHAT: ClassVar[dict[str, str]] = {
+        "tls_handshake_reset": "reset by the site",
+        "tls_handshake_timeout": "unanswered within {timeout:g} s",
+        "tls_handshake_closed": "closed by the site before it completed",
+    }
+
+    def __init__(self, detail: str, url: str = "", timeout: float = 0.0) -> None:
+        # The detail leads the message: a master classifies the repr a worker's stats carry.
+        super().__init__(f"{detail}: TLS handshake with {url} {self._WHAT[detail].format(timeout=timeout)}")
+        self.detail = detail
+
+
+def handshake_failure_detail(error: BaseException) -> str | None:
+    """How a handshake failed at the site's end (``tls_handshake_reset``, ``..._timeout``,
+    ``..._closed``); None when the visitor refused the site's TLS (its certificate, protocol)."""
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if "SSLError" in names and not names & _TLS_CLOSED:
+        return None
+    if isinstance(error, TimeoutError):
+        return "tls_handshake_timeout"
+    if isinstance(error, ConnectionResetError | BrokenPipeError):
+        return "tls_handshake_reset"
+    return "tls_handshake_closed"
+
+
+def tls_config_detail(error: BaseException) -> str | None:
+    """What a TLS error the visitor raised says is wrong with the set-up (``certificate_verify_failed``,
+    ``hostname_mismatch``, ``client_certificate_required``, ``not_tls``, ``tls_protocol``); None if it
+    is no such error."""
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if "SSLError" not in names or names & _TLS_CLOSED:
+        return None
+    if "SSLCertVerificationError" in names:
+        text = str(getattr(error, "verify_message", "") or error)
+        return "hostname_mismatch" if "mismatch" in text else "certificate_verify_failed"  # name or IP
+    reason = str(getattr(error, "reason", "") or error)
+    return next((detail for key, detail in _TLS_REASONS if key in reason), "tls_protocol")
 
 
 class ConnectTimeout(TimeoutError):
@@ -111,6 +169,13 @@ def _classify_one(error: BaseException) -> tuple[str, str] | None:
     status = _status_code(error)
     if status is not None:
         return _status_kind(status)
+    if isinstance(error, TlsHandshakeError):
+        return "tls_handshake", error.detail
+    tls = tls_config_detail(error)
+    if tls is not None:
+        return "tls_config", tls
+    if type(error).__name__ in _TLS_CLOSED:  # after the handshake: closed without a full response
+        return "connection_closed", "empty_response"
     if isinstance(error, ConnectTimeout):
         return "connect_timeout", "connect_timeout"
     if isinstance(error, ReadTimeout):
@@ -157,6 +222,14 @@ def _status_kind(status: int) -> tuple[str, str]:
 _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), result)
     for pattern, result in (
+        (r"tls_handshake_reset", ("tls_handshake", "tls_handshake_reset")),
+        (r"tls_handshake_timeout", ("tls_handshake", "tls_handshake_timeout")),
+        (r"tls_handshake_closed", ("tls_handshake", "tls_handshake_closed")),
+        (r"(Hostname|IP address) mismatch", ("tls_config", "hostname_mismatch")),
+        (r"CERTIFICATE_VERIFY_FAILED|SSLCertVerificationError", ("tls_config", "certificate_verify_failed")),
+        (r"CERTIFICATE_REQUIRED", ("tls_config", "client_certificate_required")),
+        (r"WRONG_VERSION_NUMBER|RECORD_LAYER_FAILURE|PACKET_LENGTH_TOO_LONG", ("tls_config", "not_tls")),
+        (r"SSLEOFError|SSLZeroReturnError|SSLSyscallError", ("connection_closed", "empty_response")),
         (r"ConnectTimeout|connect(ion)? time[d ]?out", ("connect_timeout", "connect_timeout")),
         (r"ReadTimeout|read time[d ]?out|timed out", ("read_timeout", "read_timeout")),
         (
@@ -169,6 +242,7 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = tuple(
         (r"Too many open files", ("client_limit", "too_many_open_files")),
         (r"EmptyResponse|closed the connection without", ("connection_closed", "empty_response")),
         (r"RemoteDisconnected|IncompleteRead|Server disconnected", ("connection_closed", "empty_response")),
+        (r"SSLError\(|\[SSL: ", ("tls_config", "tls_protocol")),
     )
 )
 _TEXT_STATUS = re.compile(

@@ -5,7 +5,11 @@ idempotent request after a reset and reports a reset as "connection closed.", wh
 hides exactly what a flash-crowd test looks for. :class:`Browser` reuses only its
 C response parser and talks to the socket itself, so every failure surfaces once, as
 the error the socket raised (``ConnectionResetError(104, 'Connection reset by peer')``),
-or as ``classify.ConnectTimeout`` / ``classify.ReadTimeout``.
+or as ``classify.ConnectTimeout`` / ``classify.ReadTimeout``. On https:// a handshake the site
+cut short or left unanswered is ``classify.TlsHandshakeError``; a certificate or protocol the
+visitor refuses is the ``ssl.SSLError`` itself (a configuration problem, not the site's load).
+A request that made a TLS handshake carries its time in its context (``TLS_HANDSHAKE_MS``), so
+the report can say what share of latency the handshakes took.
 """
 
 from __future__ import annotations
@@ -20,12 +24,21 @@ import gevent.socket
 import gevent.ssl
 from geventhttpclient.response import HTTPResponse
 
-from flashcrowd.in_locust.classify import ConnectTimeout, EmptyResponse, HTTPStatusError, ReadTimeout
+from flashcrowd.http.classify import (
+    ConnectTimeout,
+    EmptyResponse,
+    HTTPStatusError,
+    ReadTimeout,
+    TlsHandshakeError,
+    handshake_failure_detail,
+)
+from flashcrowd.http.tls import TlsSettings
 
 BLOCK_SIZE = 64 * 1024
 MAX_REDIRECTS = 5
 REDIRECT_CODES = frozenset((301, 302, 303, 307, 308))
 USER_AGENT = "Mozilla/5.0 (flashcrowd load test)"
+TLS_HANDSHAKE_MS = "tls_handshake_ms"  # a request's context: the TLS handshake it waited for, in ms
 
 RequestListener = Callable[..., Any]  # Locust's events.request.fire signature
 
@@ -74,6 +87,7 @@ class Browser:
         keepalive_idle_s: float = 5.0,
         address: tuple[Any, ...] | None = None,
         on_start: Callable[[], None] | None = None,
+        tls: gevent.ssl.SSLContext | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         self.base_url = base_url.rstrip("/")
@@ -86,6 +100,9 @@ class Browser:
         self.cookies: dict[str, str] = {}
         self._sock: gevent.socket.socket | None = None
         self._tls_host = parts.hostname if parts.scheme == "https" else None
+        # The process's shared context (locust_options.RunContext.tls_context), else the system's defaults.
+        self._tls = (tls or TlsSettings().context()) if self._tls_host else None
+        self._handshake_ms = 0.0  # TLS handshakes the current request waited for
         host = parts.netloc
         fixed = {"Host": host, "User-Agent": USER_AGENT, "Accept": "*/*", **(headers or {})}
         self._fixed_headers = "".join(f"{k}: {v}\r\n" for k, v in fixed.items())
@@ -105,11 +122,14 @@ class Browser:
         start_time = time.time()
         started = time.perf_counter()
         status, length, error = 0, 0, None
+        self._handshake_ms = 0.0
         try:
             status, length = self._fetch(method, path, form)
         except (OSError, HTTPStatusError, EmptyResponse) as failure:
             error = failure
             self.close()  # a failed connection is never reused
+        if self._handshake_ms:
+            context = {**(context or {}), TLS_HANDSHAKE_MS: self._handshake_ms}
         self.on_request(
             request_type=method,
             name=name or path,
@@ -196,11 +216,28 @@ class Browser:
             sock.close()
             raise
         sock.setsockopt(gevent.socket.IPPROTO_TCP, gevent.socket.TCP_NODELAY, 1)
-        if self._tls_host is not None:
-            sock = gevent.ssl.create_default_context().wrap_socket(sock, server_hostname=self._tls_host)
+        if self._tls is not None:
+            sock = self._handshake(sock)
         sock.settimeout(self.read_timeout)
         self._sock = sock
         return sock
+
+    def _handshake(self, sock: gevent.socket.socket) -> gevent.ssl.SSLSocket:
+        """The TLS connection over ``sock``, its handshake timed and bounded by the connect timeout."""
+        assert self._tls is not None
+        started = time.perf_counter()
+        tls = self._tls.wrap_socket(sock, server_hostname=self._tls_host, do_handshake_on_connect=False)
+        try:
+            tls.do_handshake()
+        except OSError as error:
+            tls.close()
+            detail = handshake_failure_detail(error)
+            if detail is None:
+                raise  # a certificate or protocol the visitor refuses: the error says which
+            raise TlsHandshakeError(detail, self.base_url, self.connect_timeout) from error
+        finally:
+            self._handshake_ms += (time.perf_counter() - started) * 1000
+        return tls
 
     def _keep_cookies(self, response: _Response) -> None:
         for cookie in response.info().getlist("set-cookie"):
