@@ -127,8 +127,8 @@ OPTIONS: tuple[Option, ...] = (
            locustfile=False),
     Option("--web-port", port, None, f"web UI port (implies --web; default {WEB_PORT})", (RUN,),
            locustfile=False, metavar="PORT"),
-    Option("--prometheus-port", port, None, "serve live per-second figures for Prometheus on "
-           "127.0.0.1:PORT/metrics while it runs (local runner or master)", (RUN,), metavar="PORT",
+    Option("--prometheus-port", port, None, "serve live figures for Prometheus on 127.0.0.1:PORT/metrics "
+           "while it runs, and after until a final scrape (local runner or master)", (RUN,), metavar="PORT",
            web_ui=False),
     Option("--site-analytics", SWITCH, False, "the host is the bundled target_app: read its own analytics "
            "at the end, for the report", web_ui=False),

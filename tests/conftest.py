@@ -9,12 +9,15 @@ import locust  # noqa: F401  # isort: skip
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from stacks import Stack, StackUnavailable
 
 from flashcrowd.launch.target_process import TargetProcess, start_target
+
+if TYPE_CHECKING:
+    from run_helpers import ScrapedRun
 
 # Fixtures that start a process and send it load: a test that uses one, directly or through another
 # fixture, belongs to the load lane, so that `pytest -m "not load"` stays fast and sends nothing.
@@ -62,7 +65,7 @@ def target_factory() -> Iterator[Callable[..., TargetProcess]]:
 
 # Three short ci-smoke runs, shared by the compare and live-metrics tests (about 15 s each).
 @pytest.fixture(scope="session")
-def smoke_run_with_metrics(tmp_path_factory) -> tuple[Path, list[str]]:
+def smoke_run_with_metrics(tmp_path_factory) -> ScrapedRun:
     """A 12 s ci-smoke run on the ci-small profile, and the Prometheus scrapes taken while it ran."""
     from ports import free_port
     from run_helpers import SHORT_SMOKE, SMOKE, run_scraping

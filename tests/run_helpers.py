@@ -9,13 +9,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from flashcrowd.bundled_paths import SCENARIOS_DIR
 
 SMOKE = str(SCENARIOS_DIR / "ci-smoke.yaml")
 ELECTION_NIGHT = "election-night-2016-11-08"
-SHORT_SMOKE = ("--duration", "12s")  # ramp to 20 visitors by 10 s, then 2 s at 20
+SHORT_SMOKE = ("--duration", "12s")  # the 40 s curve in 12 s: 20 visitors by 3 s, back to 0 from 10.5 s
 CI_SMALL_SERVICE = {"static": 0.001, "dynamic": 0.005, "heavy": 0.020}  # target_app/profiles/ci-small.yaml
 
 
@@ -62,7 +63,17 @@ def slower_profile(directory: Path, factor: float) -> Path:
     return path
 
 
-def run_scraping(*args: str, out: Path, port: int, timeout_s: float = 90) -> tuple[Path, list[str]]:
+@dataclass(frozen=True)
+class ScrapedRun:
+    """A run whose live metrics were served: its results directory, our scrapes of them, what it printed."""
+
+    out: Path
+    scrapes: list[str]
+    output: str
+    ended_at: float  # epoch seconds, once the run's process had exited
+
+
+def run_scraping(*args: str, out: Path, port: int, timeout_s: float = 90) -> ScrapedRun:
     """A whole run with ``--prometheus-port port``, scraping /metrics every 0.3 s while it goes."""
     child = start_run(*args, "--prometheus-port", str(port), out=out)
     scrapes: list[str] = []
@@ -74,7 +85,7 @@ def run_scraping(*args: str, out: Path, port: int, timeout_s: float = 90) -> tup
         time.sleep(0.3)
     code, output = finish_run(child, max(1.0, deadline - time.monotonic()))
     assert code in (0, 1), output
-    return out, scrapes
+    return ScrapedRun(out, scrapes, output, time.time())
 
 
 def one_page_ramp(light: int, peak: int, think_s: float = 1.0) -> str:

@@ -320,6 +320,36 @@ STACKS = {
     "uvicorn": uvicorn_stack,
 }
 
+NGINX_STATUS_CONF = """\
+{user}worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/nginx.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {root}/tmp; proxy_temp_path {root}/tmp; fastcgi_temp_path {root}/tmp;
+    uwsgi_temp_path {root}/tmp; scgi_temp_path {root}/tmp;
+    server {{
+        listen 127.0.0.1:{port};
+        location = / {{ return 200 "home\\n"; }}
+{locations}
+    }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def nginx_answering(statuses: dict[str, int]) -> Iterator[str]:
+    """nginx alone, answering ``/`` 200, each path in ``statuses`` with its status, anything else 404
+    (its own page); yields its URL."""
+    locations = "\n".join(
+        f'        location = {path} {{ return {code} "{code}\\n"; }}' for path, code in statuses.items()
+    )
+    flags = ("-p", "{root}", "-c", "{conf}", "-e", "{log}", "-g", "daemon off;")
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    with _front_end("nginx", NGINX_STATUS_CONF, flags, user=user, locations=locations) as (url, _pid):
+        yield url
+
 
 @contextlib.contextmanager
 def _front_end(

@@ -19,7 +19,7 @@ from flashcrowd.results.record import BreakAnswer, Moment, PageStats, RunRecord,
 
 @pytest.mark.load
 def test_two_runs_of_the_same_build_compare_clean(smoke_run_with_metrics, smoke_run, tmp_path, capsys):
-    baseline, _ = smoke_run_with_metrics
+    baseline = smoke_run_with_metrics.out
     html, junit = tmp_path / "compare.html", tmp_path / "compare.xml"
 
     code = main(["compare", str(baseline), str(smoke_run), "--html", str(html), "--junit", str(junit)])
@@ -38,7 +38,7 @@ def test_two_runs_of_the_same_build_compare_clean(smoke_run_with_metrics, smoke_
 def test_four_times_slower_service_is_a_regression_named_in_every_output(
     smoke_run_with_metrics, slow_smoke_run, tmp_path, capsys
 ):
-    baseline, _ = smoke_run_with_metrics
+    baseline = smoke_run_with_metrics.out
     junit = tmp_path / "compare.xml"
 
     code = main(["compare", str(baseline / "summary.json"), str(slow_smoke_run), "--junit", str(junit)])
@@ -173,7 +173,7 @@ def test_smoke_with_a_baseline_compares_in_the_same_step(
     from flashcrowd.cli import smoke
     from flashcrowd.launch.runner import RunOutcome, written_record
 
-    baseline, _ = smoke_run_with_metrics
+    baseline = smoke_run_with_metrics.out
     current = tmp_path / "smoke"
     shutil.copytree(slow_smoke_run, current)
 

@@ -88,8 +88,9 @@ def test_a_record_built_from_known_seconds_has_their_totals_and_verdicts(tmp_pat
     assert record.first_reset.wall_s == pytest.approx(
         int(recorder.started_at) + 1.5 - recorder.started_at, abs=0.001
     )
-    [slo] = record.slos
+    slo, default_errors = record.slos  # 5 of 50 failed in the last second: over the default 1 %
     assert slo.breached and slo.first_breach.value == 5 and slo.windows_judged == 1
+    assert default_errors.breached and default_errors.worst == pytest.approx(5 / 150)
     assert (record.exit_code, record.verdict) == (1, "slo_breached")
     assert record.timeline == tuple(recorder.rows) and len(record.timeline) == 2
     # What the recorder's finish wrote is this record, less the timeline that summary.json leaves out.

@@ -24,7 +24,7 @@ def test_harness_and_target_count_the_same_resets(target_factory, tmp_path):
         text=True,
         timeout=90,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # the resets breach the default error-rate objective
     with urllib.request.urlopen(target.url + "/__flashcrowd/metrics.json", timeout=10) as response:
         metrics = json.load(response)
     totals = read_record(out / "summary.json").totals

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pytest
 from recorder_helpers import feed, run_in_process, scenario, scripted_user, started_recorder
 
 from flashcrowd.results.record import read_record
-from flashcrowd.results.slo import SloVerdict, metric_value
+from flashcrowd.results.slo import DEFAULT_ERROR_OBJECTIVE, SloVerdict, metric_value, objectives
 from flashcrowd.scenario.model import SLO
 from flashcrowd_common.errors import ExitCode
 
@@ -41,7 +43,7 @@ def test_windows_are_judged_once_full_and_a_short_run_once_at_the_end(tmp_path):
     slow_tail = [500.0] * 6 + [10.0] * 54  # 6 slow of the window's 180 requests: p95 stays 10 ms
     recorder = fed_recorder(tmp_path, [p95, long_window], [([10.0] * 60, 0)] * 4 + [(slow_tail, 0)])
 
-    fast, steady = recorder.verdicts
+    fast, steady, _errors = recorder.verdicts
     assert fast.windows_judged == 3  # seconds 3, 4 and 5 close a full 3 s window
     assert fast.breached is False
     assert fast.worst == pytest.approx(10.0, rel=0.001)
@@ -57,7 +59,7 @@ def test_instant_resets_cannot_flatter_the_latency_of_successes(tmp_path):
     p95_ok = SLO("successes' p95 under 100 ms", "p95_ok_ms", "<=", 100, 2)
     recorder = fed_recorder(tmp_path, [p95_all, p95_ok], [(collapsing, 97)] * 3)
 
-    all_requests, successes = recorder.verdicts
+    all_requests, successes, _errors = recorder.verdicts
     assert all_requests.breached is False and all_requests.worst == pytest.approx(1.0, rel=0.001)
     assert successes.breached is True and successes.worst == pytest.approx(300.0, rel=0.001)
     row = recorder.rows[-1]
@@ -71,6 +73,39 @@ def test_a_window_with_no_success_has_no_latency_of_successes(tmp_path):
     recorder = fed_recorder(tmp_path, [p95_ok], [([5.0] * 10, 10)] * 2)
     assert recorder.rows[-1].p95_ok_ms is None and recorder.window(1).p95_ok_ms is None
     assert recorder.verdicts[0].windows_judged == 0 and not recorder.verdicts[0].breached
+
+
+P95 = SLO("p95 under 1 s", "p95_ms", "<=", 1000, 10)
+TWO_PERCENT_FAILED = ([10.0] * 100, 2)
+
+
+def test_failed_requests_breach_a_run_whose_slos_are_all_about_latency(tmp_path):
+    recorder = fed_recorder(tmp_path, [P95], [TWO_PERCENT_FAILED] * 5)
+    assert recorder.exit_code == ExitCode.SLO_BREACHED
+    latency, errors = read_record(tmp_path / "summary.json").slos
+    assert not latency.breached
+    assert errors.name == DEFAULT_ERROR_OBJECTIVE.name and errors.metric == "error_rate"
+    assert errors.breached and errors.worst == pytest.approx(0.02)
+
+
+def test_a_scenario_may_set_its_own_error_objective_looser_than_the_default(tmp_path):
+    looser = SLO("errors under 5 %", "error_rate", "<=", 0.05, 10)
+    assert objectives([P95, looser]) == (P95, looser)
+    assert objectives([P95]) == (P95, DEFAULT_ERROR_OBJECTIVE)
+    recorder = fed_recorder(tmp_path, [P95, looser], [TWO_PERCENT_FAILED] * 5)
+    assert recorder.exit_code == ExitCode.OK
+    assert [slo.name for slo in read_record(tmp_path / "summary.json").slos] == [P95.name, looser.name]
+
+
+def test_a_run_in_which_every_request_failed_never_passes_whatever_its_slos_allow(tmp_path):
+    anything = SLO("errors allowed", "error_rate", "<=", 1.0, 10)
+    recorder = fed_recorder(tmp_path, [anything], [([10.0] * 20, 20)] * 3)
+    assert recorder.exit_code == ExitCode.SLO_BREACHED
+    record = read_record(tmp_path / "summary.json")
+    assert record.verdict == "slo_breached" and record.totals.all_failed
+    assert not any(slo.breached for slo in record.slos)
+    run_case = ET.parse(tmp_path / "junit.xml").getroot().find("testcase[@name='run completed']")
+    assert run_case.find("failure").get("message").startswith("every request failed: 60 requests")
 
 
 def test_at_least_slos_keep_their_lowest_value_as_the_worst():

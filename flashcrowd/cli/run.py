@@ -14,7 +14,9 @@ Run a scenario through Locust: the load shape follows its curve of concurrent us
 (scaled and time-compressed), visitors follow its journeys, think times and retries.
 Without --host the bundled target_app is started on 127.0.0.1 with the scenario's
 profile. The run stops by itself at the end of the curve; results (summary.json,
-timeline.csv, report.html, junit.xml) go to --out.
+timeline.csv, report.html, junit.xml) go to --out. Failed requests count whatever
+the SLOs: without an error_rate SLO of its own, a run is also judged by errors
+under 1 % over 30 s, and a run in which every request failed never passes.
 
 exit codes: 0 passed, 1 SLO breached, 2 bad input, 3 target unreachable, 4 generator failure"""
 
@@ -45,6 +47,8 @@ def print_outcome(outcome: RunOutcome) -> None:
     )
     if record.tls is not None:
         print(f"TLS: {record.tls.summary()}")
+    if totals.all_failed:
+        print(f"Every request failed ({_kinds(totals.failures_by_kind)}): the run cannot pass.")
     for slo in record.slos:
         if slo.breached:
             print(

@@ -23,8 +23,10 @@ MAX_CURVE_S = 50.0
 DESCRIPTION = f"""\
 Run the {SMOKE_SCENARIO} scenario (20 visitors for 40 s) against --host and judge it by
 its SLOs over sliding windows: p95 latency, error rate, no connection resets. Without
---host the bundled target is started with the ci-small profile. The run takes under
-a minute, start-up included; report.html, junit.xml (one test case per SLO),
+--host the bundled target is started with the ci-small profile. With --scenario,
+failed requests count whatever its SLOs: without an error_rate SLO of its own, the
+default is errors under 1 % over 30 s, and a run in which every request failed never
+passes. The run takes under a minute, start-up included; report.html, junit.xml (one test case per SLO),
 summary.json and timeline.csv are kept in --out for the pipeline's artifacts.
 With --baseline (a results directory or summary.json of an earlier run), the run
 is also compared with it as `flashcrowd compare` does (compare.html and

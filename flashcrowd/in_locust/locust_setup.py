@@ -150,18 +150,22 @@ def _set_up(environment: Environment) -> None:
 
 
 def serve_live_metrics(environment: Environment, recorder: Recorder, port: int) -> None:
-    """Serve the recorder's figures for Prometheus on 127.0.0.1:``port`` until Locust quits."""
-    from flashcrowd.results.live_metrics import LiveMetrics, serve
+    """Serve the recorder's figures for Prometheus on 127.0.0.1:``port``, until a final scrape after the
+    run."""
+    from flashcrowd.results.live_metrics import LiveMetrics
+    from flashcrowd.results.live_server import LiveServer
 
     recorder.live = LiveMetrics(recorder.scenario.name)
     try:
-        server = serve(recorder.live, port)
+        server = LiveServer(recorder.live, port)
     except OSError as error:
         raise UsageError(
             f"--prometheus-port {port}: cannot serve on 127.0.0.1:{port} ({error.strerror}); "
             "expected a free port"
         ) from None
-    environment.events.quitting.add_listener(lambda **_: server.stop(timeout=1))
+    # Locust fires ``quit`` after ``quitting`` (whose listeners run last-added first): the recorder has
+    # written its last rows and files by then.
+    environment.events.quit.add_listener(lambda **_: server.close())
 
 
 def _stats_tables_to_logfile() -> None:

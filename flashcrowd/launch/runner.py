@@ -102,6 +102,10 @@ def prepare_run(args: argparse.Namespace) -> PreparedRun:
     if options.prometheus_port is not None:
         _check_port_free(options.prometheus_port, "--prometheus-port")
     deadline_s = load_s + model.grace_s + (WEB_AUTOQUIT_S if web_port else 0)
+    if options.prometheus_port is not None:  # it serves until a final scrape after the run, at most this
+        from flashcrowd.results.live_server import MAX_GRACE_S
+
+        deadline_s += MAX_GRACE_S
     run = PreparedRun(options, model, scenario, host, profile, out_dir, web_port, deadline_s)
     if host is not None:
         _check_site(run)

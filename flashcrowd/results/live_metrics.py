@@ -1,88 +1,156 @@
-"""Live figures for Prometheus: the latest timeline second, served by the local runner or the master.
+"""Live figures for Prometheus: the latest timeline second, and every request the run has counted so far.
 
-Opt-in (``--prometheus-port PORT``): a gevent WSGI server on 127.0.0.1 serves the
-``prometheus_client`` text format at any path (``/metrics`` by convention). Every
-timeline row updates the gauges to that second's figures and advances the counters,
-so a scrape shows exactly one row of timeline.csv (``flashcrowd_second_wall_seconds``
-says which) and the totals up to it. docs/grafana-dashboard.json reads them.
+Opt-in (``--prometheus-port PORT``, served by ``flashcrowd.results.live_server``). Gauges show
+one row of timeline.csv (``flashcrowd_second_wall_seconds`` says which); the counters and the
+latency histogram hold every request in the run's totals, so once the run has ended they agree
+with summary.json (a request that reached a master after its second's row was written counts
+there too). Latency is a Prometheus histogram in seconds, by outcome (success or failure), read
+from the recorder's HDR histograms (values at their 0.1 % resolution). docs/grafana-dashboard.json
+reads them.
 """
 
 from __future__ import annotations
 
-import logging
-import math
+import bisect
+from collections import Counter
+from collections.abc import Iterator
 
-from gevent.pywsgi import WSGIServer
-from prometheus_client import CollectorRegistry, Counter, Gauge, make_wsgi_app
+from hdrh.histogram import HdrHistogram
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from flashcrowd.http.classify import KINDS
+from flashcrowd.results.tally import SecondTally
 from flashcrowd.results.timeline import TimelineRow
 
-logger = logging.getLogger(__name__)
+# Upper bounds of the latency buckets, in seconds: a local page in milliseconds up to a visitor's read
+# timeout (30 s by default) and a queue that outlasts it.
+BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+_BOUNDS_US = tuple(round(bound * 1e6) for bound in BUCKETS_S)
+OUTCOMES = ("success", "failure")
 
-QUANTILES = (("0.5", "p50_ms"), ("0.95", "p95_ms"), ("0.99", "p99_ms"))
+
+class Latencies:
+    """A Prometheus histogram's state: requests per bucket (not cumulative; the last is +Inf), and the sum."""
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(BUCKETS_S) + 1)
+        self.sum_s = 0.0
+
+    def add(self, histogram: HdrHistogram, sign: int = 1) -> None:
+        """Add (``sign`` -1: take away) what ``histogram`` recorded, each value at its HDR bucket's top
+        (as its percentiles are read)."""
+        if not histogram.get_total_count():
+            return
+        top = histogram.get_counts_array_index(histogram.get_max_value()) + 1
+        # The counts array sliced at C speed: hdrh's own iterators take tens of ms a histogram.
+        for index, count in enumerate(histogram.counts[:top]):
+            if count:
+                value_us = histogram.get_highest_equivalent_value(histogram.get_value_from_index(index))
+                self.counts[bisect.bisect_left(_BOUNDS_US, value_us)] += count * sign
+                self.sum_s += count * sign * value_us / 1e6
+
+    def cumulative(self) -> list[tuple[str, float]]:
+        """(le, requests at or under it) for each bound, then +Inf."""
+        buckets, total = [], 0
+        for bound, count in zip((*(f"{b:g}" for b in BUCKETS_S), "+Inf"), self.counts, strict=True):
+            total += count
+            buckets.append((bound, float(total)))
+        return buckets
 
 
-class LiveMetrics:
-    """The run's Prometheus metrics in their own registry; ``update(row)`` once a timeline row is written."""
+class LiveMetrics(Collector):
+    """The run's figures in their own registry: ``show(row)`` as each timeline row is written,
+    ``count(tally)`` as each tally joins the run's totals; ``version`` changes with every update."""
 
     def __init__(self, scenario_name: str) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        labels = {"scenario": scenario_name}
+        self.scenario = scenario_name
+        self.version = 0
+        self.row: TimelineRow | None = None
+        self.requests = 0
+        self.retries = 0
+        self.failures: Counter[str] = Counter({kind: 0 for kind in KINDS})
+        self.latencies = {outcome: Latencies() for outcome in OUTCOMES}
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(self)
 
-        def gauge(name: str, doc: str, extra: tuple[str, ...] = ()) -> Gauge:
-            return Gauge(name, doc, ("scenario", *extra), registry=self.registry)
+    def show(self, row: TimelineRow) -> None:
+        """The gauges show ``row``."""
+        self.row = row
+        self.version += 1
 
-        def counter(name: str, doc: str, extra: tuple[str, ...] = ()) -> Counter:
-            return Counter(name, doc, ("scenario", *extra), registry=self.registry)
+    def count(self, tally: SecondTally) -> None:
+        """The counters and the histogram take in ``tally``'s requests."""
+        self.requests += tally.requests
+        self.retries += tally.retries
+        self.failures.update(tally.failures)
+        self.latencies["success"].add(tally.ok_histogram)
+        self.latencies["failure"].add(tally.histogram)
+        self.latencies["failure"].add(tally.ok_histogram, -1)  # all requests less the successes
+        self.version += 1
 
-        self._labels = labels
-        self.wall_s = gauge(
-            "flashcrowd_second_wall_seconds", "end of the timeline second shown, s into the run"
+    def collect(self) -> Iterator[Metric]:
+        """What a scrape shows (prometheus_client calls it)."""
+        yield from self._gauges()
+        scenario = [self.scenario]
+        requests = CounterMetricFamily("flashcrowd_requests", "requests that ended", labels=["scenario"])
+        requests.add_metric(scenario, self.requests)
+        retries = CounterMetricFamily("flashcrowd_retries", "visitors' retries", labels=["scenario"])
+        retries.add_metric(scenario, self.retries)
+        failures = CounterMetricFamily(
+            "flashcrowd_failures", "failed requests, by kind", labels=["scenario", "kind"]
         )
-        self.users = gauge("flashcrowd_users", "simulated users in that second", ("state",))
-        self.real_users = gauge("flashcrowd_real_users", "real-world equivalent users", ("state",))
-        self.rps = gauge("flashcrowd_requests_per_second", "requests that ended in that second")
-        self.failures_ps = gauge(
-            "flashcrowd_failures_per_second", "failed requests in that second", ("kind",)
+        for kind, count in sorted(self.failures.items()):
+            failures.add_metric([*scenario, kind], count)
+        latency = HistogramMetricFamily(
+            "flashcrowd_request_duration_seconds",
+            "time until a request ended (answered or failed), by outcome",
+            labels=["scenario", "outcome"],
         )
-        self.retries_ps = gauge("flashcrowd_retries_per_second", "visitors' retries in that second")
-        self.latency = gauge(
-            "flashcrowd_latency_ms", "latency percentile of that second (NaN: none)", ("quantile",)
-        )
-        self.requests = counter("flashcrowd_requests", "requests that ended, up to that second")
-        self.failures = counter("flashcrowd_failures", "failed requests, up to that second", ("kind",))
-        self.retries = counter("flashcrowd_retries", "visitors' retries, up to that second")
-        for kind in KINDS:  # every kind present from the start, so rate() has a zero to begin from
-            self.failures_ps.labels(**labels, kind=kind).set(0)
-            self.failures.labels(**labels, kind=kind)
+        for outcome, state in self.latencies.items():
+            latency.add_metric([*scenario, outcome], state.cumulative(), state.sum_s)
+        yield from (requests, retries, failures, latency)
 
-    def update(self, row: TimelineRow) -> None:
-        """Show ``row``: gauges to its figures, counters advanced by it."""
-        labels = self._labels
-        self.wall_s.labels(**labels).set(row.wall_s)
-        for state, users, real in (
+    def _gauges(self) -> Iterator[Metric]:
+        row = self.row
+        if row is None:  # no second written yet
+            return
+        scenario = [self.scenario]
+        yield _one(
+            "flashcrowd_second_wall_seconds",
+            "end of the timeline second shown, s into the run",
+            scenario,
+            row.wall_s,
+        )
+        users = GaugeMetricFamily(
+            "flashcrowd_users", "simulated users in that second", labels=["scenario", "state"]
+        )
+        real = GaugeMetricFamily(
+            "flashcrowd_real_users",
+            "real-world equivalent users in that second",
+            labels=["scenario", "state"],
+        )
+        for state, simulated, real_world in (
             ("target", row.target_users, row.target_real_users),
             ("achieved", row.achieved_users, row.achieved_real_users),
         ):
-            self.users.labels(**labels, state=state).set(users)
-            self.real_users.labels(**labels, state=state).set(real)
-        self.rps.labels(**labels).set(row.rps)
-        self.retries_ps.labels(**labels).set(row.retries)
+            users.add_metric([*scenario, state], simulated)
+            real.add_metric([*scenario, state], real_world)
+        yield users
+        yield real
+        yield _one("flashcrowd_requests_per_second", "requests that ended in that second", scenario, row.rps)
+        yield _one("flashcrowd_retries_per_second", "visitors' retries in that second", scenario, row.retries)
+        failures = GaugeMetricFamily(
+            "flashcrowd_failures_per_second", "failed requests in that second", labels=["scenario", "kind"]
+        )
         for kind in KINDS:
-            count = row.failures.get(kind, 0)
-            self.failures_ps.labels(**labels, kind=kind).set(count)
-            self.failures.labels(**labels, kind=kind).inc(count)
-        for quantile, attribute in QUANTILES:
-            value = getattr(row, attribute)
-            self.latency.labels(**labels, quantile=quantile).set(math.nan if value is None else value)
-        self.requests.labels(**labels).inc(row.requests)
-        self.retries.labels(**labels).inc(row.retries)
+            failures.add_metric([*scenario, kind], row.failures.get(kind, 0))
+        yield failures
 
 
-def serve(metrics: LiveMetrics, port: int) -> WSGIServer:
-    """Start serving ``metrics`` on 127.0.0.1:``port`` in a greenlet; the caller stops the server."""
-    server = WSGIServer(("127.0.0.1", port), make_wsgi_app(metrics.registry), log=None)
-    server.start()
-    logger.info("Prometheus metrics on http://127.0.0.1:%d/metrics", server.server_port)
-    return server
+def _one(name: str, doc: str, scenario: list[str], value: float) -> GaugeMetricFamily:
+    """A gauge with one series, labelled by the scenario."""
+    gauge = GaugeMetricFamily(name, doc, labels=["scenario"])
+    gauge.add_metric(scenario, value)
+    return gauge

@@ -92,6 +92,11 @@ class Totals:
     peak_achieved_users: int
     peak_achieved_real_users: float
 
+    @property
+    def all_failed(self) -> bool:
+        """Every request failed: such a run never passes, whatever its SLOs allow."""
+        return 0 < self.requests == self.failures
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Tls:

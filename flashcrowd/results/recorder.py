@@ -108,7 +108,7 @@ class Recorder:
         self.site_url: str | None = None  # the bundled target, whose analytics are read at the end
         # find-break's answer, once its search ends: the run's answer (find-break's set-up gives it)
         self.search_answer: Callable[[], SearchAnswer] | None = None
-        self.live: LiveMetrics | None = None  # Prometheus figures, updated with every row
+        self.live: LiveMetrics | None = None  # Prometheus figures: every row shown, every request counted
         self.started_at: float | None = None  # epoch seconds at which the shape's clock started
         self.counts_from: float | None = None  # requests started before this epoch second are not counted
         self.finished = False
@@ -204,8 +204,14 @@ class Recorder:
         return tally
 
     def _absorb_late(self, tally: SecondTally) -> None:
-        self.totals.merge(tally)
+        self._count(tally)
         self.late_requests += tally.requests
+
+    def _count(self, tally: SecondTally) -> None:
+        """Add ``tally`` to the run's totals, and to the live counters, which hold the same requests."""
+        self.totals.merge(tally)
+        if self.live is not None:
+            self.live.count(tally)
 
     def _ship(self, client_id: str, data: dict[str, Any]) -> None:
         """Worker: hand every tally so far to the report Locust is about to send, then forget them."""
@@ -284,10 +290,10 @@ class Recorder:
             **latency.percentile_fields(tally.histogram, tally.ok_histogram),
         )
         self.timeline.append(row, latency.encode(tally.histogram), latency.encode(tally.ok_histogram))
-        self.totals.merge(tally)
+        self._count(tally)
         self._csv.append(row)
         if self.live is not None:
-            self.live.update(row)
+            self.live.show(row)
         self._judge_slos(row)
         if self.progress_every_s and len(self.rows) % max(1, round(self.progress_every_s)) == 0:
             self._print_progress(row)

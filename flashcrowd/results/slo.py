@@ -6,6 +6,10 @@ has filled its window at least once, then every second; a run shorter than the
 window is judged once, at the end, over everything it measured. A window in
 which no request ended has no latency, so latency SLOs skip it (the error and
 rps SLOs still see it).
+
+Failed requests count in every verdict: unless a scenario bounds the error rate itself (an
+``error_rate <=`` SLO, which may set it tighter or looser), the run is also judged by
+``DEFAULT_ERROR_OBJECTIVE``.
 """
 
 from __future__ import annotations
@@ -32,6 +36,15 @@ METRICS = (
     "rps",
 )
 OPERATORS = {"<=": operator.le, ">=": operator.ge}
+DEFAULT_ERROR_OBJECTIVE = SLO("errors under 1 % (default)", "error_rate", "<=", 0.01, 30.0)
+
+
+def objectives(slos: Sequence[SLO]) -> tuple[SLO, ...]:
+    """The SLOs a run is judged by: the scenario's, and the default error-rate objective unless one of
+    them already bounds the error rate."""
+    if any(slo.metric == "error_rate" and slo.op == "<=" for slo in slos):
+        return tuple(slos)
+    return (*slos, DEFAULT_ERROR_OBJECTIVE)
 
 
 def metric_value(metric: str, stats: WindowStats) -> float | None:
@@ -96,10 +109,11 @@ def is_worse(slo: SLO, value: float, than: float) -> bool:
 
 
 class SloJudge:
-    """A run's SLOs, each judged over its sliding window as the timeline grows (see the module docstring)."""
+    """A run's SLOs (``objectives``), each judged over its sliding window as the timeline grows (see the
+    module docstring)."""
 
     def __init__(self, slos: Sequence[SLO]) -> None:
-        self.verdicts = [SloVerdict(slo) for slo in slos]
+        self.verdicts = [SloVerdict(slo) for slo in objectives(slos)]
 
     def judge(self, row: TimelineRow, timeline: WindowedTimeline, *, final: bool = False) -> list[SloVerdict]:
         """After ``row``: live, judge the SLOs whose window the run has filled; final, judge over the whole

@@ -3,7 +3,8 @@
 When several apply, the more fundamental wins: nothing got through (target unreachable, or the
 generator failed if no visitor ran or visitors crashed) before a gap (a worker went missing, so
 the figures are incomplete) or the generator's own limit (client_limit failures, a loop that fell
-behind) before a breached SLO.
+behind) before a breached SLO. A run in which every request failed is breached whatever its SLOs
+allow: it never passes.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def run_exit_code(
     """The exit code of a run that tallied ``totals`` over ``rows``; ``gaps``: it has a gap in its
     measurements; ``breached``: an SLO was breached; ``crashed``: visitors' code raised;
     ``generator_limited``: the load generator, not the site, was the limit."""
+    failed = sum(totals.failures.values())
     if totals.requests == 0:
         visitors_ran = any(row.achieved_users for row in rows)
         return ExitCode.TARGET_UNREACHABLE if visitors_ran and not crashed else ExitCode.GENERATOR_FAILURE
@@ -41,6 +43,6 @@ def run_exit_code(
         return ExitCode.TARGET_UNREACHABLE
     if gaps or generator_limited:  # a worker went missing, or was the limit: the figures do not show the site
         return ExitCode.GENERATOR_FAILURE
-    if breached:
+    if breached or failed == totals.requests:
         return ExitCode.SLO_BREACHED
     return ExitCode.OK
