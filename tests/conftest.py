@@ -42,7 +42,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Stop before the load lane when the fast lane failed: its twenty minutes would tell nothing new."""
     session = item.session
-    if item.get_closest_marker("load") is not None and session.testsfailed:
+    if item.get_closest_marker("load") is None or getattr(session, "load_lane_started", False):
+        return
+    session.load_lane_started = True  # a load test's own failure must not stop the load tests after it
+    if session.testsfailed:
         pytest.exit(
             f"{session.testsfailed} fast-lane test(s) failed: the load lane was not run", returncode=1
         )

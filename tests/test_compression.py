@@ -34,4 +34,9 @@ def test_light_load_asks_plans_rate_per_visitor_in_every_window_from_the_start(
     assert len(in_run) == (compress == 24)  # F2, when the cut holds 23:00
     for check in in_run:
         assert check.sessions >= 50, check
-        assert check.site_share == pytest.approx(check.scenario_share, abs=0.02), check
+        # The window's sessions are a random subset of the visitors' draws (which of them send a first
+        # request in it depends on their residual thinks), so their share is a sample of the visitors':
+        # 2 points, or 3 standard errors of that sample where it is too small for 2 points to be sure.
+        share = check.scenario_share
+        sampling = 3 * (share * (1 - share) / check.sessions) ** 0.5
+        assert check.site_share == pytest.approx(share, abs=max(0.02, sampling)), check
