@@ -89,9 +89,15 @@ def test_closed_model_saturates_near_n_star_and_holds_only_what_it_served(stack,
     found = search(stack, "closed", tmp_path / "out")
     knee = stack.knee_users(THINK_S)
     saturation = found["saturation"]
-    assert saturation is not None and abs(saturation["load"] / knee - 1) <= 0.15, (
-        f"{stack.name}: saturation {saturation}, N* {knee:.0f}"
-    )
+    # One rule for runs and steps (results/analysis.py) claims saturation only where a step's served rate
+    # fell measurably short of light load's; a stack whose latency rule fails first, before that shows
+    # (nginx in front once did), must then have failed near N*.
+    if saturation is None:
+        assert_breaks_near(found, knee, stack, (0.75, 1.25))
+    else:
+        assert abs(saturation["load"] / knee - 1) <= 0.15, (
+            f"{stack.name}: saturation {saturation}, N* {knee:.0f}"
+        )
     lightest_p95 = min(found["steps"], key=lambda step: step["offered"])["p95_ms"]
     for step in held(found):
         assert failed_share(step) <= 0.05, f"{stack.name}: held a step with failures: {step}"

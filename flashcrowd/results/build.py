@@ -69,7 +69,7 @@ def build_record(recorder: Recorder) -> RunRecord:
         # A generator that was the limit says nothing about where the site saturated or failed.
         break_answer=None if search or generator_limit else break_answer(recorder, first_reset),
         find_break=search,
-        knee=None if knee is None else moment(recorder, max(0.0, rows[knee].wall_s - 1), rows[knee]),
+        knee=None if knee is None else moment(recorder, rows[knee].wall_s - 1, rows[knee]),
         knee_baseline_p95_ms=None if search else knee_baseline_ms(samples),
         totals=totals(recorder, duration_s),
         slos=tuple(verdict.result() for verdict in recorder.verdicts),
@@ -184,7 +184,9 @@ def reached(recorder: Recorder, sim_users: float, fallback: int) -> Moment:
 
 def moment(recorder: Recorder, wall_s: float, row: TimelineRow | None = None) -> Moment:
     """A point of the run: wall clock, real-world clock, and the users present then (in ``row``, else in
-    the row of the second that holds ``wall_s``)."""
+    the row of the second that holds ``wall_s``). Never before the run's start: a first row shorter than
+    a second would otherwise put it on the clock before the curve began."""
+    wall_s = max(0.0, wall_s)
     row = row or row_at(recorder.rows, wall_s)
     achieved = row.achieved_users if row else 0
     return Moment(
