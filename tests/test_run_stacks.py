@@ -66,6 +66,9 @@ def test_the_same_ramp_saturates_gunicorn_at_the_same_real_world_load_at_two_com
     except StackUnavailable as missing:
         pytest.skip(str(missing))
     assert found[8] is not None and found[4] is not None, found
-    assert found[8].real_users == pytest.approx(found[4].real_users, rel=0.10), found
+    # A run reads its load once a wall second: at x8 that second is 8 s of this ramp, 10.7 visitors, so
+    # the two may differ by 10 % plus that one second's step and no more.
+    step = (PEAK - LIGHT) / 120 * 8
+    assert abs(found[8].real_users - found[4].real_users) <= 0.10 * found[4].real_users + step, found
     knee = stack.knee_users(THINK_S)
     assert all(point.real_users == pytest.approx(knee, rel=0.15) for point in found.values()), (found, knee)

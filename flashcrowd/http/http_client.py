@@ -87,7 +87,7 @@ class Browser:
         read_timeout: float = default("--read-timeout"),
         keepalive_idle_s: float = default("--keepalive-idle"),
         address: tuple[Any, ...] | None = None,
-        on_start: Callable[[], None] | None = None,
+        on_start: Callable[[Mapping[str, Any] | None], None] | None = None,
         tls: gevent.ssl.SSLContext | None = None,
     ) -> None:
         parts = urlsplit(base_url)
@@ -119,7 +119,7 @@ class Browser:
     ) -> Page:
         """Load one page (following same-site redirects) and report it as one Locust request."""
         if self.on_start is not None:
-            self.on_start()
+            self.on_start(context)
         start_time = time.time()
         started = time.perf_counter()
         status, length, error = 0, 0, None

@@ -11,7 +11,7 @@ import argparse
 import dataclasses
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,9 @@ class RunContext:
     connect_timeout_s: float = default("--connect-timeout")
     read_timeout_s: float = default("--read-timeout")
     started: float = dataclasses.field(default_factory=time.monotonic)
-    # Called as each request is sent; the recorder counts them (a site that falls behind ends fewer).
-    on_request_start: Callable[[], None] = lambda: None
+    # Called with the request's context as each request is sent; the recorder counts them (a site
+    # that falls behind ends fewer) and the sessions they start, as a site counts them: on arrival.
+    on_request_start: Callable[[Mapping[str, Any] | None], None] = lambda _context: None
     # The share of the visitors added at a wall second who start on a first page (the curve model sets
     # it from the scenario, flashcrowd.scenario.steady_state); the others join mid-browse.
     fresh_share: Callable[[float], float] = lambda _wall_s: 1.0

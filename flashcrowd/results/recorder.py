@@ -151,10 +151,13 @@ class Recorder:
         """A worker learns where the master's step began (Locust passes both by keyword)."""
         self._set_counts_from(msg.data)
 
-    def _on_request_start(self) -> None:
-        second = int(time.time())
+    def _on_request_start(self, context: Mapping[str, object] | None) -> None:
+        now = time.time()
+        second = int(now)
         if not self._written(second):
             self._tally_for(second).started += 1
+        # Noted as it is sent: the site counts a session on arrival, even if the run ends before it answers.
+        self.sessions_sent.note(context, now)
 
     def _on_request(
         self,
@@ -175,7 +178,6 @@ class Recorder:
         handshake_ms = float(context.get(TLS_HANDSHAKE_MS, 0.0)) if context else 0.0
         self._absorb_event(latency_ms, exception, retry, now, handshake_ms)
         self.pages.add(request_type, name, latency_ms, exception, retry, now)
-        self.sessions_sent.note(context, start_time or now)  # when it was sent, as the site counts it
 
     def _absorb_event(
         self, latency_ms: float, exception: BaseException | None, retry: bool, at: float, handshake_ms: float
