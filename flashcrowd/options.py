@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flashcrowd.breakpoint.units import MODELS as FIND_BREAK_MODELS
+from flashcrowd.results.analysis import FAILURE_SHARE
 from flashcrowd_common.arguments import count, duration, port, positive, positive_duration, share
 from flashcrowd_common.safety import ALLOW_ENV, ALLOW_FLAG
 
@@ -166,8 +167,8 @@ OPTIONS: tuple[Option, ...] = (
     _search("--min-failures", count, 5, "a step fails on failed requests (resets, refusals, timeouts, "
            "connections closed, 5xx), or on a backlog growing (open model), only when there are at least "
            "this many ..."),
-    _search("--max-failure-rate", or_off(share), 0.05, "... and they exceed this share of its requests "
-           "(off: failed requests never fail a step)"),
+    _search("--max-failure-rate", or_off(share), FAILURE_SHARE, "... and they exceed this share of its "
+           "requests, as a run's first failure does (off: failed requests never fail a step)"),
     _search("--min-served", or_off(share), 0.9, "open model: fail a step in which fewer than this share of "
            "the requests sent were answered (the site fell behind; off to disable)"),
     _search("--max-latency-factor", or_off(positive), 5.0, "fail a step whose p95 exceeds this many times "

@@ -11,7 +11,6 @@ import pytest
 from loadgen_helpers import tiny_site
 from ports import closed_port
 
-from flashcrowd.breakpoint.criteria import FAILED_REQUESTS
 from flashcrowd.http.classify import (
     KINDS,
     SITE_FAILURES,
@@ -23,6 +22,7 @@ from flashcrowd.http.classify import (
     failure_kind,
 )
 from flashcrowd.http.http_client import Browser
+from flashcrowd.results.analysis import FAILED_REQUESTS
 
 # Written out here, not read from classify.py, so that a kind added, dropped or moved between the
 # site's failures and the rest shows up as a failing test: reports and find-break count by these.

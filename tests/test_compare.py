@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 import pytest
 from cli_helpers import assert_one_line_error
@@ -14,7 +14,8 @@ from record_helpers import broken_record
 from flashcrowd.cli import main
 from flashcrowd.compare.figures import compare
 from flashcrowd.compare.tolerance import Tolerances
-from flashcrowd.results.record import BreakAnswer, Moment, PageStats, RunRecord, Saturation
+from flashcrowd.results.break_types import BreakAnswer, Saturation
+from flashcrowd.results.record import Moment, PageStats, RunRecord
 
 
 @pytest.mark.load
@@ -65,9 +66,10 @@ def _record(p95_ms: float, failures: int = 0, saturation_users: float | None = N
         None
         if saturation_users is None
         else Saturation(
-            **asdict(_moment(30.0, "2016-11-08T22:00:00-05:00", saturation_users)),
+            **_moment(30.0, "2016-11-08T22:00:00-05:00", saturation_users).point().place(),
             max_served_rps=100.0,
-            light_rps_per_user=0.2,
+            light_rps_per_unit=0.2,
+            evidence="",
         )
     )
     return replace(

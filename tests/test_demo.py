@@ -7,7 +7,7 @@ import re
 import socket
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,8 @@ from rate_helpers import assert_rates_follow_plan
 from record_helpers import broken_record
 
 from flashcrowd.launch.runner import RunOutcome, describe_break
-from flashcrowd.results.record import BreakAnswer, FirstFailure, Moment, Saturation, read_record
+from flashcrowd.results.break_types import BreakAnswer, FirstFailure, FirstResets, Saturation
+from flashcrowd.results.record import Moment, read_record
 from flashcrowd.scenario import load_scenario
 
 ELECTION_NIGHT = Path(__file__).resolve().parents[1] / "scenarios" / "election-night-2016-11-08.yaml"
@@ -34,9 +35,11 @@ def test_saturation_first_failure_and_resets_are_told_in_real_world_time_and_use
         )
 
     answer = BreakAnswer(
-        saturation=Saturation(**asdict(at("21:40", 880)), max_served_rps=117.9, light_rps_per_user=0.2),
-        first_failure=FirstFailure(**asdict(at("21:52", 930)), kind="http_5xx"),
-        first_resets=at("22:47", 1310),
+        saturation=Saturation(
+            **at("21:40", 880).point().place(), max_served_rps=117.9, light_rps_per_unit=0.2, evidence=""
+        ),
+        first_failure=FirstFailure(**at("21:52", 930).point().place(), kind="http_5xx", reason=""),
+        first_resets=FirstResets(**at("22:47", 1310).point().place(), evidence=""),
     )
     record = replace(broken_record(), break_answer=answer)
     outcome = RunOutcome(1, Path("out"), record, scenario, "http://127.0.0.1:1")
@@ -107,7 +110,7 @@ def test_demo_shows_slow_pages_then_500s_then_resets_and_names_the_three_loads(d
         (moments.first_resets, "Connection resets began at"),
     ):
         told = next(line for line in lines if line.startswith(sentence))
-        assert f"at {point.real_users:,.0f} real-world users ({point.sim_users:,} simulated)" in told
+        assert f"at {point.real_users:,.0f} real-world users ({point.users:,} simulated)" in told
     assert f"Report: {demo.out_dir / 'report.html'}" in demo.stdout
     assert re.search(
         r"The ircc-2016 profile's queueing model put the knee near [\d,]+ real-world users.*; "

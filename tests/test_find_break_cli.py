@@ -13,13 +13,15 @@ from markupsafe import escape
 from recorder_helpers import feed, scenario, started_recorder
 from search_helpers import plan
 
-from flashcrowd.breakpoint.answer import SearchAnswer, read_answer
+from flashcrowd.breakpoint.answer import SearchAnswer, read_answer, write_answer
 from flashcrowd.breakpoint.criteria import GOOD, StepMeasure, Verdict
 from flashcrowd.breakpoint.prediction import Prediction
 from flashcrowd.breakpoint.result import build_answer, summary_lines, write_answer_files
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.units import LoadUnits
+from flashcrowd.results.break_types import FirstFailure
 from flashcrowd.results.record import read_record
+from flashcrowd.results.record_upgrade import LOADS
 
 
 @pytest.mark.parametrize(
@@ -155,11 +157,27 @@ def test_the_prediction_is_told_with_and_without_the_scenarios_retries(tmp_path)
 FORMAT = Path(__file__).with_name("find-break-format.json")  # written by a real search before answer.py
 
 
-def test_find_break_json_keeps_its_format_through_the_typed_answer():
+def test_find_break_json_of_format_1_reads_and_todays_keeps_its_format_through_the_typed_answer(tmp_path):
     answer = read_answer(FORMAT)
     assert isinstance(answer, SearchAnswer) and answer.first_resets.held.load == 327
     assert answer.steps[-1].verdict.status in ("good", "bad") and answer.prediction.break_ == 410
-    assert json.dumps(answer.to_json(), indent=2) + "\n" == FORMAT.read_text()
+    saturation = answer.saturation  # format 1 named its rate max_throughput_rps
+    assert (saturation.max_served_rps, saturation.users, saturation.at) == (403.4, 407, None)
+    old, new = json.loads(FORMAT.read_text()), answer.to_json()
+    del old["saturation"], new["saturation"], new["format"]
+    assert (
+        _without_new_nulls(new) == old
+    )  # every point gained ``at`` (a search's has none), first_bad ``held``
+    write_answer(answer, tmp_path / "find-break.json")
+    assert read_answer(tmp_path / "find-break.json") == answer
+    assert json.dumps(answer.to_json(), indent=2) + "\n" == (tmp_path / "find-break.json").read_text()
+
+
+def _without_new_nulls(value: object) -> object:
+    """``value`` without the ``at`` and ``held`` keys that are null, at any depth."""
+    if isinstance(value, dict):
+        return {k: _without_new_nulls(v) for k, v in value.items() if not (k in ("at", "held") and v is None)}
+    return [_without_new_nulls(v) for v in value] if isinstance(value, list) else value
 
 
 def test_a_half_written_answer_reads_as_none(tmp_path):
@@ -171,8 +189,8 @@ def test_a_half_written_answer_reads_as_none(tmp_path):
 
 def test_find_break_json_and_summary_json_in_one_folder_give_one_answer(tmp_path):
     # The search's answer is the run record's find_break: summary.json holds it, find-break.json is
-    # written from it, report.html's header says what the CLI prints, and the timeline's own
-    # saturation and knee, which a step-shaped timeline would put elsewhere, are not given beside it.
+    # written from it, summary.json's break and knee are its three loads and knee (not the timeline's,
+    # which a step-shaped timeline would put elsewhere), and report.html's header says what the CLI prints.
     search = BreakSearch(plan(start=10))
     bad = Verdict("bad", "resets", "40 resets (10.0% of requests) in the window", resets=True)
     measured = [(step(10, 20.0, 10.0), GOOD), (step(20, 30.0, 20.0), GOOD), (step(40, 90.0, 25.0, 40), bad)]
@@ -187,8 +205,16 @@ def test_find_break_json_and_summary_json_in_one_folder_give_one_answer(tmp_path
     recorder.finish()
 
     record = read_record(tmp_path / "summary.json")
-    assert record.find_break == read_answer(tmp_path / "find-break.json") == answer
-    assert record.break_answer is None and record.knee is None
+    written = read_answer(tmp_path / "find-break.json")
+    assert record.find_break == written == answer
+    # summary.json's break and knee are find-break.json's, in the same types and the same JSON.
+    assert record.break_answer == written.loads() and record.knee == written.knee
+    assert all(getattr(record.break_answer, name) for name in LOADS)  # nothing compared as None == None
+    assert isinstance(record.break_answer.first_failure, FirstFailure) and record.knee.at is None  # a step's
+    summary, search = (
+        json.loads((tmp_path / name).read_text()) for name in ("summary.json", "find-break.json")
+    )
+    assert summary["break"] == {name: search[name] for name in LOADS} and summary["knee"] == search["knee"]
     html = (tmp_path / "report.html").read_text()
     header = html[html.index('<div id="answer">') : html.index("</div>", html.index('<div id="answer">'))]
     cli = summary_lines(read_answer(tmp_path / "find-break.json"), tmp_path / "find-break.json")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 import pytest
 from record_helpers import broken_record
@@ -16,9 +16,10 @@ from flashcrowd.report.capacity import (
     capacity_svg,
     write_capacity_png,
 )
+from flashcrowd.results.break_types import BreakAnswer, FirstResets, Saturation
 from flashcrowd.results.page_stats import first_failed_page, page_stats
 from flashcrowd.results.pages import PageTallies
-from flashcrowd.results.record import BreakAnswer, FailedPage, Moment, Saturation
+from flashcrowd.results.record import FailedPage, Moment
 from flashcrowd.results.recorder import PAGES_KEY, SESSIONS_KEY
 from flashcrowd.results.sessions_sent import SessionsSent
 
@@ -88,7 +89,7 @@ def test_capacity_markers_come_from_break_when_present_else_from_the_timeline():
     record = replace(  # a summary.json from before the break answer
         broken_record(),
         break_answer=None,
-        knee=replace(moment, real_users=60_000),
+        knee=replace(moment, real_users=60_000).point(),
         first_failed_page=failed_page,
         first_reset=moment,
     )
@@ -100,9 +101,16 @@ def test_capacity_markers_come_from_break_when_present_else_from_the_timeline():
     record = replace(record, first_failed_page=replace(failed_page, wall_s=10.0))
     assert [m.label for m in capacity_markers(record)] == ["knee", "first reset"]  # the first failure was it
     saturation = Saturation(
-        **asdict(moment) | {"real_users": 80_000}, max_served_rps=1.0, light_rps_per_user=0.1
+        **replace(moment, real_users=80_000).point().place(),
+        max_served_rps=1.0,
+        light_rps_per_unit=0.1,
+        evidence="",
     )
-    answer = BreakAnswer(saturation=saturation, first_failure=None, first_resets=moment)
+    answer = BreakAnswer(
+        saturation=saturation,
+        first_failure=None,
+        first_resets=FirstResets(**moment.point().place(), evidence=""),
+    )
     assert [(m.label, m.load) for m in capacity_markers(replace(record, break_answer=answer))] == [
         ("saturation", 80_000),
         ("first resets", 90_000),

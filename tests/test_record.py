@@ -10,24 +10,51 @@ import pytest
 from record_helpers import BROKEN, PASSED, broken_record
 from recorder_helpers import feed, scenario, started_recorder
 
+from flashcrowd.results.break_types import When
 from flashcrowd.results.build import build_record
 from flashcrowd.results.codec import FormatError
 from flashcrowd.results.record import Moment, RunRecord, read_record, write_record
+from flashcrowd.results.record_upgrade import LOADS, RECORD_FORMAT
 from flashcrowd.scenario.model import SLO
 
 
 @pytest.mark.parametrize("path", [BROKEN, PASSED], ids=lambda path: path.stem)
 def test_summary_json_reads_into_a_record_and_writes_back_byte_for_byte(path, tmp_path):
+    # The fixtures are format 1: read, they are written in today's format, which reads back unchanged.
     record = read_record(path)
-    assert record.to_json() == json.loads(path.read_text())
+    old, new = json.loads(path.read_text()), record.to_json()
+    upgraded = ("format", "break", "knee")
+    assert {k: v for k, v in new.items() if k not in upgraded} == {
+        k: v for k, v in old.items() if k not in upgraded
+    }
     write_record(record, tmp_path / "summary.json")
-    assert (tmp_path / "summary.json").read_bytes() == path.read_bytes()
+    assert read_record(tmp_path / "summary.json") == record
+    write_record(read_record(tmp_path / "summary.json"), tmp_path / "again.json")
+    assert (tmp_path / "again.json").read_bytes() == (tmp_path / "summary.json").read_bytes()
+
+
+def test_a_format_1_break_reads_as_the_load_points_find_break_gives_too():
+    record = broken_record()
+    assert record.format == RECORD_FORMAT == 2
+    saturation, failure, resets = (getattr(record.break_answer, name) for name in LOADS)
+    assert (saturation.load, saturation.users, saturation.real_users) == (572, 572, 57_200.0)
+    assert saturation.at == When(wall_s=11.437, real_time="2016-11-08T21:01:59-05:00")
+    assert (saturation.max_served_rps, saturation.light_rps_per_unit) == (
+        104.6,
+        pytest.approx(0.1945, rel=1e-3),
+    )
+    assert failure.kind == "http_5xx" and resets.real_users == 67_000.0 and resets.at.wall_s == 13.015
+    assert record.knee.load == 392 and record.knee.at.real_time == "2016-11-08T20:40:39-05:00"
+    data = json.loads(BROKEN.read_text())
+    data["break"]["first_failure"]["kind"] = "connection_reset"  # format 1 named the classify.py kind
+    assert RunRecord.from_json(data).break_answer.first_failure.kind == "resets"
 
 
 def test_the_record_reads_as_attributes_all_the_way_down():
     record = broken_record()
     assert record.verdict == "slo_breached" and record.exit_code == 1
     assert record.break_answer.first_failure.kind == "http_5xx"
+    assert record.break_answer.first_resets.at.wall_s == record.first_reset.wall_s
     assert isinstance(record.first_reset, Moment) and record.first_reset.sim_users == 670
     assert record.totals.failures_by_kind["connection_reset"] == 4242
     assert [slo.name for slo in record.slos if slo.breached] == ["no resets"]

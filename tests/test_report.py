@@ -96,7 +96,7 @@ def test_the_summary_puts_first_reset_and_knee_where_the_site_broke(broken_run):
     assert record.first_reset.wall_s == pytest.approx(RESETS_FROM_S, abs=0.4)
     assert record.first_reset.real_time == "2016-11-08T22:00:05-05:00"
     assert record.first_reset.sim_users == 4 and record.first_reset.real_users == 2000
-    assert SLOW_FROM_S - 0.5 <= record.knee.wall_s <= SLOW_FROM_S + 1.5
+    assert SLOW_FROM_S - 0.5 <= record.knee.at.wall_s <= SLOW_FROM_S + 1.5
     # The SLO breach is kept, but the worker lost mid-run makes the run itself incomplete: exit 4.
     assert any(slo.breached for slo in record.slos)
     assert record.exit_code == 4 and record.verdict == "generator_failure"

@@ -14,51 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from flashcrowd.breakpoint.criteria import StepMeasure, Verdict
+from flashcrowd.results.break_types import BreakAnswer, FirstFailure, FirstResets, LoadPoint, Saturation
 from flashcrowd.results.codec import JSON_NAME, decode, decode_fields, encode, encode_fields
-
-
-@dataclass(frozen=True)
-class LoadPoint:
-    """A load the search measured: in its unit, in Locust users, and in real-world equivalents."""
-
-    load: float
-    users: int
-    real_world: Mapping[str, float]
-
-
-@dataclass(frozen=True)
-class FirstBad(LoadPoint):
-    """The lowest load that failed, and how."""
-
-    kind: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class FirstFailure(FirstBad):
-    """Where the site first failed, and the highest load it held below that."""
-
-    held: LoadPoint | None
-
-
-@dataclass(frozen=True)
-class FirstResets(LoadPoint):
-    """Where connection resets began, with the step's evidence, and the highest load without them."""
-
-    evidence: str
-    held: LoadPoint | None
-
-
-@dataclass(frozen=True)
-class Saturation:
-    """Where throughput stopped rising with load (report/capacity.py draws the same two asymptotes)."""
-
-    load: float
-    real_world: Mapping[str, float]
-    max_throughput_rps: float
-    at_load: float
-    light_rps_per_unit: float
-    evidence: str
+from flashcrowd.results.record_upgrade import ANSWER_FORMAT, upgraded_answer
 
 
 @dataclass(frozen=True)
@@ -100,10 +58,11 @@ class Step:
         return cls(decode(StepMeasure, data), decode(Verdict, data))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SearchAnswer:
     """The three loads (saturation, first failure, first resets) with their evidence, and every step."""
 
+    format: int = ANSWER_FORMAT  # find-break.json's layout; record_upgrade.py reads earlier ones
     model: str  # closed or open (units.py)
     unit: str
     load_per_user: float
@@ -117,7 +76,7 @@ class SearchAnswer:
     reset_search_cut: str | None
     recovery_s: Recovery | None
     last_good: LoadPoint | None
-    first_bad: FirstBad | None
+    first_bad: FirstFailure | None  # first_failure without ``held``, as earlier releases named it
     failure_kind: str | None
     knee: LoadPoint | None
     # The first bad load, as earlier releases named it.
@@ -127,14 +86,21 @@ class SearchAnswer:
     steps: tuple[Step, ...]
     settings: Mapping[str, Any]
 
+    def loads(self) -> BreakAnswer:
+        """The three loads, as a run record's ``break`` holds them."""
+        return BreakAnswer(
+            saturation=self.saturation, first_failure=self.first_failure, first_resets=self.first_resets
+        )
+
     def to_json(self) -> dict[str, Any]:
         """find-break.json's document: the fields in order, each step one flat object."""
         return encode_fields(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SearchAnswer:
-        """The answer a find-break.json document holds; FormatError names the first key that does not fit."""
-        return decode_fields(cls, data)
+        """The answer a find-break.json document of any format holds; FormatError names the first key
+        that does not fit."""
+        return decode_fields(cls, upgraded_answer(data))
 
 
 def write_answer(answer: SearchAnswer, path: Path) -> None:

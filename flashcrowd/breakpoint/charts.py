@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from flashcrowd.breakpoint.answer import SearchAnswer, Step
-from flashcrowd.breakpoint.criteria import FAILED_REQUESTS
 from flashcrowd.report.capacity import CapacityPoint, LoadMarker, write_capacity_png
 from flashcrowd.report.plotting import pyplot
+from flashcrowd.results.analysis import FAILED_REQUESTS
 
 COLOURS = {"good": "tab:green", "bad": "tab:red", "inconclusive": "tab:grey"}
 

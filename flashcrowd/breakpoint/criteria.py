@@ -2,7 +2,10 @@
 
 A step fails when the site did not serve what it was offered, whatever the way:
 failed requests of any kind (resets, refusals, timeouts, connections closed
-without a response, 5xx) beyond a share of the step's requests; in the open
+without a response, 5xx) beyond a share of the step's requests, counted and
+named as the timeline's first failure is (results/analysis.py's
+FAILED_REQUESTS; the share's default is its FAILURE_SHARE); on top of that, the
+criteria only a step can be judged on: in the open
 model, requests answered falling short of those sent, with a backlog of a few
 requests at least that grew over the window (the site is not keeping up);
 latency far beyond the lightest step's, or beyond the scenario's p95 SLO. Each
@@ -19,17 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-# How a step's failed requests are reported, and the classify.py kinds each one counts.
-# 4xx are not counted: a 404 is the scenario's mistake, not the site's overload.
-FAILED_REQUESTS: dict[str, tuple[str, ...]] = {
-    "resets": ("connection_reset",),
-    "refused": ("connection_refused",),
-    "timeouts": ("connect_timeout", "read_timeout"),
-    "tls_handshakes": ("tls_handshake",),
-    "closed": ("connection_closed",),
-    "http_5xx": ("http_5xx",),
-    "other": ("other",),
-}
+from flashcrowd.results.analysis import FAILED_REQUESTS, main_failure
+
 FAILURE_KINDS = (*FAILED_REQUESTS, "not_keeping_up", "latency", "throughput_plateau")
 GENERATOR_LIMITED = "generator_limited"
 UNDRAINED = "undrained"
@@ -167,11 +161,9 @@ class Criteria:
         return self._failure_kinds(step)
 
     def _failure_kinds(self, step: StepMeasure) -> tuple[str, str]:
-        """The most frequent failure kind, and every kind's count with the failed share."""
-        counts = {kind: step.count(kinds) for kind, kinds in FAILED_REQUESTS.items()}
-        ranked = sorted((kind for kind in counts if counts[kind]), key=lambda kind: -counts[kind])
-        detail = ", ".join(f"{counts[kind]} {kind}" for kind in ranked)
-        return ranked[0], f"{detail} ({step.failed / step.requests:.1%} of {step.requests} requests)"
+        """The most frequent failure kind, and every kind's count with the failed share (the timeline's
+        first failure is named the same way: results/analysis.py)."""
+        return main_failure(step.errors, step.requests)
 
     def _not_keeping_up(self, step: StepMeasure) -> tuple[str, str] | None:
         """Fewer answered than sent, by a backlog of a few requests at least: one request still in flight

@@ -15,24 +15,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flashcrowd.breakpoint.answer import (
-    FirstBad,
-    FirstFailure,
-    FirstResets,
-    LoadPoint,
-    PredictedBreak,
-    Recovery,
-    Saturation,
-    SearchAnswer,
-    Step,
-    write_answer,
-)
+from flashcrowd.breakpoint.answer import PredictedBreak, Recovery, SearchAnswer, Step, write_answer
 from flashcrowd.breakpoint.charts import draw_capacity_chart, draw_steps_chart
 from flashcrowd.breakpoint.criteria import StepMeasure, Verdict
 from flashcrowd.breakpoint.prediction import Prediction
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.units import LoadUnits
 from flashcrowd.results import analysis
+from flashcrowd.results.break_types import FirstFailure, FirstResets, LoadPoint, Saturation
 
 RESULT_NAME = "find-break.json"
 CHART_NAME = "find-break.png"
@@ -60,7 +50,7 @@ def build_answer(
         if users is None:
             return None
         offered = units.offered(users)
-        return point_type(offered, users, units.real_world(offered), **extra)
+        return point_type(load=offered, users=users, real_world=units.real_world(offered), **extra)
 
     bad = search.first_bad_verdict
     resets = search.resets
@@ -87,7 +77,7 @@ def build_answer(
         reset_search_cut=search.reset_search_cut,
         recovery_s=Recovery(max(drains), drains) if drains else None,
         last_good=point(search.last_good),
-        first_bad=point(search.first_bad, FirstBad, kind=bad.kind, reason=bad.reason) if bad else None,
+        first_bad=point(search.first_bad, FirstFailure, kind=bad.kind, reason=bad.reason) if bad else None,
         failure_kind=bad.kind if bad else None,
         knee=point(_knee(measured, units)),
         break_=point(search.first_bad),
@@ -126,18 +116,10 @@ def _saturation(measured: list[tuple[StepMeasure, Verdict]], units: LoadUnits) -
     found = analysis.find_saturation(samples, analysis.STEPS) if len(samples) >= 2 else None
     if found is None:
         return None
-    peak = samples[found.peak_index]
-    return Saturation(
-        load=found.load,
-        real_world=units.real_world(found.load),
-        max_throughput_rps=found.max_served_rps,
-        at_load=peak.load,
-        light_rps_per_unit=found.light_rps_per_unit,
-        evidence=(
-            f"throughput levelled at {found.max_served_rps:.1f} req/s (at {peak.load:g}); light load got "
-            f"{found.light_rps_per_unit:.3g} req/s per {units.unit_one}"
-        ),
+    point = LoadPoint(
+        load=found.load, users=round(found.load / units.per_user), real_world=units.real_world(found.load)
     )
+    return found.saturation(point, samples, units.unit_one)
 
 
 def _samples(measured: list[tuple[StepMeasure, Verdict]]) -> list[analysis.Sample]:

@@ -14,13 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flashcrowd.compare.tolerance import Tolerances
-from flashcrowd.results.record import CapacityBin, Moment, PageStats, RunRecord
+from flashcrowd.results.break_types import LoadPoint, When
+from flashcrowd.results.record import CapacityBin, PageStats, RunRecord
 
 BREAKS = ("saturation", "first failure", "first resets")
 # When each break came, beside its load: shown, not judged.
-BREAK_MOMENTS: tuple[tuple[str, str, Callable[[Moment], str | float]], ...] = (
-    ("real-world time", "time", lambda moment: moment.real_time),
-    ("s into the run", "s", lambda moment: moment.wall_s),
+BREAK_MOMENTS: tuple[tuple[str, str, Callable[[When], str | float]], ...] = (
+    ("real-world time", "time", lambda when: when.real_time),
+    ("s into the run", "s", lambda when: when.wall_s),
 )
 
 
@@ -172,12 +173,12 @@ def _equal_load(baseline: RunRecord, current: RunRecord, tol: Tolerances) -> lis
     ]
 
 
-def break_points(record: RunRecord) -> dict[str, Moment | None]:
-    """Saturation, first failure and first resets by label: from the break answer when the record has
-    one, else the first reset only."""
+def break_points(record: RunRecord) -> dict[str, LoadPoint | None]:
+    """Saturation, first failure and first resets by label: from the break answer (the timeline's or
+    find-break's) when the record has one, else the first reset only."""
     found = record.break_answer
     if found is None:
-        return {"first resets": record.first_reset}
+        return {"first resets": record.first_reset.point() if record.first_reset else None}
     return dict(zip(BREAKS, (found.saturation, found.first_failure, found.first_resets), strict=True))
 
 
@@ -195,15 +196,15 @@ def _breaks(baseline: RunRecord, current: RunRecord, tol: Tolerances) -> list[Fi
                     "break",
                     f"{label} at ({what})",
                     unit,
-                    of(base) if base else None,
-                    of(now) if now else None,
+                    of(base.at) if base and base.at else None,
+                    of(now.at) if now and now.at else None,
                     judged=False,
                 )
             )
     return figures
 
 
-def _break_load(label: str, base: Moment | None, now: Moment | None, tol: Tolerances) -> Figure:
+def _break_load(label: str, base: LoadPoint | None, now: LoadPoint | None, tol: Tolerances) -> Figure:
     name = f"{label} load"
     base_users = None if base is None else base.real_users
     now_users = None if now is None else now.real_users

@@ -55,17 +55,9 @@ def capacity_points(record: RunRecord) -> list[CapacityPoint]:
 
 
 def capacity_markers(record: RunRecord) -> list[LoadMarker]:
-    """Saturation, first failure and first resets from find-break's answer or the break answer if the
-    record has one; else
-    the knee, the first failure (unless it is the first reset) and the first reset, from the timeline."""
-    search = record.find_break
-    if search is not None:  # the search's answer, in the real-world users the chart's axis counts
-        named = (
-            ("saturation", search.saturation),
-            ("first failure", search.first_failure),
-            ("first resets", search.first_resets),
-        )
-        return [LoadMarker(label, p.real_world["concurrent_users"]) for label, p in named if p is not None]
+    """Saturation, first failure and first resets from the record's ``break`` (the timeline's or
+    find-break's), in the real-world users the chart's axis counts; without one, the knee, the first
+    failure (unless it is the first reset) and the first reset, from the timeline."""
     found = record.break_answer
     if found is not None:
         named = (
@@ -73,8 +65,8 @@ def capacity_markers(record: RunRecord) -> list[LoadMarker]:
             ("first failure", found.first_failure),
             ("first resets", found.first_resets),
         )
-        return [LoadMarker(label, float(moment.real_users)) for label, moment in named if moment is not None]
-    markers = [LoadMarker("knee", float(record.knee.real_users))] if record.knee else []
+        return [LoadMarker(label, point.real_users) for label, point in named if point is not None]
+    markers = [LoadMarker("knee", record.knee.real_users)] if record.knee else []
     failure, reset = record.first_failed_page, record.first_reset
     if failure and not (reset and abs(reset.wall_s - failure.wall_s) < 1):
         markers.append(LoadMarker("first failure", float(failure.real_users)))

@@ -38,13 +38,11 @@ def render_html(record: RunRecord) -> str:
     def wall_to_time(wall_s: float) -> datetime:
         return start + timedelta(seconds=wall_s * record.scenario.compress)
 
+    knee = record.knee.at if record.knee else None  # a search's knee is a step's, not a moment's
     markers = [
-        Marker(label, moment.wall_s, colour)
-        for moment, label, colour in (
-            (record.knee, "knee", "#ff7f0e"),
-            (record.first_reset, "first reset", "#d62728"),
-        )
-        if moment
+        Marker(label, when.wall_s, colour)
+        for when, label, colour in ((knee, "knee", "#ff7f0e"), (record.first_reset, "first reset", "#d62728"))
+        if when
     ]
     end_s = rows[-1].wall_s if rows else 0.0
     gaps = [(gap.start_wall_s, end_s if gap.end_wall_s is None else gap.end_wall_s) for gap in record.gaps]

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from flashcrowd.report.pages import pages_table
 from flashcrowd.report.tables import Badge, Table
+from flashcrowd.results.break_types import LoadPoint
 from flashcrowd.results.record import (
     FailedPage,
     FigureRow,
     Gap,
-    Moment,
     RunRecord,
     SloResult,
     Totals,
@@ -54,7 +54,7 @@ def key_facts(record: RunRecord) -> Table:
     return Table(
         ("", ""),
         (
-            ("knee (latency starts to rise)", _moment(record.knee)),
+            ("knee (latency starts to rise)", _point(record.knee)),
             ("requests", f"{totals.requests:,} in {totals.duration_s:.0f} s ({totals.rps:,.1f}/s)"),
             ("failures", f"{totals.failures:,}: {failures}"),
             ("retries", _retries(totals)),
@@ -70,12 +70,13 @@ def key_facts(record: RunRecord) -> Table:
     )
 
 
-def _moment(point: Moment | None) -> str:
+def _point(point: LoadPoint | None) -> str:
+    """'41.0 s into the run, real-world 2016-11-08T21:40:00-05:00, 880 simulated users (~88,000 real)'."""
     if not point:
         return "none"
+    load = f"{point.users:,} simulated users (~{point.real_users:,.0f} real)"
     return (
-        f"{point.wall_s:.1f} s into the run, real-world {point.real_time}, "
-        f"{point.sim_users} simulated users (~{point.real_users:,.0f} real)"
+        f"{point.at.wall_s:.1f} s into the run, real-world {point.at.real_time}, {load}" if point.at else load
     )
 
 

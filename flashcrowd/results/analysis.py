@@ -2,8 +2,17 @@
 ``break`` and find-break's answer.
 
 Both hand it :class:`Sample`s: a run, one a second of its timeline (``timeline_samples``), sustained
-over ``SUSTAIN_ROWS`` seconds; find-break, one a step (``step_samples``), lightest first, each step
-enough on its own. From them come the knee, saturation and the first failure.
+over ``SUSTAIN_ROWS`` seconds; find-break, one a step (breakpoint/result.py), lightest first, each
+step enough on its own. From them come the knee, saturation and the first failure, which the caller
+places (a load point of results/break_types.py) and this module turns into the answer's types.
+
+The first failure (:func:`find_first_failure`): the first of ``sustain`` measured samples in a row
+in which the site failed (SITE_FAILURES) over ``FAILURE_SHARE`` of the requests, named by the kind
+that failed most (``FAILED_REQUESTS``). find-break judges its steps with breakpoint/criteria.py on
+top of this: failed requests counted by the same kinds, over ``--max-failure-rate`` (whose default is
+``FAILURE_SHARE``) and at least ``--min-failures``; then the criteria only a step can be judged on
+(not keeping up, latency against the lightest step, a throughput plateau). The search bisects on
+those verdicts, so its first failure is its first bad step, in these types.
 
 The knee: the baseline is the median p95 of the first ``baseline`` measured samples (at least
 ``MIN_REQUESTS`` requests ended). The knee is the first of ``sustain`` measured samples in a row
@@ -17,11 +26,6 @@ load gets while the site keeps up; a site that never left light load, or whose s
 still got that rate, never saturated. Otherwise the most it served over light load's rate is the
 load at which it saturated. Every rate counts successful responses only: a second full of fast
 failures is a site that turned visitors away, not light load.
-
-Tracking: ``|achieved - target|`` simulated users, over the seconds after the
-first ``SETTLE_S`` of the run in which the target has not moved by more than
-``RAMP_TOLERANCE`` in the previous ``SETTLE_S`` seconds (a ramp that the spawn
-rate is still catching up with is not an error).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flashcrowd.http.classify import SITE_FAILURES
-from flashcrowd.results.record import Tracking
+from flashcrowd.results.break_types import FirstFailure, LoadPoint, Saturation
 from flashcrowd.results.timeline import TimelineRow
 
 BASELINE_ROWS = 5  # a run's baseline: its first measured seconds (a search's: its lightest step)
@@ -44,8 +48,17 @@ LIGHT_FACTOR = 1.5  # light load: p95 within this many times the baseline (or +2
 FAILURE_SHARE = 0.05  # ... and no more than this share of requests failed; a second over it fails
 LEVELLED = 0.9  # saturated: strained load got less than this share of what light load's rate gives
 NOISE_SIGMAS = 3.0  # ... and short of it by more than this many standard deviations of a Poisson count
-SETTLE_S = 5
-RAMP_TOLERANCE = 0.05
+# The kinds an answer names a failure by, and the classify.py kinds (SITE_FAILURES) each one counts.
+# 4xx are not counted: a 404 is the scenario's mistake, not the site's overload.
+FAILED_REQUESTS: dict[str, tuple[str, ...]] = {
+    "resets": ("connection_reset",),
+    "refused": ("connection_refused",),
+    "timeouts": ("connect_timeout", "read_timeout"),
+    "tls_handshakes": ("tls_handshake",),
+    "closed": ("connection_closed",),
+    "http_5xx": ("http_5xx",),
+    "other": ("other",),
+}
 
 
 @dataclass(frozen=True)
@@ -96,21 +109,41 @@ STEPS = Rules(baseline=1, sustain=1, smooth=1)
 
 
 @dataclass(frozen=True)
-class Saturation:
-    """Where the served rate stopped following the load: that load, in the samples' unit, and why."""
+class Plateau:
+    """Where the served rate levelled: the load it stands for, in the samples' unit, and why."""
 
     load: float
     max_served_rps: float  # the most successful responses a second (over ``smooth`` samples)
     light_rps_per_unit: float  # successful responses a second per unit of load while the site kept up
     peak_index: int  # the last sample of the busiest stretch
 
+    def saturation(self, point: LoadPoint, samples: Sequence[Sample], unit_one: str) -> Saturation:
+        """The answer's saturation at ``point`` (this plateau's load, placed), with its evidence."""
+        peak = samples[self.peak_index].load
+        return Saturation(
+            **point.place(),
+            max_served_rps=round(self.max_served_rps, 1),
+            light_rps_per_unit=self.light_rps_per_unit,
+            evidence=(
+                f"throughput levelled at {self.max_served_rps:.1f} req/s (at {peak:g}); "
+                f"light load got {self.light_rps_per_unit:.3g} req/s per {unit_one}"
+            ),
+        )
 
-@dataclass(frozen=True)
-class FirstFailure:
-    """The first of ``sustain`` measured samples in a row that failed, and the kind that failed most."""
 
-    index: int
-    kind: str
+def failure_counts(failures: Mapping[str, int]) -> dict[str, int]:
+    """Failed requests by the kind an answer names (FAILED_REQUESTS), most first, none left out."""
+    counts = {kind: sum(failures.get(k, 0) for k in kinds) for kind, kinds in FAILED_REQUESTS.items()}
+    return dict(sorted(((kind, n) for kind, n in counts.items() if n), key=lambda item: -item[1]))
+
+
+def main_failure(failures: Mapping[str, int], requests: int) -> tuple[str, str]:
+    """The kind that failed most (FAILED_REQUESTS) and every kind's count with the failed share, e.g.
+    ('resets', '40 resets, 2 timeouts (10.5% of 400 requests)'); ('other', ...) if none failed."""
+    counts = failure_counts(failures)
+    detail = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    share = sum(counts.values()) / requests if requests else 0.0
+    return next(iter(counts), "other"), f"{detail} ({share:.1%} of {requests} requests)"
 
 
 def timeline_samples(rows: Sequence[TimelineRow]) -> list[Sample]:
@@ -149,15 +182,19 @@ def find_knee(samples: Sequence[Sample], rules: Rules = TIMELINE) -> int | None:
     return _first_sustained(measured[rules.baseline :], lambda i: samples[i].p95_ms > limit, rules.sustain)  # type: ignore[operator]
 
 
-def find_first_failure(samples: Sequence[Sample], rules: Rules = TIMELINE) -> FirstFailure | None:
-    """The first of ``sustain`` measured samples in a row in which the site failed over FAILURE_SHARE of
-    the requests, and the kind that failed most in it; None if it never did."""
+def find_first_failure(samples: Sequence[Sample], rules: Rules = TIMELINE) -> int | None:
+    """The index of the first of ``sustain`` measured samples in a row in which the site failed over
+    FAILURE_SHARE of the requests; None if it never did."""
     measured = [i for i, s in enumerate(samples) if s.measured]
-    first = _first_sustained(measured, lambda i: samples[i].failing, rules.sustain)
-    if first is None:
-        return None
-    failures = samples[first].failures
-    return FirstFailure(first, max(SITE_FAILURES, key=lambda kind: failures.get(kind, 0)))
+    return _first_sustained(measured, lambda i: samples[i].failing, rules.sustain)
+
+
+def first_failure_at(point: LoadPoint, sample: Sample, rules: Rules = TIMELINE) -> FirstFailure:
+    """The answer's first failure at ``point``, from the first failing ``sample``: the kind that failed
+    most in it, and every kind's count."""
+    kind, detail = main_failure(sample.failures, sample.requests)
+    sustained = f", {rules.sustain} s in a row from here" if rules.sustain > 1 else ""
+    return FirstFailure(**point.place(), kind=kind, reason=f"{detail}{sustained}")
 
 
 def _first_sustained(indexes: Sequence[int], holds: Callable[[int], bool], sustain: int) -> int | None:
@@ -170,7 +207,7 @@ def _first_sustained(indexes: Sequence[int], holds: Callable[[int], bool], susta
     return None
 
 
-def find_saturation(samples: Sequence[Sample], rules: Rules = TIMELINE) -> Saturation | None:
+def find_saturation(samples: Sequence[Sample], rules: Rules = TIMELINE) -> Plateau | None:
     """Where the served rate stopped following the load, or None where it kept up.
 
     Light load's successful responses a second per unit of load, times the load, is what the site
@@ -204,7 +241,7 @@ def find_saturation(samples: Sequence[Sample], rules: Rules = TIMELINE) -> Satur
     best = windows[start]
     strain = {id(s) for s in strained}
     top = [w for w in windows if w is best or any(id(s) in strain for s in w)]
-    return Saturation(_plateau_rps(top, best) / per_unit, _served_rps(best), per_unit, start + len(best) - 1)
+    return Plateau(_plateau_rps(top, best) / per_unit, _served_rps(best), per_unit, start + len(best) - 1)
 
 
 def _sustained_runs(samples: Sequence[Sample], holds: Callable[[Sample], bool], sustain: int) -> list[Sample]:
@@ -241,32 +278,3 @@ def _served(samples: Sequence[Sample]) -> int:
 
 def _served_rps(samples: Sequence[Sample]) -> float:
     return _served(samples) / sum(s.seconds for s in samples)
-
-
-def tracking_error(rows: Sequence[TimelineRow], curve_end_s: float) -> Tracking:
-    """Max and mean gap between target and achieved users once ramps settle (simulated users).
-
-    Seconds after ``curve_end_s`` (the scenario's wall duration, when the shape stops) are not judged.
-    """
-    settled = [
-        row
-        for i, row in enumerate(rows)
-        if i >= SETTLE_S
-        and row.wall_s <= curve_end_s
-        and row.target_users >= 1
-        and _steady(rows[i - SETTLE_S : i + 1])
-    ]
-    errors = [abs(row.achieved_users - row.target_users) for row in settled]
-    relative = [abs(row.achieved_users - row.target_users) / row.target_users for row in settled]
-    return Tracking(
-        seconds_judged=len(settled),
-        max_users=max(errors, default=None),
-        mean_users=statistics.fmean(errors) if errors else None,
-        max_relative=max(relative, default=None),
-        mean_relative=statistics.fmean(relative) if relative else None,
-    )
-
-
-def _steady(rows: Sequence[TimelineRow]) -> bool:
-    targets = [row.target_users for row in rows]
-    return max(targets) - min(targets) <= RAMP_TOLERANCE * max(targets)

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flashcrowd.results.record import BreakAnswer, Moment, RunRecord
+from flashcrowd.results.analysis import FAILURE_SHARE, SUSTAIN_ROWS
+from flashcrowd.results.break_types import BreakAnswer, LoadPoint
+from flashcrowd.results.record import RunRecord
 
 
 @dataclass(frozen=True)
@@ -43,16 +45,19 @@ def break_lines(answer: BreakAnswer | None, span: Span) -> list[str]:
         else f"The site did not saturate {during}: its throughput kept up with the load.",
         f"It first failed at {_at(failure, zone)}: {failure.kind}."
         if failure
-        else f"It never failed {during} (no 3 s in a row with over 5 % of requests failed).",
+        else f"It never failed {during} (no {SUSTAIN_ROWS} s in a row with over {FAILURE_SHARE * 100:g} % of "
+        "requests failed).",
         f"Connection resets began at {_at(resets, zone)}." if resets else f"No connection resets {during}.",
     ]
 
 
-def _at(point: Moment, zone: object) -> str:
+def _at(point: LoadPoint, zone: object) -> str:
     """'21:38 Eastern on Tue 8 Nov 2016, at 80,400 real-world users (804 simulated)'."""
-    moment = datetime.fromisoformat(point.real_time).astimezone(zone)  # type: ignore[arg-type]
-    when = f"{moment:%H:%M} {_zone_name(moment)} on {moment:%a} {moment.day} {moment:%b %Y}"
-    return f"{when}, at {point.real_users:,.0f} real-world users ({point.sim_users:,} simulated)"
+    users = f"{point.real_users:,.0f} real-world users ({point.users:,} simulated)"
+    if point.at is None:
+        return users
+    moment = datetime.fromisoformat(point.at.real_time).astimezone(zone)  # type: ignore[arg-type]
+    return f"{moment:%H:%M} {_zone_name(moment)} on {moment:%a} {moment.day} {moment:%b %Y}, at {users}"
 
 
 def _span(span: Span) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import platform
-from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import locust
@@ -14,23 +13,22 @@ import psutil
 import flashcrowd
 from flashcrowd.results import latency
 from flashcrowd.results.analysis import (
+    Sample,
     find_first_failure,
     find_knee,
     find_saturation,
+    first_failure_at,
     knee_baseline_ms,
     timeline_samples,
-    tracking_error,
 )
+from flashcrowd.results.break_types import BreakAnswer, FirstResets, LoadPoint
 from flashcrowd.results.capacity import capacity_bins
 from flashcrowd.results.figures import figure_rows
 from flashcrowd.results.page_stats import first_failed_page, page_stats
 from flashcrowd.results.record import (
-    BreakAnswer,
-    FirstFailure,
     Machine,
     Moment,
     RunRecord,
-    Saturation,
     ScenarioInfo,
     SiteView,
     Tls,
@@ -39,6 +37,7 @@ from flashcrowd.results.record import (
 from flashcrowd.results.settled import relaxation_s, settled_row
 from flashcrowd.results.site import fetch_analytics, site_view
 from flashcrowd.results.timeline import TimelineRow, row_at
+from flashcrowd.results.tracking import tracking_error
 from flashcrowd.results.verdict import VERDICTS
 
 if TYPE_CHECKING:
@@ -58,7 +57,11 @@ def build_record(recorder: Recorder) -> RunRecord:
     samples = timeline_samples(rows)
     # A search's timeline climbs and falls step by step: its steps, not its seconds, tell the answer.
     search = recorder.search_answer() if recorder.search_answer else None
-    knee = None if search else find_knee(samples)
+    if search:
+        found, knee = search.loads(), search.knee
+    else:  # a generator that was the limit says nothing about where the site saturated or failed
+        found = None if generator_limit else break_answer(recorder, first_reset)
+        knee = knee_point(recorder, samples)
     site = read_site(recorder)
     pages = page_stats(recorder, duration_s)
     return RunRecord(
@@ -66,10 +69,9 @@ def build_record(recorder: Recorder) -> RunRecord:
         verdict=VERDICTS[exit_code],
         stopped_by=recorder.stopped_by,
         first_reset=None if first_reset is None else moment(recorder, first_reset),
-        # A generator that was the limit says nothing about where the site saturated or failed.
-        break_answer=None if search or generator_limit else break_answer(recorder, first_reset),
+        break_answer=found,
         find_break=search,
-        knee=None if knee is None else moment(recorder, rows[knee].wall_s - 1, rows[knee]),
+        knee=knee,
         knee_baseline_p95_ms=None if search else knee_baseline_ms(samples),
         totals=totals(recorder, duration_s),
         slos=tuple(verdict.result() for verdict in recorder.verdicts),
@@ -131,7 +133,8 @@ def totals(recorder: Recorder, duration_s: float) -> Totals:
 
 
 def break_answer(recorder: Recorder, first_reset_s: float | None) -> BreakAnswer:
-    """The three moments an SRE asks for: saturation, the first failure (and its kind), the first reset."""
+    """The three loads an SRE asks for, on the timeline: saturation, the first failure (and its kind),
+    the first reset."""
     rows = recorder.rows
     samples = timeline_samples(rows)
     saturation = find_saturation(samples)
@@ -139,16 +142,28 @@ def break_answer(recorder: Recorder, first_reset_s: float | None) -> BreakAnswer
     return BreakAnswer(
         saturation=None
         if saturation is None
-        else Saturation(
-            **asdict(reached(recorder, saturation.load, saturation.peak_index)),
-            max_served_rps=round(saturation.max_served_rps, 1),
-            light_rps_per_user=saturation.light_rps_per_unit,
+        else saturation.saturation(
+            reached(recorder, saturation.load, saturation.peak_index).point(), samples, "visitor"
         ),
         first_failure=None
         if failure is None
-        else FirstFailure(**asdict(settled_moment(recorder, rows[failure.index])), kind=failure.kind),
-        first_resets=None if first_reset_s is None else settled_moment(recorder, row_at(rows, first_reset_s)),
+        else first_failure_at(settled_moment(recorder, rows[failure]).point(), samples[failure]),
+        first_resets=None
+        if first_reset_s is None
+        else FirstResets(
+            **settled_moment(recorder, row_at(rows, first_reset_s)).point().place(),
+            evidence=f"the first connection reset, {first_reset_s:.3f} s into the run",
+        ),
     )
+
+
+def knee_point(recorder: Recorder, samples: list[Sample]) -> LoadPoint | None:
+    """Where the timeline's p95 started to rise for good (results/analysis.py): that second's start."""
+    knee = find_knee(samples)
+    if knee is None:
+        return None
+    row = recorder.rows[knee]
+    return moment(recorder, row.wall_s - 1, row).point()
 
 
 def settled_moment(recorder: Recorder, row: TimelineRow | None) -> Moment:

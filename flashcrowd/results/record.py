@@ -17,16 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from flashcrowd.breakpoint.answer import SearchAnswer
+from flashcrowd.results.break_types import BreakAnswer, LoadPoint, When
 from flashcrowd.results.codec import JSON_NAME, decode_fields, encode_fields
+from flashcrowd.results.record_upgrade import RECORD_FORMAT, upgraded
 from flashcrowd.results.timeline import TimelineRow
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class When:
-    """A moment of the run on both clocks: seconds into it, and where the scenario's curve stood."""
-
-    wall_s: float
-    real_time: str  # ISO 8601 with offset
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,29 +31,14 @@ class Moment(When):
     real_users: float  # their real-world equivalent
     target_sim_users: float
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Saturation(Moment):
-    """Where throughput stopped rising with load."""
-
-    max_served_rps: float  # the most requests a second the site answered (over 5 s)
-    light_rps_per_user: float  # answers a second per visitor while the site kept up
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FirstFailure(Moment):
-    """Where the site first failed over 5 % of requests for 3 s in a row, and the kind that failed most."""
-
-    kind: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BreakAnswer:
-    """The three moments an SRE asks for; each None when the run never got there."""
-
-    saturation: Saturation | None
-    first_failure: FirstFailure | None
-    first_resets: Moment | None
+    def point(self) -> LoadPoint:
+        """This moment as a load point: its simulated visitors, their real-world equivalent, and when."""
+        return LoadPoint(
+            load=self.sim_users,
+            users=self.sim_users,
+            real_world={"concurrent_users": self.real_users},
+            at=When(wall_s=self.wall_s, real_time=self.real_time),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -316,15 +295,17 @@ class Machine:
 class RunRecord:
     """Everything a finished run measured and concluded; see the module docstring."""
 
+    format: int = RECORD_FORMAT  # summary.json's layout; record_upgrade.py reads earlier ones
     exit_code: int  # 0, 1, 3 or 4 (flashcrowd_common.errors.ExitCode)
     verdict: str  # passed, slo_breached, target_unreachable, generator_failure
     stopped_by: StoppedBy | None
     first_reset: Moment | None
+    # Saturation, first failure, first resets: the timeline's, or find-break's three loads when a
+    # search ran (the same objects as ``find_break``'s, so the two cannot disagree).
     break_answer: BreakAnswer | None = field(default=None, metadata={JSON_NAME: "break"})
-    # find-break's answer, the run's one answer (``break`` and ``knee`` are then null); find-break.json
-    # is written from it.
+    # find-break's whole answer (its steps, settings...): find-break.json is written from it.
     find_break: SearchAnswer | None = None
-    knee: Moment | None
+    knee: LoadPoint | None  # the timeline's, or find-break's
     knee_baseline_p95_ms: float | None
     totals: Totals
     slos: tuple[SloResult, ...]
@@ -350,8 +331,9 @@ class RunRecord:
 
     @classmethod
     def from_json(cls, data: Any) -> RunRecord:
-        """The record a summary.json document holds; FormatError names the first key that does not fit."""
-        return decode_fields(cls, data)
+        """The record a summary.json document of any format holds; FormatError names the first key
+        that does not fit."""
+        return decode_fields(cls, upgraded(data))
 
 
 def read_record(path: Path) -> RunRecord:
