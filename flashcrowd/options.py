@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flashcrowd.breakpoint.criteria import Criteria
 from flashcrowd.breakpoint.units import MODELS as FIND_BREAK_MODELS
 from flashcrowd.results.analysis import FAILURE_SHARE
 from flashcrowd_common.arguments import count, duration, port, positive, positive_duration, share
@@ -86,6 +87,11 @@ def or_off(parse: Callable[[str], Any]) -> Callable[[str], Any]:
 
 CLI_RUNS = (RUN, SMOKE, FIND_BREAK)  # the commands that load a site of the user's choosing
 _FB = "find-break"  # the group of find-break's own options, in help and in Locust's web UI
+# Defaults of find-break's options that depend on another option (the model, --start): the table's
+# None, resolved by breakpoint/settings.py from these.
+START_BY_MODEL = {"closed": 10.0, "open": 2.0}  # --start
+START_STREAMS = 20  # --arrival-rate-per-user: --start / this (a first step of 20 users bisects to 5 %)
+CEILING_FACTOR = 10_000  # --ceiling: this many times --start
 
 
 def _search(flag: str, parse: Callable[[str], Any], default: Any, help_text: str, **more: Any) -> Option:
@@ -152,7 +158,7 @@ OPTIONS: tuple[Option, ...] = (
            "open: load = new sessions a second, which do not slow down when the site does",
             choices=FIND_BREAK_MODELS),
     _search("--start", positive, None, "load of the first step, in the model's unit "
-           "(default: 10 visitors, or 2 sessions/s)"),
+           f"(default: {START_BY_MODEL['closed']:g} visitors, or {START_BY_MODEL['open']:g} sessions/s)"),
     _search("--resolution", share, 0.05, "stop once (first bad - last good) / last good is at most this"),
     _search("--budget", duration, 180.0, "stop after this long even if the resolution is not reached"),
     _search("--warmup", duration, 3.0, "time at each step's load before measuring (open model: at least "
@@ -161,7 +167,7 @@ OPTIONS: tuple[Option, ...] = (
     _search("--drain-timeout", duration, 60.0, "after a failing step, wait at zero load as long as the "
            "backlog it left needs (requests unanswered / throughput), at most this long, for the site to "
            "answer near its idle latency again; the look for resets goes no higher than a drain that fits"),
-    _search("--ceiling", positive, None, "highest load to try (default: 10,000 times --start)"),
+    _search("--ceiling", positive, None, f"highest load to try (default: {CEILING_FACTOR:,} times --start)"),
     _search("--reset-search", positive, 4.0, "after the first failure, look for connection resets up to "
            "this many times its load (1: do not look further)"),
     _search("--min-failures", count, 5, "a step fails on failed requests (resets, refusals, timeouts, "
@@ -172,7 +178,7 @@ OPTIONS: tuple[Option, ...] = (
     _search("--min-served", or_off(share), 0.9, "open model: fail a step in which fewer than this share of "
            "the requests sent were answered (the site fell behind; off to disable)"),
     _search("--max-latency-factor", or_off(positive), 5.0, "fail a step whose p95 exceeds this many times "
-           "the lightest step's (and by at least 100 ms; off to disable)"),
+           f"the lightest step's (and by at least {Criteria.LATENCY_FLOOR_MS:g} ms; off to disable)"),
     _search("--max-p95", or_off(duration), None, "fail a step whose p95 exceeds this, e.g. 800ms "
            "(default: the scenario's p95 SLO, if it has one)"),
     _search("--min-throughput-gain", or_off(share), None, "fail a step whose throughput rose by less than "
@@ -180,7 +186,7 @@ OPTIONS: tuple[Option, ...] = (
     _search("--max-generator-cpu", share, 0.9, "a generator process busier than this (share of one core) "
            "makes a step inconclusive"),
     _search("--arrival-rate-per-user", positive, None, "open model: sessions/s one Locust user starts "
-           "(default: --start / 20, so the first step runs 20 users)"),
+           f"(default: --start / {START_STREAMS}, so the first step runs {START_STREAMS} users)"),
     _search("--max-sessions", positive, 5000, "open model: sessions in flight per generator process; "
            "arrivals beyond it are dropped and the step is inconclusive"),
     _search("--predict-profile", str, None, "bundled target profile (name or file) to set the analytic "

@@ -14,15 +14,12 @@ from flashcrowd.breakpoint.criteria import Criteria
 from flashcrowd.breakpoint.guard import GeneratorGuard
 from flashcrowd.breakpoint.search import SearchPlan
 from flashcrowd.breakpoint.units import LoadUnits
-from flashcrowd.options import OFF
+from flashcrowd.options import CEILING_FACTOR, OFF, START_BY_MODEL, START_STREAMS
 from flashcrowd.scenario.journeys import session_seconds
 from flashcrowd.scenario.model import Scenario
 from flashcrowd_common.errors import UsageError
 
-DEFAULT_START = {"closed": 10.0, "open": 2.0}
 OPEN_WARMUP_SESSIONS = 2  # open model: warm-up lasts at least this many mean sessions
-START_STREAMS = 20  # open model: users of the first step, so bisection can reach a 5 % resolution
-CEILING_FACTOR = 10_000
 MAX_WINDOWS = 3  # a step with too few requests to judge is held up to this many windows
 
 
@@ -74,7 +71,7 @@ class FindBreakSettings:
 def from_options(options: argparse.Namespace, scenario: Scenario, settle_s: float = 1.0) -> FindBreakSettings:
     """Settings from parsed options (CLI or Locust's); UsageError naming the option when they do not fit."""
     model = options.model
-    start = options.start or DEFAULT_START[model]
+    start = options.start or START_BY_MODEL[model]
     per_user = 1.0 if model == "closed" else options.arrival_rate_per_user or start / START_STREAMS
     start_users = max(round(start / per_user), 1)
     ceiling = options.ceiling or start * CEILING_FACTOR

@@ -69,7 +69,7 @@ def check_site(url: str, path: str, tls: TlsSettings, connect_s: float, read_s: 
             raise TargetUnreachableError(f"--host {url}: {cause}")
 
 
-def explain(url: str, path: str, error: BaseException, connect_s: float = 5.0) -> str | None:
+def explain(url: str, path: str, error: BaseException, connect_s: float) -> str | None:
     """The cause and fix of a first request's failure, in one line; None when load could explain it."""
     kind, detail = failure_kind(error), failure_detail(error)
     parts = urlsplit(url)
