@@ -8,7 +8,7 @@ import math
 import pytest
 
 from flashcrowd.bundled_paths import resolve_scenario
-from flashcrowd.results.settled import relaxation_s, settled_row, settled_users
+from flashcrowd.results.settled import relaxation_s, settled_load, settled_users
 from flashcrowd.results.timeline import TimelineRow
 from flashcrowd.scenario import load_scenario
 
@@ -38,12 +38,12 @@ def test_the_queue_lags_the_users_only_past_saturation():
 def test_a_failure_is_placed_where_the_queue_stood_or_where_it_happened():
     rows = ramp(50, 60)
     failed = rows[39]  # 40 s: 2,100 users, 1,000 past a saturation at 1,100
-    placed = settled_row(rows, failed, Z, 1100.0)
-    assert 1100 < placed.achieved_users < failed.achieved_users - 500, placed
+    assert settled_load(rows, failed, Z, 1100.0) == settled_users(rows, 40, Z, 1100.0)
+    assert 1100 < settled_load(rows, failed, Z, 1100.0) < failed.achieved_users - 500
     # A site that never saturated had no queue to lag: its failure stays where it happened, as does one
     # that failed below saturation.
-    assert settled_row(rows, failed, Z, None) is failed
-    assert settled_row(rows, rows[9], Z, 1100.0) is rows[9]
+    assert settled_load(rows, failed, Z, None) is None
+    assert settled_load(rows, rows[9], Z, 1100.0) is None
 
 
 def test_the_lag_is_the_mean_think_not_the_gap_between_requests():

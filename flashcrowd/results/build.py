@@ -36,7 +36,7 @@ from flashcrowd.results.record import (
     Tls,
     Totals,
 )
-from flashcrowd.results.settled import relaxation_s, settled_row
+from flashcrowd.results.settled import relaxation_s, settled_load
 from flashcrowd.results.site import fetch_analytics, site_view
 from flashcrowd.results.timeline import TimelineRow, row_at
 from flashcrowd.results.verdict import VERDICTS
@@ -159,12 +159,14 @@ def break_answer(recorder: Recorder, first_reset_s: float | None) -> BreakAnswer
 def settled_moment(recorder: Recorder, row: TimelineRow | None, saturation: float | None) -> Moment:
     """A failure in ``row``'s second, placed at the load the site's queue had settled to then (see
     results/settled.py: on a compressed curve the queue past ``saturation`` lags the users by the
-    visitors' think)."""
+    visitors' think), at the moment the visitors reached that load."""
     if row is None:
         return moment(recorder, 0.0)
     rows = recorder.rows
-    settled = settled_row(rows, row, relaxation_s(recorder.scenario), saturation)
-    return moment(recorder, settled.wall_s - 1, settled)
+    load = settled_load(rows, row, relaxation_s(recorder.scenario), saturation)
+    if load is None:
+        return moment(recorder, row.wall_s - 1, row)
+    return reached(recorder, load, rows.index(row))
 
 
 def reached(recorder: Recorder, sim_users: float, fallback: int) -> Moment:

@@ -48,12 +48,11 @@ def settled_users(rows: Sequence[TimelineRow], until_s: float, relaxation: float
     return settled
 
 
-def settled_row(
+def settled_load(
     rows: Sequence[TimelineRow], row: TimelineRow, relaxation: float, saturation: float | None
-) -> TimelineRow:
-    """The first row, up to ``row``, whose users reached the load the queue had settled to at ``row``;
-    ``row`` itself when the site never saturated (``saturation`` None) or failed below saturation."""
-    if saturation is None:
-        return row
-    load = settled_users(rows, row.wall_s, relaxation, saturation)
-    return next((r for r in rows if r.achieved_users >= load - 0.5 and r.wall_s <= row.wall_s), row)
+) -> float | None:
+    """The load the queue had settled to at ``row``; None where a failure stays where it happened: the
+    site never saturated (``saturation`` None) or failed below saturation."""
+    if saturation is None or row.achieved_users <= saturation:
+        return None
+    return min(settled_users(rows, row.wall_s, relaxation, saturation), float(row.achieved_users))
