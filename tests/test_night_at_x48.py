@@ -3,7 +3,8 @@
 A cut of the night that crosses the knee (21:00 to 22:30 Eastern, 112 wall seconds, with 45 minutes
 of light load first to measure what a visitor asks): where the run says the site saturated, first
 answered 500 and began resetting, in real-world users, lies within 10 % of the ircc-2016 profile's
-queueing model (`flashcrowd plan`), the figures the demo prints beside its own. The demo (x240) is checked on its own run in test_demo.py."""
+queueing model (`flashcrowd plan`), the figures the demo prints beside its own. The demo (x240) is
+checked on its own run in test_demo.py."""
 
 from __future__ import annotations
 
