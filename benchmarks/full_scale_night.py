@@ -1,6 +1,6 @@
 """Election night at full scale from one box: 202,000 visitors with ``--workers 2`` against a tuned nginx.
 
-    python benchmarks/full_scale_night.py [--scale 1.0] [--workers 2]
+    python benchmarks/full_scale_night.py [--scale 1.0] [--workers 2] [--cores 1]
 
 Starts nginx tuned not to be the limit (its file limit raised to the hard one,
 ``worker_connections`` to match, ``listen ... backlog=`` at ``net.core.somaxconn``),
@@ -12,7 +12,8 @@ A second, three-second run of the same command at 20 visitors gives the processe
 resident memory without visitors. It prints the tracking error against the curve,
 requests/s against the scenario's own figure and nginx's capacity, RSS per visitor
 and failures by kind. Goals: tracking within 5 %, no failed request, at most 22 KB
-a visitor, under 5 minutes.
+a visitor, under 5 minutes. ``--cores`` pins the generator (``taskset``) to measure what
+one core holds: ``--workers 1 --cores 1`` is one Locust process on one core.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def main() -> int:
     parser = benchmark_parser(__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="simulated visitors per real user")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cores", help="pin the generator to these cores (taskset's list, e.g. 1)")
     parser.add_argument("--out", type=Path, help="keep the run's files (locust.log, summary.json ...) here")
     args = parser.parse_args()
     started = time.monotonic()
@@ -71,8 +73,8 @@ def main() -> int:
         nginx, url = start_tuned_nginx(work)
         try:
             capacity = wrk_close_rps(url)
-            idle_rss = run_flashcrowd(work / "idle", url, IDLE_SCALE, args.workers, duration="3s")[0]
-            rss, seconds, cpu = run_flashcrowd(work / "night", url, args.scale, args.workers)
+            idle_rss = run_flashcrowd(work / "idle", url, IDLE_SCALE, args, duration="3s")[0]
+            rss, seconds, cpu = run_flashcrowd(work / "night", url, args.scale, args)
         finally:
             os.kill(nginx.pid, signal.SIGTERM)  # fast shutdown: a graceful one waits on idle connections
             nginx.wait(30)
@@ -80,11 +82,13 @@ def main() -> int:
         nginx_errors = errors.count("[alert]") + errors.count("[crit]")
         if args.out:
             shutil.copytree(work / "night", args.out, dirs_exist_ok=True)
-        report(
+        hold_rps = report(
             work / "night", args, capacity, idle_rss, rss, seconds, nginx_errors, time.monotonic() - started
         )
+        cores = hold_cores(cpu)
         print(
-            f"generator CPU while holding the peak: {hold_cores(cpu):.2f} cores (Locust master and workers)"
+            f"generator CPU while holding the peak: {cores:.2f} cores (Locust master and workers), "
+            f"{cores / max(hold_rps, 1.0) * 1e6:,.0f} us a request"
         )
     return 0
 
@@ -109,12 +113,13 @@ def wrk_close_rps(url: str) -> float:
 
 
 def run_flashcrowd(
-    out: Path, url: str, scale: float, workers: int, duration: str | None = None
+    out: Path, url: str, scale: float, args: argparse.Namespace, duration: str | None = None
 ) -> tuple[int, float, list[tuple[float, float]]]:
-    """Run the scenario; the most resident memory its Locust processes held (bytes), its seconds, and
-    (seconds, CPU seconds the Locust processes had used) once a second."""
-    command = [sys.executable, "-m", "flashcrowd", "run", SCENARIO, "--scale", str(scale)]
-    command += ["--workers", str(workers), "--host", url, "--out", str(out)]
+    """Run the scenario (on ``args.cores`` if given); the most resident memory its Locust processes held
+    (bytes), its seconds, and (seconds, CPU seconds the Locust processes had used) once a second."""
+    command = ["taskset", "-c", args.cores] if args.cores else []
+    command += [sys.executable, "-m", "flashcrowd", "run", SCENARIO, "--scale", str(scale)]
+    command += ["--workers", str(args.workers), "--host", url, "--out", str(out)]
     command += ["--duration", duration] if duration else []
     began = time.monotonic()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=sys.stderr)
@@ -158,7 +163,8 @@ def report(
     seconds: float,
     nginx_errors: int,
     total_s: float,
-) -> None:
+) -> float:
+    """Print the run's figures against the goals; the requests/s answered at the hold."""
     record = read_record(out / "summary.json")
     scenario = load_scenario(SCENARIOS_DIR / f"{SCENARIO}.yaml", scale=args.scale)
     peak = round(scenario.scale * scenario.users.peak.value)
@@ -168,7 +174,10 @@ def report(
     expected_rps = peak / scenario.think_time.mean
     per_visitor_kb = (rss - idle_rss) / max(totals.peak_achieved_users, 1) / 1024
     tracking = record.tracking
-    print(f"visitors at the peak: {totals.peak_achieved_users:,} of {peak:,} ({args.workers} workers)")
+    pinned = f" on cores {args.cores}" if args.cores else ""
+    print(
+        f"visitors at the peak: {totals.peak_achieved_users:,} of {peak:,} ({args.workers} workers{pinned})"
+    )
     print(
         f"tracking error: max {(tracking.max_relative or 0.0):.1%} once settled (goal <= {GOAL_TRACKING:.0%})"
     )
@@ -194,6 +203,7 @@ def report(
         and total_s <= GOAL_S
     )
     print(f"goals: {'met' if met else 'NOT met'}")
+    return hold_rps
 
 
 def hold_cores(cpu: list[tuple[float, float]]) -> float:
