@@ -24,6 +24,7 @@ from flashcrowd import load_models, option_values, options
 from flashcrowd.in_locust import locust_options
 from flashcrowd.in_locust.distributed import watch_workers
 from flashcrowd.in_locust.loop_lag import LoopLag
+from flashcrowd.in_locust.spawn_messages import parse_defaults_once
 from flashcrowd.in_locust.user_count import count_users_fast
 from flashcrowd.load_models.preflight import soft_file_limit_raised
 from flashcrowd.load_models.shape import LoadModelShape
@@ -135,6 +136,7 @@ def _set_up(environment: Environment) -> None:
     shape = model.set_up(environment, context, recorder)
     loop_lag = LoopLag(environment)  # every process: a worker ships its own with each report
     count_users_fast(environment.runner)
+    parse_defaults_once()
     if isinstance(environment.runner, WorkerRunner):
         return
     run_recorder = made[0]
