@@ -42,7 +42,10 @@ PAGE = "/english/index.asp"
 GOAL_TRACKING = 0.05
 GOAL_KB = 22.0
 GOAL_S = 300.0
-HOLD_S, END_S = 20.0, 8.0  # CPU is measured over 20 s of the hold, ending 8 s before the run (reports)
+# CPU is measured over 20 s of the hold, ending 5 s before the curve does (counted from the Locust
+# processes' start: they take a few seconds to start the test, and stopping every visitor after the
+# curve takes seconds more, which is not the hold).
+HOLD_S, END_S = 20.0, 5.0
 IDLE_SCALE = 0.0001  # 20 visitors at the peak: the processes' own memory
 
 NGINX_CONF = """\
@@ -86,7 +89,7 @@ def main() -> int:
         hold_rps = report(
             work / "night", args, capacity, idle_rss, rss, seconds, nginx_errors, time.monotonic() - started
         )
-        cores = hold_cores(cpu)
+        cores = hold_cores(cpu, load_scenario(SCENARIOS_DIR / f"{SCENARIO}.yaml").clock.wall_duration_s)
         print(
             f"generator CPU while holding the peak: {cores:.2f} cores (Locust master and workers), "
             f"{cores / max(hold_rps, 1.0) * 1e6:,.0f} us a request"
@@ -115,9 +118,10 @@ def wrk_close_rps(url: str) -> float:
 
 def run_flashcrowd(
     out: Path, url: str, scale: float, args: argparse.Namespace, duration: str | None = None
-) -> tuple[int, float, list[tuple[float, float]]]:
+) -> tuple[int, float, list[tuple[float, float, int]]]:
     """Run the scenario (on ``args.cores`` if given); the most resident memory its Locust processes held
-    (bytes), its seconds, and (seconds, CPU seconds the Locust processes had used) once a second."""
+    (bytes), its seconds, and (seconds, CPU seconds the Locust processes had used, how many there were)
+    once a second."""
     command = ["taskset", "-c", args.cores] if args.cores else []
     command += [sys.executable, "-m", "flashcrowd", "run", SCENARIO, "--scale", str(scale)]
     command += ["--workers", str(args.workers), "--host", url, "--out", str(out)]
@@ -127,9 +131,9 @@ def run_flashcrowd(
     peak, cpu = 0, []
     try:
         while child.poll() is None:
-            rss, used = tree_usage(child.pid)
+            rss, used, processes = tree_usage(child.pid)
             peak = max(peak, rss)
-            cpu.append((time.monotonic() - began, used))
+            cpu.append((time.monotonic() - began, used, processes))
             time.sleep(1.0)
     finally:
         if child.poll() is None:
@@ -138,12 +142,12 @@ def run_flashcrowd(
     return peak, time.monotonic() - began, cpu
 
 
-def tree_usage(pid: int) -> tuple[int, float]:
-    """Resident bytes and CPU seconds of the Locust processes under ``pid`` (master and workers)."""
+def tree_usage(pid: int) -> tuple[int, float, int]:
+    """Resident bytes, CPU seconds and number of the Locust processes under ``pid`` (master and workers)."""
     try:
         children = psutil.Process(pid).children(recursive=True)
     except psutil.NoSuchProcess:
-        return 0, 0.0
+        return 0, 0.0, 0
     rss, cpu = 0, 0.0
     for process in children:
         try:
@@ -152,7 +156,7 @@ def tree_usage(pid: int) -> tuple[int, float]:
             cpu += times.user + times.system
         except psutil.NoSuchProcess:
             continue
-    return rss, cpu
+    return rss, cpu, len(children)
 
 
 def report(
@@ -170,7 +174,8 @@ def report(
     scenario = load_scenario(SCENARIOS_DIR / f"{SCENARIO}.yaml", scale=args.scale)
     peak = round(scenario.scale * scenario.users.peak.value)
     totals = record.totals
-    hold = [row for row in record_rows(out) if row["target"] >= peak]
+    curve_s = scenario.clock.wall_duration_s  # after it, Locust stops the visitors: not the hold
+    hold = [row for row in record_rows(out) if row["target"] >= peak and row["wall_s"] <= curve_s]
     hold_rps = sum(row["rps"] for row in hold) / max(len(hold), 1)
     expected_rps = peak / scenario.think_time.mean
     per_visitor_kb = (rss - idle_rss) / max(totals.peak_achieved_users, 1) / 1024
@@ -209,19 +214,23 @@ def report(
     return hold_rps
 
 
-def hold_cores(cpu: list[tuple[float, float]]) -> float:
-    """Cores the generator used over the hold: the last HOLD_S seconds of the curve, before the end."""
-    last_s = cpu[-1][0] - END_S
-    held = [(t, used) for t, used in cpu if last_s - HOLD_S <= t <= last_s]
+def hold_cores(cpu: list[tuple[float, float, int]], curve_s: float) -> float:
+    """Cores the generator used over the hold: HOLD_S seconds of the curve, END_S before its end."""
+    started_s = next((t for t, _, processes in cpu if processes), 0.0)  # the first Locust process
+    last_s = started_s + curve_s - END_S
+    held = [(t, used) for t, used, _ in cpu if last_s - HOLD_S <= t <= last_s]
     return (held[-1][1] - held[0][1]) / (held[-1][0] - held[0][0]) if len(held) > 1 else float("nan")
 
 
 def record_rows(out: Path) -> list[dict[str, float]]:
-    """timeline.csv's seconds: the users the curve asked for and the requests/s answered."""
+    """timeline.csv's seconds: when, the users the curve asked for and the requests/s answered."""
     import csv
 
     with open(out / "timeline.csv") as rows:
-        return [{"target": float(r["target_users"]), "rps": float(r["rps"])} for r in csv.DictReader(rows)]
+        return [
+            {"wall_s": float(r["wall_s"]), "target": float(r["target_users"]), "rps": float(r["rps"])}
+            for r in csv.DictReader(rows)
+        ]
 
 
 if __name__ == "__main__":
