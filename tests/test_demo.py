@@ -120,17 +120,17 @@ def test_demo_shows_slow_pages_then_500s_then_resets_and_names_the_three_loads(d
 
 
 @pytest.mark.load
-def test_the_demos_first_resets_lie_between_the_retry_aware_prediction_and_the_curves_lag(demo):
+def test_the_demos_first_resets_are_where_the_retry_aware_forecast_puts_them(demo):
     """Where the resets began, read from the demo's summary, against the steady-state forecast counting
-    the scenario's retries, read from its closing sentence. Compressed 240-fold, the curve passes the
-    knee faster than the site's queue fills (a think between requests is half an hour of curve), so the
-    resets come up to a third later than the steady state says (measured +17 % to +27 %; +7.6 % at x48);
-    never before it. A forecast of that lag is issue 19's open item 5."""
+    the scenario's retries (500s cost service, then half the visitors reload), read from its closing
+    sentence. Compressed 240-fold the queue lags the curve by half an hour of it; placed where the
+    queue had settled (results/settled.py), three demos measured 0.93, 1.01 and 1.07 of the forecast
+    (x48: 1.05). One demo's resets carry the noise of its saturation's estimate: 15 % here."""
     measured = read_record(demo.out_dir / "summary.json").break_answer.first_resets.real_users
     predicted = re.search(r"resets with retries near ([\d,]+) real-world users", demo.stdout)
     assert predicted, demo.stdout
     forecast = float(predicted.group(1).replace(",", ""))
-    assert 0.9 * forecast <= measured <= 1.35 * forecast, (measured, forecast)
+    assert 0.85 * forecast <= measured <= 1.15 * forecast, (measured, forecast)
 
 
 @pytest.mark.load

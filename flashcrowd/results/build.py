@@ -36,7 +36,7 @@ from flashcrowd.results.record import (
     Tls,
     Totals,
 )
-from flashcrowd.results.settled import relaxation_s, settled_row
+from flashcrowd.results.settled import relaxation_s, settled_load
 from flashcrowd.results.site import fetch_analytics, site_view
 from flashcrowd.results.timeline import TimelineRow, row_at
 from flashcrowd.results.verdict import VERDICTS
@@ -136,6 +136,7 @@ def break_answer(recorder: Recorder, first_reset_s: float | None) -> BreakAnswer
     samples = timeline_samples(rows)
     saturation = find_saturation(samples)
     failure = find_first_failure(samples)
+    saturated_at = None if saturation is None else saturation.load
     return BreakAnswer(
         saturation=None
         if saturation is None
@@ -146,19 +147,26 @@ def break_answer(recorder: Recorder, first_reset_s: float | None) -> BreakAnswer
         ),
         first_failure=None
         if failure is None
-        else FirstFailure(**asdict(settled_moment(recorder, rows[failure.index])), kind=failure.kind),
-        first_resets=None if first_reset_s is None else settled_moment(recorder, row_at(rows, first_reset_s)),
+        else FirstFailure(
+            **asdict(settled_moment(recorder, rows[failure.index], saturated_at)), kind=failure.kind
+        ),
+        first_resets=None
+        if first_reset_s is None
+        else settled_moment(recorder, row_at(rows, first_reset_s), saturated_at),
     )
 
 
-def settled_moment(recorder: Recorder, row: TimelineRow | None) -> Moment:
+def settled_moment(recorder: Recorder, row: TimelineRow | None, saturation: float | None) -> Moment:
     """A failure in ``row``'s second, placed at the load the site's queue had settled to then (see
-    results/settled.py: on a compressed curve the queue lags the users by the visitors' think)."""
+    results/settled.py: on a compressed curve the queue past ``saturation`` lags the users by the
+    visitors' think), at the moment the visitors reached that load."""
     if row is None:
         return moment(recorder, 0.0)
     rows = recorder.rows
-    settled = settled_row(rows, row, relaxation_s(recorder.scenario))
-    return moment(recorder, settled.wall_s - 1, settled)
+    load = settled_load(rows, row, relaxation_s(recorder.scenario), saturation)
+    if load is None:
+        return moment(recorder, row.wall_s - 1, row)
+    return reached(recorder, load, rows.index(row))
 
 
 def reached(recorder: Recorder, sim_users: float, fallback: int) -> Moment:

@@ -92,6 +92,14 @@ def session_seconds(journeys: Sequence[Journey], think_time: Distribution) -> fl
     )
 
 
+def thinks_per_session(journeys: Sequence[Journey], think_time: Distribution) -> float:
+    """Expected pauses a session makes: the steps followed by a think (a page's assets follow it at once)."""
+    return sum(
+        share * sum(step.probability for step in journey.steps if (step.think or think_time).mean > 0)
+        for share, journey in _mix(journeys)
+    )
+
+
 def requests_matching(journeys: Sequence[Journey], method: str, path: str) -> float:
     """Expected requests per session for ``method path`` (the query string is ignored)."""
     return sum(
