@@ -127,6 +127,17 @@ def test_open_model_latency_runs_from_the_intended_start():
     assert latency.measured_latency_ms(20.0, None, now=100.5) == 20.0
 
 
+def test_the_mean_latency_is_hdrhs_own_mean_and_none_when_empty():
+    rng = random.Random(7)
+    histogram = latency.new_histogram()
+    assert latency.mean_ms(histogram) is None
+    for _ in range(5000):  # sub-millisecond answers to a tail of seconds: many buckets
+        latency.record_ms(histogram, rng.lognormvariate(1.0, 2.0))
+    merged = latency.merge([latency.encode(histogram), latency.encode(histogram)])
+    assert latency.mean_ms(histogram) == pytest.approx(histogram.get_mean_value() / 1000.0, rel=1e-12)
+    assert latency.mean_ms(merged) == pytest.approx(latency.mean_ms(histogram), rel=1e-12)
+
+
 def test_a_request_sent_late_by_a_stalled_generator_shows_its_whole_delay(tmp_path):
     recorder = started_recorder(scenario([(0, 1)], 10.0), tmp_path)
     now = time.time()

@@ -23,7 +23,9 @@ from locust.runners import WorkerRunner
 from flashcrowd import load_models, option_values, options
 from flashcrowd.in_locust import locust_options
 from flashcrowd.in_locust.distributed import watch_workers
+from flashcrowd.in_locust.heap import HeapFreezer
 from flashcrowd.in_locust.loop_lag import LoopLag
+from flashcrowd.in_locust.spawn_messages import parse_defaults_once
 from flashcrowd.in_locust.user_count import count_users_fast
 from flashcrowd.load_models.preflight import soft_file_limit_raised
 from flashcrowd.load_models.shape import LoadModelShape
@@ -134,7 +136,9 @@ def _set_up(environment: Environment) -> None:
 
     shape = model.set_up(environment, context, recorder)
     loop_lag = LoopLag(environment)  # every process: a worker ships its own with each report
+    HeapFreezer(environment)  # every process: full collections walked every visitor
     count_users_fast(environment.runner)
+    parse_defaults_once()
     if isinstance(environment.runner, WorkerRunner):
         return
     run_recorder = made[0]

@@ -8,6 +8,8 @@ read here is within 0.1 % of the recorded value it stands for.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Iterable, Mapping
 
 from hdrh.histogram import HdrHistogram
@@ -65,8 +67,34 @@ def percentile_fields(
 
 
 def mean_ms(histogram: HdrHistogram) -> float | None:
-    """The mean recorded latency in milliseconds, or None when empty."""
-    return histogram.get_mean_value() / 1000.0 if histogram.get_total_count() else None
+    """The mean recorded latency in milliseconds (``HdrHistogram.get_mean_value``'s), or None when empty.
+
+    hdrh walks its buckets in Python (80 ms for a 30 s window at 1,000 requests/s, every second
+    an SLO is judged); here each bucket's value is looked up once and the counts weighted in C."""
+    total = histogram.get_total_count()
+    if not total:
+        return None
+    medians = _bucket_medians(
+        histogram.counts_len, histogram.unit_magnitude, histogram.sub_bucket_half_count_magnitude
+    )
+    return sum(map(operator.mul, histogram.counts, medians)) / total / 1000.0
+
+
+@functools.cache
+def _bucket_medians(counts_len: int, unit_magnitude: int, half_count_magnitude: int) -> tuple[int, ...]:
+    """The value each count index stands for in a mean (hdrh's median of the index's equivalent range),
+    for histograms of that layout."""
+    layout = new_histogram()
+    if (layout.counts_len, layout.unit_magnitude, layout.sub_bucket_half_count_magnitude) != (
+        counts_len,
+        unit_magnitude,
+        half_count_magnitude,
+    ):
+        raise ValueError(f"not a flashcrowd latency histogram: {counts_len} counts")
+    return tuple(
+        layout._hdr_median_equiv_value(layout.get_highest_equivalent_value(layout.get_value_from_index(i)))
+        for i in range(counts_len)
+    )
 
 
 def max_ms(histogram: HdrHistogram) -> float | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from flashcrowd.scenario.curve import Curve, Keyframe
@@ -92,11 +93,17 @@ class OriginMix:
     shares: tuple[dict[str, float], ...]
 
     def shares_at(self, t: float) -> dict[str, float]:
-        names = self.shares[0].keys()
-        return {name: Curve("share", self._frames(name)).value_at(t) for name in names}
+        return {name: curve.value_at(t) for name, curve in self._curves.items()}
 
-    def _frames(self, name: str) -> tuple[Keyframe, ...]:
-        return tuple(Keyframe(t, s[name]) for t, s in zip(self.times_s, self.shares, strict=True))
+    @cached_property
+    def _curves(self) -> dict[str, Curve]:
+        # Built once: every visitor asks for the shares where the curve stands.
+        return {
+            name: Curve(
+                "share", tuple(Keyframe(t, s[name]) for t, s in zip(self.times_s, self.shares, strict=True))
+            )
+            for name in self.shares[0]
+        }
 
 
 @dataclass(frozen=True)
