@@ -97,7 +97,9 @@ def test_capacity_points_follow_the_load_the_run_held(election_night):
     assert max(p.real_users for p in points) == pytest.approx(
         record.totals.peak_achieved_real_users, rel=0.05
     )
-    assert sum(p.seconds for p in points) <= record.totals.duration_s + 1
+    # A bin counts timeline rows: the first and the last second of a run may each be partial, and the
+    # second in which Locust stops its visitors is a row of its own.
+    assert sum(p.seconds for p in points) <= record.totals.duration_s + 2
     assert all(p.p95_ms is None or p.p95_ms > 0 for p in points)
 
 
