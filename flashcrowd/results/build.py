@@ -24,6 +24,7 @@ from flashcrowd.results.analysis import (
 from flashcrowd.results.break_types import BreakAnswer, FirstResets, LoadPoint
 from flashcrowd.results.capacity import capacity_bins
 from flashcrowd.results.figures import figure_rows
+from flashcrowd.results.pacing import pacing
 from flashcrowd.results.page_stats import first_failed_page, page_stats
 from flashcrowd.results.record import (
     Machine,
@@ -137,7 +138,7 @@ def break_answer(recorder: Recorder, first_reset_s: float | None) -> BreakAnswer
     the first reset."""
     rows = recorder.rows
     samples = timeline_samples(rows)
-    saturation = find_saturation(samples)
+    saturation = find_saturation(samples, pacing=pacing(recorder.scenario))
     failure = find_first_failure(samples)
     saturated_at = None if saturation is None else saturation.load
     return BreakAnswer(
