@@ -209,7 +209,7 @@ def test_a_site_that_doubles_every_request_is_read_at_what_light_load_got():
     saturation = searched(
         [5, 10, 20, 40, 60, 80, 120], doubled, seed=1, pacing=ONE_A_SECOND, holds_up_to=40, asks=2.0
     )
-    assert saturation is not None and saturation.load == pytest.approx(50, rel=0.1)  # the pacing: 100
+    assert saturation is not None and saturation.load == pytest.approx(50, rel=0.15)  # the pacing: 100
     assert "pacing" not in saturation.evidence
 
 

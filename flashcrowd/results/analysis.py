@@ -249,7 +249,8 @@ def find_saturation(
     start = max(range(len(windows)), key=lambda i: _served_rps(windows[i]))
     best = windows[start]
     strain = {id(s) for s in strained}
-    top = [w for w in windows if w is best or any(id(s) in strain for s in w)]
+    # A strained stretch that served what its load asks is still on the rising line, not the plateau.
+    top = [w for w in windows if w is best or (any(id(s) in strain for s in w) and _short(w, per_unit))]
     return Plateau(
         _plateau_rps(top, best) / per_unit,
         _served_rps(best),
@@ -293,6 +294,13 @@ def _plateau_rps(windows: Sequence[Sequence[Sample]], best: Sequence[Sample]) ->
     floor = _served(best) - NOISE_SIGMAS * _served(best) ** 0.5
     level = [_served_rps(window) for window in windows if _served(window) >= floor]
     return sum(level) / len(level)
+
+
+def _short(samples: Sequence[Sample], per_unit: float) -> bool:
+    """Whether ``samples`` served less than their load asks at ``per_unit`` by over a standard deviation
+    of a Poisson count (one, not NOISE_SIGMAS: a stretch just past saturation is short by little)."""
+    asked = per_unit * _load_seconds(samples)
+    return asked - _served(samples) > asked**0.5
 
 
 def _load_seconds(samples: Sequence[Sample]) -> float:
