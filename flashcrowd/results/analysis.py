@@ -189,12 +189,11 @@ def find_first_failure(samples: Sequence[Sample], rules: Rules = TIMELINE) -> in
     return _first_sustained(measured, lambda i: samples[i].failing, rules.sustain)
 
 
-def first_failure_at(point: LoadPoint, sample: Sample, rules: Rules = TIMELINE) -> FirstFailure:
-    """The answer's first failure at ``point``, from the first failing ``sample``: the kind that failed
-    most in it, and every kind's count."""
+def first_failure_at(point: LoadPoint, sample: Sample) -> FirstFailure:
+    """A run's first failure at ``point``, from the first failing second ``sample``: the kind that failed
+    most in it, and every kind's count (a search names its first bad step by its verdict)."""
     kind, detail = main_failure(sample.failures, sample.requests)
-    sustained = f", {rules.sustain} s in a row from here" if rules.sustain > 1 else ""
-    return FirstFailure(**point.place(), kind=kind, reason=f"{detail}{sustained}")
+    return FirstFailure(**point.place(), kind=kind, reason=f"{detail}, {SUSTAIN_ROWS} s in a row from here")
 
 
 def _first_sustained(indexes: Sequence[int], holds: Callable[[int], bool], sustain: int) -> int | None:
