@@ -131,16 +131,11 @@ class Plateau:
         )
 
 
-def failure_counts(failures: Mapping[str, int]) -> dict[str, int]:
-    """Failed requests by the kind an answer names (FAILED_REQUESTS), most first, none left out."""
-    counts = {kind: sum(failures.get(k, 0) for k in kinds) for kind, kinds in FAILED_REQUESTS.items()}
-    return dict(sorted(((kind, n) for kind, n in counts.items() if n), key=lambda item: -item[1]))
-
-
 def main_failure(failures: Mapping[str, int], requests: int) -> tuple[str, str]:
     """The kind that failed most (FAILED_REQUESTS) and every kind's count with the failed share, e.g.
     ('resets', '40 resets, 2 timeouts (10.5% of 400 requests)'); ('other', ...) if none failed."""
-    counts = failure_counts(failures)
+    grouped = {kind: sum(failures.get(k, 0) for k in kinds) for kind, kinds in FAILED_REQUESTS.items()}
+    counts = dict(sorted(((kind, n) for kind, n in grouped.items() if n), key=lambda item: -item[1]))
     detail = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     share = sum(counts.values()) / requests if requests else 0.0
     return next(iter(counts), "other"), f"{detail} ({share:.1%} of {requests} requests)"
