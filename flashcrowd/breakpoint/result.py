@@ -12,6 +12,7 @@ target, the analytic prediction.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,12 @@ def build_answer(
         return point_type(load=offered, users=users, real_world=units.real_world(offered), **extra)
 
     bad = search.first_bad_verdict
+    first_bad = point(search.first_bad, FirstFailure, kind=bad.kind, reason=bad.reason) if bad else None
     resets = search.resets
     reset_step = next((m for m, v in measured if m.load == resets.bad and v.resets), None)
+    first_resets = point(
+        resets.bad, FirstResets, evidence=_reset_evidence(reset_step), held=point(resets.good)
+    )
     drains = tuple(m.drain_s for m, _ in measured if m.drain_s > 0)
     stopped = search.stopped.value if search.stopped else None
     return SearchAnswer(
@@ -65,24 +70,18 @@ def build_answer(
         load_per_user=units.per_user,
         scale=units.scale,
         saturation=_saturation(measured, units),
-        first_failure=point(
-            search.first_bad, FirstFailure, kind=bad.kind, reason=bad.reason, held=point(search.last_good)
-        )
-        if bad
-        else None,
-        first_resets=point(
-            resets.bad, FirstResets, evidence=_reset_evidence(reset_step), held=point(resets.good)
-        ),
+        first_failure=replace(first_bad, held=point(search.last_good)) if first_bad else None,
+        first_resets=first_resets,
         resets_looked_up_to=point(search.highest),
         reset_search_cut=search.reset_search_cut,
         recovery_s=Recovery(max(drains), drains) if drains else None,
         last_good=point(search.last_good),
-        first_bad=point(search.first_bad, FirstFailure, kind=bad.kind, reason=bad.reason) if bad else None,
+        first_bad=first_bad,
         failure_kind=bad.kind if bad else None,
         knee=point(_knee(measured, units)),
         break_=point(search.first_bad),
         inconclusive=next((v.reason for _, v in measured if v.inconclusive), None),
-        prediction=None if prediction is None else _predicted(prediction, point(resets.bad)),
+        prediction=None if prediction is None else _predicted(prediction, first_resets),
         steps=tuple(Step(measure, verdict) for measure, verdict in measured),
         settings=settings,
     )
