@@ -62,6 +62,7 @@ def build_answer(
     )
     drains = tuple(m.drain_s for m, _ in measured if m.drain_s > 0)
     stopped = search.stopped.value if search.stopped else None
+    samples = _samples(measured)
     return SearchAnswer(
         stopped=stopped,
         stop_reason=STOP_TEXT[stopped],
@@ -69,7 +70,7 @@ def build_answer(
         unit=units.unit,
         load_per_user=units.per_user,
         scale=units.scale,
-        saturation=_saturation(measured, units),
+        saturation=_saturation(samples, units),
         first_failure=replace(first_bad, held=point(search.last_good)) if first_bad else None,
         first_resets=first_resets,
         resets_looked_up_to=point(search.highest),
@@ -78,7 +79,7 @@ def build_answer(
         last_good=point(search.last_good),
         first_bad=first_bad,
         failure_kind=bad.kind if bad else None,
-        knee=point(_knee(measured, units)),
+        knee=point(_knee(samples, units)),
         break_=point(search.first_bad),
         inconclusive=next((v.reason for _, v in measured if v.inconclusive), None),
         prediction=None if prediction is None else _predicted(prediction, first_resets),
@@ -108,10 +109,9 @@ def write_answer_files(answer: SearchAnswer, out_dir: Path) -> Path:
     return path
 
 
-def _saturation(measured: list[tuple[StepMeasure, Verdict]], units: LoadUnits) -> Saturation | None:
+def _saturation(samples: list[analysis.Sample], units: LoadUnits) -> Saturation | None:
     """Where the served rate stopped following the load (results/analysis.py, the same rule as a run's):
     None while the strained steps still got what light load's rate gives, or with fewer than two steps."""
-    samples = _samples(measured)
     found = analysis.find_saturation(samples, analysis.STEPS) if len(samples) >= 2 else None
     if found is None:
         return None
@@ -135,9 +135,8 @@ def _reset_evidence(step: StepMeasure | None) -> str:
     return f"{step.resets} resets ({step.resets / step.requests:.1%} of {step.requests} requests)"
 
 
-def _knee(measured: list[tuple[StepMeasure, Verdict]], units: LoadUnits) -> int | None:
+def _knee(samples: list[analysis.Sample], units: LoadUnits) -> int | None:
     """The lowest load at which p95 rose for good (results/analysis.py), in Locust users."""
-    samples = _samples(measured)
     knee = analysis.find_knee(samples, analysis.STEPS)
     return None if knee is None else round(samples[knee].load / units.per_user)
 
