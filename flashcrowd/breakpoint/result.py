@@ -115,9 +115,7 @@ def _saturation(samples: list[analysis.Sample], units: LoadUnits) -> Saturation 
     found = analysis.find_saturation(samples, analysis.STEPS) if len(samples) >= 2 else None
     if found is None:
         return None
-    point = LoadPoint(
-        load=found.load, users=round(found.load / units.per_user), real_world=units.real_world(found.load)
-    )
+    point = LoadPoint(load=found.load, users=units.users(found.load), real_world=units.real_world(found.load))
     return found.saturation(point, samples, units.unit_one)
 
 
@@ -138,7 +136,7 @@ def _reset_evidence(step: StepMeasure | None) -> str:
 def _knee(samples: list[analysis.Sample], units: LoadUnits) -> int | None:
     """The lowest load at which p95 rose for good (results/analysis.py), in Locust users."""
     knee = analysis.find_knee(samples, analysis.STEPS)
-    return None if knee is None else round(samples[knee].load / units.per_user)
+    return None if knee is None else units.users(samples[knee].load)
 
 
 def summary_lines(answer: SearchAnswer, result_path: Path) -> list[str]:
