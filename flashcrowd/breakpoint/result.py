@@ -149,7 +149,7 @@ def answer_lines(answer: SearchAnswer) -> list[str]:
     """The three loads with their evidence, recovery and the prediction (report.html's header too)."""
     unit = answer.unit
 
-    def described(point: LoadPoint | Saturation) -> str:
+    def described(point: LoadPoint) -> str:
         real = ", ".join(f"{value:,.0f} {name.replace('_', ' ')}" for name, value in point.real_world.items())
         return f"{point.load:,.4g} {unit} (real-world: {real})"
 
