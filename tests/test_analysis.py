@@ -16,16 +16,23 @@ from flashcrowd.breakpoint.criteria import GOOD, StepMeasure, Verdict
 from flashcrowd.breakpoint.result import build_answer
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.units import LoadUnits
+from flashcrowd.bundled_paths import resolve_scenario
 from flashcrowd.results.analysis import find_first_failure, find_saturation, main_failure, timeline_samples
+from flashcrowd.results.break_types import Saturation
+from flashcrowd.results.pacing import Pacing, pacing
 from flashcrowd.results.timeline import TimelineRow
+from flashcrowd.scenario import load_scenario
 
 SERVICE_S = 0.02  # S: what one answer takes at light load
 THINK_S = 0.98  # Z: so each visitor asks once a second while the site keeps up
 
 
-def timeline(users_at, served_at, seed: int, last_second_s: float = 1.0, failed_at=None) -> list[TimelineRow]:
+def timeline(
+    users_at, served_at, seed: int, last_second_s: float = 1.0, failed_at=None, asks: float = 1.0
+) -> list[TimelineRow]:
     """Rows for each second of ``users_at`` (users by second): answers Poisson around ``served_at(users)``,
-    p95 from the response time a closed loop of visitors thinking THINK_S sees at that throughput; fast
+    p95 from the response time a closed loop of visitors asking ``asks`` requests after each THINK_S
+    sees at that throughput; fast
     resets Poisson around ``failed_at(users)``. The last row lasts ``last_second_s`` (a run stopped
     mid-second) and gets that share of its answers."""
     poisson = np.random.default_rng(seed).poisson
@@ -35,7 +42,9 @@ def timeline(users_at, served_at, seed: int, last_second_s: float = 1.0, failed_
         length = last_second_s if second == len(users_at) - 1 else 1.0
         wall_s += length
         rate = served_at(users)
-        response_s = max(SERVICE_S, users / rate - THINK_S) if failed_at is None else SERVICE_S
+        response_s = (
+            max(SERVICE_S, (asks * users / rate - THINK_S) / asks) if failed_at is None else SERVICE_S
+        )
         p95 = 3000 * response_s * (1 + 0.2 * jitter.random())
         answered = int(poisson(rate * length))
         resets = int(poisson(failed_at(users) * length)) if failed_at else 0
@@ -134,25 +143,80 @@ def test_the_bundled_scenario_against_an_unbounded_site_never_saturates(name):
     assert find_first_failure(samples) is None
 
 
-def test_find_breaks_steps_and_a_runs_seconds_meet_the_same_rule_on_the_same_site():
-    # The same site (at most 100 answers a second, each visitor asking once a second) ramped through
-    # in seconds, and searched in 5 s steps, saturates at the same load either way.
-    ramp = [10 + 4 * second for second in range(60)]
-    by_seconds = saturation_of(timeline(ramp, lambda users: min(users * 1.0, 100.0), seed=11))
+def searched(
+    loads: list[int],
+    served_at,
+    seed: int = 0,
+    pacing: Pacing | None = None,
+    holds_up_to: int = 80,
+    asks: float = 1.0,
+) -> Saturation | None:
+    """find-break's saturation over 5 s steps at ``loads`` visitors, each answered as ``timeline`` does;
+    steps above ``holds_up_to`` judged bad (slow)."""
     measured = []
-    for visitors in (20, 40, 60, 80, 120, 160, 240):
-        rows = timeline([visitors] * 5, lambda users: min(users * 1.0, 100.0), seed=visitors)
+    for visitors in loads:
+        rows = timeline([visitors] * 5, served_at, seed=seed * 1000 + visitors, asks=asks)
         answered = sum(row.requests for row in rows)
         measure = StepMeasure(
             load=visitors, offered=float(visitors), requests=answered, throughput_rps=answered / 5,
             p50_ms=rows[-1].p95_ms / 3, p95_ms=rows[-1].p95_ms, sent=answered, seconds=5,
         )  # fmt: skip
-        measured.append((measure, GOOD if visitors <= 80 else Verdict("bad", "latency", "slow")))
-    search = BreakSearch(plan(start=20))
+        measured.append((measure, GOOD if visitors <= holds_up_to else Verdict("bad", "latency", "slow")))
+    search = BreakSearch(plan(start=loads[0]))
     for measure, verdict in measured:
         search.record(measure.load, verdict)
-    units = LoadUnits("closed", per_user=1.0, scale=1.0, session_duration_s=60.0)
-    by_steps = build_answer(search, measured, units, None, {}).saturation
+    units = LoadUnits("closed", per_user=1.0, scale=1.0, session_duration_s=60.0, pacing=pacing)
+    return build_answer(search, measured, units, None, {}).saturation
+
+
+def test_find_breaks_steps_and_a_runs_seconds_meet_the_same_rule_on_the_same_site():
+    # The same site (at most 100 answers a second, each visitor asking once a second) ramped through
+    # in seconds, and searched in 5 s steps, saturates at the same load either way.
+    ramp = [10 + 4 * second for second in range(60)]
+    by_seconds = saturation_of(timeline(ramp, lambda users: min(users * 1.0, 100.0), seed=11))
+    by_steps = searched([20, 40, 60, 80, 120, 160, 240], lambda users: min(users * 1.0, 100.0))
     assert by_seconds is not None and by_steps is not None
     assert by_steps.load == pytest.approx(by_seconds.load, rel=0.05)
     assert by_steps.load == pytest.approx(100, rel=0.05)
+
+
+# The visitors of timeline(): one request a session, THINK_S between them (p50 about SERVICE_S).
+ONE_A_SECOND = Pacing(requests_per_session=1.0, think_s_per_session=THINK_S, per_visitor=True, burst=1.0)
+
+
+def test_light_steps_are_read_at_their_pacing_which_their_noise_cannot_tell_apart():
+    # A few light steps measure the rate a visitor asks to about 6 %, and saturation is the plateau
+    # over it; the scenario's pacing gives it up to the light latency (about 2 % of a second here).
+    light = [10, 20, 40]
+    loads = [*light, 80, 120, 160, 240]
+    capped = lambda users: min(users * 1.0, 100.0)  # noqa: E731
+    paced = [searched(loads, capped, seed, ONE_A_SECOND) for seed in range(30)]
+    measured = [searched(loads, capped, seed) for seed in range(30)]
+    assert all(s is not None for s in paced + measured)
+    assert rms_error(paced, 100) < 0.7 * rms_error(measured, 100)  # 2.5 % against 4.4 % when written
+    assert all(s.load == pytest.approx(100, rel=0.07) for s in paced), paced
+    assert "its pacing asks 0.998, within the noise" in paced[0].evidence
+
+
+def rms_error(found: list[Saturation], expected: float) -> float:
+    return (sum((s.load / expected - 1) ** 2 for s in found) / len(found)) ** 0.5
+
+
+def test_a_site_that_doubles_every_request_is_read_at_what_light_load_got():
+    # Each page redirects once, so a visitor asks twice what the scenario's pacing says, and the site's
+    # 100 answers a second serve 50 visitors: the measured rate, not the pacing, places saturation.
+    doubled = lambda users: min(users * 2.0, 100.0)  # noqa: E731
+    saturation = searched(
+        [5, 10, 20, 40, 60, 80, 120], doubled, seed=1, pacing=ONE_A_SECOND, holds_up_to=40, asks=2.0
+    )
+    assert saturation is not None and saturation.load == pytest.approx(50, rel=0.1)  # the pacing: 100
+    assert "pacing" not in saturation.evidence
+
+
+def test_pacing_follows_the_scenario_and_the_model():
+    probe = pacing(load_scenario(resolve_scenario("probe-election-night")))
+    assert probe.rate_per_unit(0.05) == pytest.approx(1 / 1.05)  # one page per 1 s think and 50 ms answer
+    opened = pacing(load_scenario(resolve_scenario("probe-election-night")), per_visitor=False)
+    assert opened.rate_per_unit(0.05) == opened.requests_per_session == pytest.approx(2.375)
+    night = pacing(load_scenario(resolve_scenario("election-night-2016-11-08")))
+    assert night.burst > 2  # some pages come with their assets

@@ -95,9 +95,9 @@ def test_closed_model_saturates_near_n_star_and_holds_only_what_it_served(stack,
     if saturation is None:
         assert_breaks_near(found, knee, stack, (0.75, 1.25))
     else:
-        # 20 %: since one rule serves runs and steps, nginx in front measured 0.83 N* once (its light
-        # steps got 1.11 answers a second a visitor, where 1/(S+Z) is 0.95); issue 21 keeps this open.
-        assert abs(saturation["load"] / knee - 1) <= 0.20, (
+        # Light steps read at the scenario's pacing (results/pacing.py): the benchmark's default steps
+        # measured 0.95-0.97 N* on every stack, wrk 0.95-0.97 of c/S; these steps are shorter.
+        assert abs(saturation["load"] / knee - 1) <= 0.07, (
             f"{stack.name}: saturation {saturation}, N* {knee:.0f}"
         )
     lightest_p95 = min(found["steps"], key=lambda step: step["offered"])["p95_ms"]

@@ -112,7 +112,7 @@ def write_answer_files(answer: SearchAnswer, out_dir: Path) -> Path:
 def _saturation(samples: list[analysis.Sample], units: LoadUnits) -> Saturation | None:
     """Where the served rate stopped following the load (results/analysis.py, the same rule as a run's):
     None while the strained steps still got what light load's rate gives, or with fewer than two steps."""
-    found = analysis.find_saturation(samples, analysis.STEPS) if len(samples) >= 2 else None
+    found = analysis.find_saturation(samples, analysis.STEPS, units.pacing) if len(samples) >= 2 else None
     if found is None:
         return None
     point = LoadPoint(load=found.load, users=units.users(found.load), real_world=units.real_world(found.load))
@@ -123,7 +123,8 @@ def _samples(measured: list[tuple[StepMeasure, Verdict]]) -> list[analysis.Sampl
     """The steps the site was judged on, lightest first, as the analysis's samples."""
     judged = sorted((m for m, v in measured if not v.inconclusive and m.seconds), key=lambda m: m.offered)
     return [
-        analysis.Sample(m.offered, m.seconds, m.requests, m.errors, m.p95_ms, m.p95_ok_ms) for m in judged
+        analysis.Sample(m.offered, m.seconds, m.requests, m.errors, m.p95_ms, m.p95_ok_ms, m.p50_ms)
+        for m in judged
     ]
 
 

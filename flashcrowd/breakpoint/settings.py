@@ -15,6 +15,7 @@ from flashcrowd.breakpoint.guard import GeneratorGuard
 from flashcrowd.breakpoint.search import SearchPlan
 from flashcrowd.breakpoint.units import LoadUnits
 from flashcrowd.options import CEILING_FACTOR, OFF, START_BY_MODEL, START_STREAMS
+from flashcrowd.results.pacing import pacing
 from flashcrowd.scenario.journeys import session_seconds
 from flashcrowd.scenario.model import Scenario
 from flashcrowd_common.errors import UsageError
@@ -98,7 +99,9 @@ def from_options(options: argparse.Namespace, scenario: Scenario, settle_s: floa
     if options.budget < timing.step_s:
         raise UsageError(f"--budget {options.budget:g}s: expected at least one step ({timing.step_s:g}s)")
     return FindBreakSettings(
-        units=LoadUnits(model, per_user, scenario.scale, scenario.session_duration_s),
+        units=LoadUnits(
+            model, per_user, scenario.scale, scenario.session_duration_s, pacing(scenario, model == "closed")
+        ),
         plan=SearchPlan(
             start=start_users,
             resolution=options.resolution,

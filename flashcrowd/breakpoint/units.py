@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flashcrowd.results.pacing import Pacing
+
 MODELS = ("closed", "open")
 
 
@@ -15,6 +17,7 @@ class LoadUnits:
     per_user: float  # offered load one Locust user stands for (1 visitor, or one stream's arrival rate)
     scale: float  # simulated users per real-world user
     session_duration_s: float  # real-world mean session, for Little's law in the open model
+    pacing: Pacing | None = None  # what one unit of load asks while the site keeps up (results/pacing.py)
 
     @property
     def unit(self) -> str:

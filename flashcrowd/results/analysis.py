@@ -22,7 +22,8 @@ requests neither extend nor break a run.
 
 Saturation (:func:`find_saturation`): where the served rate stopped following the load. Light
 load (p95 near the baseline, few failures) gives the successful responses a second one unit of
-load gets while the site keeps up; a site that never left light load, or whose strained samples
+load gets while the site keeps up (the scenario's pacing gives it where the two agree:
+results/pacing.py); a site that never left light load, or whose strained samples
 still got that rate, never saturated. Otherwise the most it served over light load's rate is the
 load at which it saturated. Every rate counts successful responses only: a second full of fast
 failures is a site that turned visitors away, not light load.
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 
 from flashcrowd.http.classify import SITE_FAILURES
 from flashcrowd.results.break_types import FirstFailure, LoadPoint, Saturation
+from flashcrowd.results.pacing import Pacing
 from flashcrowd.results.timeline import TimelineRow
 
 BASELINE_ROWS = 5  # a run's baseline: its first measured seconds (a search's: its lightest step)
@@ -71,6 +73,7 @@ class Sample:
     failures: Mapping[str, int] = field(default_factory=dict)  # by failure kind (http/classify.py)
     p95_ms: float | None = None
     p95_ok_ms: float | None = None  # of successes only
+    p50_ms: float | None = None
 
     @property
     def served(self) -> int:
@@ -116,18 +119,19 @@ class Plateau:
     max_served_rps: float  # the most successful responses a second (over ``smooth`` samples)
     light_rps_per_unit: float  # successful responses a second per unit of load while the site kept up
     peak_index: int  # the last sample of the busiest stretch
+    measured_light_rps_per_unit: float  # what light load got, where the rate above is its pacing's
 
     def saturation(self, point: LoadPoint, samples: Sequence[Sample], unit_one: str) -> Saturation:
         """The answer's saturation at ``point`` (this plateau's load, placed), with its evidence."""
         peak = samples[self.peak_index].load
+        light = f"light load got {self.measured_light_rps_per_unit:.3g} req/s per {unit_one}"
+        if self.light_rps_per_unit != self.measured_light_rps_per_unit:
+            light += f" (its pacing asks {self.light_rps_per_unit:.3g}, within the noise: that is used)"
         return Saturation(
             **point.place(),
             max_served_rps=round(self.max_served_rps, 1),
             light_rps_per_unit=self.light_rps_per_unit,
-            evidence=(
-                f"throughput levelled at {self.max_served_rps:.1f} req/s (at {peak:g}); "
-                f"light load got {self.light_rps_per_unit:.3g} req/s per {unit_one}"
-            ),
+            evidence=(f"throughput levelled at {self.max_served_rps:.1f} req/s (at {peak:g}); {light}"),
         )
 
 
@@ -155,6 +159,7 @@ def timeline_samples(rows: Sequence[TimelineRow]) -> list[Sample]:
                 row.failures,
                 row.p95_ms,
                 row.p95_ok_ms,
+                row.p50_ms,
             )
         )
         end_s, users = row.wall_s, float(row.achieved_users)
@@ -201,11 +206,14 @@ def _first_sustained(indexes: Sequence[int], holds: Callable[[int], bool], susta
     return None
 
 
-def find_saturation(samples: Sequence[Sample], rules: Rules = TIMELINE) -> Plateau | None:
+def find_saturation(
+    samples: Sequence[Sample], rules: Rules = TIMELINE, pacing: Pacing | None = None
+) -> Plateau | None:
     """Where the served rate stopped following the load, or None where it kept up.
 
-    Light load's successful responses a second per unit of load, times the load, is what the site
-    serves while it keeps up. Strain is ``sustain`` measured samples in a row that are not light load
+    Light load's successful responses a second per unit of load (``pacing``'s rate where the light
+    samples agree with it, see :func:`light_rate`), times the load, is what the site serves while it
+    keeps up. Strain is ``sustain`` measured samples in a row that are not light load
     (slow, or failing). None without strain, or when the strained samples got what light load's rate
     gives (short by no more than LEVELLED, or than the noise of so few answers): a hold or a ramp the
     site kept up with, however its visitors' pace varied. Otherwise the rate it levelled at (the mean
@@ -225,7 +233,8 @@ def find_saturation(samples: Sequence[Sample], rules: Rules = TIMELINE) -> Plate
     strained = _sustained_runs([s for s in samples if s.measured], lambda s: not light(s), rules.sustain)
     if not calm or not strained:
         return None
-    per_unit = _served(calm) / _load_seconds(calm)
+    measured_per_unit = _served(calm) / _load_seconds(calm)
+    per_unit = light_rate(calm, pacing) if pacing else measured_per_unit
     expected = per_unit * _load_seconds(strained)
     shortfall = expected - _served(strained)
     if per_unit <= 0 or shortfall <= max((1 - LEVELLED) * expected, NOISE_SIGMAS * expected**0.5):
@@ -235,7 +244,25 @@ def find_saturation(samples: Sequence[Sample], rules: Rules = TIMELINE) -> Plate
     best = windows[start]
     strain = {id(s) for s in strained}
     top = [w for w in windows if w is best or any(id(s) in strain for s in w)]
-    return Plateau(_plateau_rps(top, best) / per_unit, _served_rps(best), per_unit, start + len(best) - 1)
+    return Plateau(
+        _plateau_rps(top, best) / per_unit,
+        _served_rps(best),
+        per_unit,
+        start + len(best) - 1,
+        measured_per_unit,
+    )
+
+
+def light_rate(calm: Sequence[Sample], pacing: Pacing) -> float:
+    """Successful responses a second per unit of load in the ``calm`` samples: the rate ``pacing`` asks
+    at their median latency if what they got agrees with it within NOISE_SIGMAS, else what they got."""
+    measured = _served(calm) / _load_seconds(calm)
+    timed = [s for s in calm if s.p50_ms is not None]
+    if not timed:
+        return measured
+    latency_s = sum(s.p50_ms * s.requests for s in timed) / sum(s.requests for s in timed) / 1000  # type: ignore[operator]
+    paced = pacing.rate_per_unit(latency_s)
+    return paced if pacing.agrees(paced * _load_seconds(calm), _served(calm), NOISE_SIGMAS) else measured
 
 
 def _sustained_runs(samples: Sequence[Sample], holds: Callable[[Sample], bool], sustain: int) -> list[Sample]:

@@ -24,6 +24,7 @@ from flashcrowd.results.analysis import (
 from flashcrowd.results.break_types import BreakAnswer, FirstResets, LoadPoint
 from flashcrowd.results.capacity import capacity_bins
 from flashcrowd.results.figures import figure_rows
+from flashcrowd.results.pacing import pacing
 from flashcrowd.results.page_stats import first_failed_page, page_stats
 from flashcrowd.results.record import (
     Machine,
@@ -136,7 +137,7 @@ def break_answer(recorder: Recorder, samples: list[Sample], first_reset_s: float
     """The three loads an SRE asks for, on the timeline (``samples``, a second each): saturation, the
     first failure (and its kind), the first reset."""
     rows = recorder.rows
-    saturation = find_saturation(samples)
+    saturation = find_saturation(samples, pacing=pacing(recorder.scenario))
     failure = find_first_failure(samples)
     saturated_at = None if saturation is None else saturation.load
     return BreakAnswer(
