@@ -86,13 +86,16 @@ def main() -> int:
         nginx_errors = errors.count("[alert]") + errors.count("[crit]")
         if args.out:
             shutil.copytree(work / "night", args.out, dirs_exist_ok=True)
-        hold_rps = report(
-            work / "night", args, capacity, idle_rss, rss, seconds, nginx_errors, time.monotonic() - started
-        )
-        cores = hold_cores(cpu, load_scenario(SCENARIOS_DIR / f"{SCENARIO}.yaml").clock.wall_duration_s)
-        print(
-            f"generator CPU while holding the peak: {cores:.2f} cores (Locust master and workers), "
-            f"{cores / max(hold_rps, 1.0) * 1e6:,.0f} us a request"
+        report(
+            work / "night",
+            args,
+            capacity,
+            idle_rss,
+            rss,
+            seconds,
+            cpu,
+            nginx_errors,
+            time.monotonic() - started,
         )
     return 0
 
@@ -166,10 +169,11 @@ def report(
     idle_rss: int,
     rss: int,
     seconds: float,
+    cpu: list[tuple[float, float, int]],
     nginx_errors: int,
     total_s: float,
-) -> float:
-    """Print the run's figures against the goals; the requests/s answered at the hold."""
+) -> None:
+    """Print the run's figures against the goals, then the CPU the generator used at the hold."""
     record = read_record(out / "summary.json")
     scenario = load_scenario(SCENARIOS_DIR / f"{SCENARIO}.yaml", scale=args.scale)
     peak = round(scenario.scale * scenario.users.peak.value)
@@ -211,7 +215,11 @@ def report(
         and total_s <= GOAL_S
     )
     print(f"goals: {'met' if met else 'NOT met'}")
-    return hold_rps
+    cores = hold_cores(cpu, curve_s)
+    print(
+        f"generator CPU while holding the peak: {cores:.2f} cores (Locust master and workers), "
+        f"{cores / max(hold_rps, 1.0) * 1e6:,.0f} us a request"
+    )
 
 
 def hold_cores(cpu: list[tuple[float, float, int]], curve_s: float) -> float:

@@ -165,9 +165,8 @@ def test_find_break_json_of_format_1_reads_and_todays_keeps_its_format_through_t
     assert (saturation.max_served_rps, saturation.users, saturation.at) == (403.4, 407, None)
     old, new = json.loads(FORMAT.read_text()), answer.to_json()
     del old["saturation"], new["saturation"], new["format"]
-    assert (
-        _without_new_nulls(new) == old
-    )  # every point gained ``at`` (a search's has none), first_bad ``held``
+    # Every point gained ``at`` (a search's has none), first_bad ``held``.
+    assert _without_new_nulls(new) == old
     write_answer(answer, tmp_path / "find-break.json")
     assert read_answer(tmp_path / "find-break.json") == answer
     assert json.dumps(answer.to_json(), indent=2) + "\n" == (tmp_path / "find-break.json").read_text()

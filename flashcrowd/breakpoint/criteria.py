@@ -140,7 +140,7 @@ class Criteria:
         if step.requests == 0:  # every request outlasted the window: the site stalls
             return Verdict("bad", "timeouts", "no request ended in the window", resets)
         if step.failed == step.requests:  # however few: not one was served
-            kind, reason = self._failure_kinds(step)
+            kind, reason = main_failure(step.errors, step.requests)
             return Verdict("bad", kind, f"every request failed: {reason}", resets)
         failure = self._failed_requests(step) or self._not_keeping_up(step) or self._latency(step, lightest)
         if failure is None and self.min_throughput_gain is not None and lower_good is not None:
@@ -158,12 +158,7 @@ class Criteria:
     def _failed_requests(self, step: StepMeasure) -> tuple[str, str] | None:
         if self.max_failure_rate is None or not self._sustained(step.failed, step.requests):
             return None
-        return self._failure_kinds(step)
-
-    def _failure_kinds(self, step: StepMeasure) -> tuple[str, str]:
-        """The most frequent failure kind, and every kind's count with the failed share (the timeline's
-        first failure is named the same way: results/analysis.py)."""
-        return main_failure(step.errors, step.requests)
+        return main_failure(step.errors, step.requests)  # named as the timeline's first failure is
 
     def _not_keeping_up(self, step: StepMeasure) -> tuple[str, str] | None:
         """Fewer answered than sent, by a backlog of a few requests at least: one request still in flight

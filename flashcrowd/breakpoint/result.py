@@ -12,6 +12,7 @@ target, the analytic prediction.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +54,15 @@ def build_answer(
         return point_type(load=offered, users=users, real_world=units.real_world(offered), **extra)
 
     bad = search.first_bad_verdict
+    first_bad = point(search.first_bad, FirstFailure, kind=bad.kind, reason=bad.reason) if bad else None
     resets = search.resets
     reset_step = next((m for m, v in measured if m.load == resets.bad and v.resets), None)
+    first_resets = point(
+        resets.bad, FirstResets, evidence=_reset_evidence(reset_step), held=point(resets.good)
+    )
     drains = tuple(m.drain_s for m, _ in measured if m.drain_s > 0)
     stopped = search.stopped.value if search.stopped else None
+    samples = _samples(measured)
     return SearchAnswer(
         stopped=stopped,
         stop_reason=STOP_TEXT[stopped],
@@ -64,25 +70,19 @@ def build_answer(
         unit=units.unit,
         load_per_user=units.per_user,
         scale=units.scale,
-        saturation=_saturation(measured, units),
-        first_failure=point(
-            search.first_bad, FirstFailure, kind=bad.kind, reason=bad.reason, held=point(search.last_good)
-        )
-        if bad
-        else None,
-        first_resets=point(
-            resets.bad, FirstResets, evidence=_reset_evidence(reset_step), held=point(resets.good)
-        ),
+        saturation=_saturation(samples, units),
+        first_failure=replace(first_bad, held=point(search.last_good)) if first_bad else None,
+        first_resets=first_resets,
         resets_looked_up_to=point(search.highest),
         reset_search_cut=search.reset_search_cut,
         recovery_s=Recovery(max(drains), drains) if drains else None,
         last_good=point(search.last_good),
-        first_bad=point(search.first_bad, FirstFailure, kind=bad.kind, reason=bad.reason) if bad else None,
+        first_bad=first_bad,
         failure_kind=bad.kind if bad else None,
-        knee=point(_knee(measured, units)),
+        knee=point(_knee(samples, units)),
         break_=point(search.first_bad),
         inconclusive=next((v.reason for _, v in measured if v.inconclusive), None),
-        prediction=None if prediction is None else _predicted(prediction, point(resets.bad)),
+        prediction=None if prediction is None else _predicted(prediction, first_resets),
         steps=tuple(Step(measure, verdict) for measure, verdict in measured),
         settings=settings,
     )
@@ -109,16 +109,13 @@ def write_answer_files(answer: SearchAnswer, out_dir: Path) -> Path:
     return path
 
 
-def _saturation(measured: list[tuple[StepMeasure, Verdict]], units: LoadUnits) -> Saturation | None:
+def _saturation(samples: list[analysis.Sample], units: LoadUnits) -> Saturation | None:
     """Where the served rate stopped following the load (results/analysis.py, the same rule as a run's):
     None while the strained steps still got what light load's rate gives, or with fewer than two steps."""
-    samples = _samples(measured)
     found = analysis.find_saturation(samples, analysis.STEPS, units.pacing) if len(samples) >= 2 else None
     if found is None:
         return None
-    point = LoadPoint(
-        load=found.load, users=round(found.load / units.per_user), real_world=units.real_world(found.load)
-    )
+    point = LoadPoint(load=found.load, users=units.users(found.load), real_world=units.real_world(found.load))
     return found.saturation(point, samples, units.unit_one)
 
 
@@ -137,11 +134,10 @@ def _reset_evidence(step: StepMeasure | None) -> str:
     return f"{step.resets} resets ({step.resets / step.requests:.1%} of {step.requests} requests)"
 
 
-def _knee(measured: list[tuple[StepMeasure, Verdict]], units: LoadUnits) -> int | None:
+def _knee(samples: list[analysis.Sample], units: LoadUnits) -> int | None:
     """The lowest load at which p95 rose for good (results/analysis.py), in Locust users."""
-    samples = _samples(measured)
     knee = analysis.find_knee(samples, analysis.STEPS)
-    return None if knee is None else round(samples[knee].load / units.per_user)
+    return None if knee is None else units.users(samples[knee].load)
 
 
 def summary_lines(answer: SearchAnswer, result_path: Path) -> list[str]:
@@ -154,7 +150,7 @@ def answer_lines(answer: SearchAnswer) -> list[str]:
     """The three loads with their evidence, recovery and the prediction (report.html's header too)."""
     unit = answer.unit
 
-    def described(point: LoadPoint | Saturation) -> str:
+    def described(point: LoadPoint) -> str:
         real = ", ".join(f"{value:,.0f} {name.replace('_', ' ')}" for name, value in point.real_world.items())
         return f"{point.load:,.4g} {unit} (real-world: {real})"
 

@@ -32,6 +32,10 @@ class LoadUnits:
         """The load ``users`` Locust users offer, in :attr:`unit`."""
         return users * self.per_user
 
+    def users(self, offered: float) -> int:
+        """The Locust users that offer ``offered`` (the nearest whole number): :meth:`offered`'s inverse."""
+        return round(offered / self.per_user)
+
     def real_world(self, offered: float) -> dict[str, float]:
         """Real-world equivalents of a simulated load: users, and for the open model sessions per hour."""
         real = offered / self.scale

@@ -71,7 +71,8 @@ def key_facts(record: RunRecord) -> Table:
 
 
 def _point(point: LoadPoint | None) -> str:
-    """'41.0 s into the run, real-world 2016-11-08T21:40:00-05:00, 880 simulated users (~88,000 real)'."""
+    """'41.0 s into the run, real-world 2016-11-08T21:40:00-05:00, 880 simulated users (~88,000 real)'; the
+    users alone for a search's knee, which is a step's, not a moment's."""
     if not point:
         return "none"
     load = f"{point.users:,} simulated users (~{point.real_users:,.0f} real)"

@@ -135,16 +135,11 @@ class Plateau:
         )
 
 
-def failure_counts(failures: Mapping[str, int]) -> dict[str, int]:
-    """Failed requests by the kind an answer names (FAILED_REQUESTS), most first, none left out."""
-    counts = {kind: sum(failures.get(k, 0) for k in kinds) for kind, kinds in FAILED_REQUESTS.items()}
-    return dict(sorted(((kind, n) for kind, n in counts.items() if n), key=lambda item: -item[1]))
-
-
 def main_failure(failures: Mapping[str, int], requests: int) -> tuple[str, str]:
     """The kind that failed most (FAILED_REQUESTS) and every kind's count with the failed share, e.g.
     ('resets', '40 resets, 2 timeouts (10.5% of 400 requests)'); ('other', ...) if none failed."""
-    counts = failure_counts(failures)
+    grouped = {kind: sum(failures.get(k, 0) for k in kinds) for kind, kinds in FAILED_REQUESTS.items()}
+    counts = dict(sorted(((kind, n) for kind, n in grouped.items() if n), key=lambda item: -item[1]))
     detail = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     share = sum(counts.values()) / requests if requests else 0.0
     return next(iter(counts), "other"), f"{detail} ({share:.1%} of {requests} requests)"
@@ -194,12 +189,11 @@ def find_first_failure(samples: Sequence[Sample], rules: Rules = TIMELINE) -> in
     return _first_sustained(measured, lambda i: samples[i].failing, rules.sustain)
 
 
-def first_failure_at(point: LoadPoint, sample: Sample, rules: Rules = TIMELINE) -> FirstFailure:
-    """The answer's first failure at ``point``, from the first failing ``sample``: the kind that failed
-    most in it, and every kind's count."""
+def first_failure_at(point: LoadPoint, sample: Sample) -> FirstFailure:
+    """A run's first failure at ``point``, from the first failing second ``sample``: the kind that failed
+    most in it, and every kind's count (a search names its first bad step by its verdict)."""
     kind, detail = main_failure(sample.failures, sample.requests)
-    sustained = f", {rules.sustain} s in a row from here" if rules.sustain > 1 else ""
-    return FirstFailure(**point.place(), kind=kind, reason=f"{detail}{sustained}")
+    return FirstFailure(**point.place(), kind=kind, reason=f"{detail}, {SUSTAIN_ROWS} s in a row from here")
 
 
 def _first_sustained(indexes: Sequence[int], holds: Callable[[int], bool], sustain: int) -> int | None:

@@ -52,7 +52,8 @@ def break_lines(answer: BreakAnswer | None, span: Span) -> list[str]:
 
 
 def _at(point: LoadPoint, zone: object) -> str:
-    """'21:38 Eastern on Tue 8 Nov 2016, at 80,400 real-world users (804 simulated)'."""
+    """'21:38 Eastern on Tue 8 Nov 2016, at 80,400 real-world users (804 simulated)'; the users alone for a
+    point no timeline places (a search's step)."""
     users = f"{point.real_users:,.0f} real-world users ({point.users:,} simulated)"
     if point.at is None:
         return users

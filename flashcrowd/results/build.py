@@ -61,7 +61,7 @@ def build_record(recorder: Recorder) -> RunRecord:
     if search:
         found, knee = search.loads(), search.knee
     else:  # a generator that was the limit says nothing about where the site saturated or failed
-        found = None if generator_limit else break_answer(recorder, first_reset)
+        found = None if generator_limit else break_answer(recorder, samples, first_reset)
         knee = knee_point(recorder, samples)
     site = read_site(recorder)
     pages = page_stats(recorder, duration_s)
@@ -133,11 +133,10 @@ def totals(recorder: Recorder, duration_s: float) -> Totals:
     )
 
 
-def break_answer(recorder: Recorder, first_reset_s: float | None) -> BreakAnswer:
-    """The three loads an SRE asks for, on the timeline: saturation, the first failure (and its kind),
-    the first reset."""
+def break_answer(recorder: Recorder, samples: list[Sample], first_reset_s: float | None) -> BreakAnswer:
+    """The three loads an SRE asks for, on the timeline (``samples``, a second each): saturation, the
+    first failure (and its kind), the first reset."""
     rows = recorder.rows
-    samples = timeline_samples(rows)
     saturation = find_saturation(samples, pacing=pacing(recorder.scenario))
     failure = find_first_failure(samples)
     saturated_at = None if saturation is None else saturation.load
