@@ -131,7 +131,7 @@ class Plateau:
             **point.place(),
             max_served_rps=round(self.max_served_rps, 1),
             light_rps_per_unit=self.light_rps_per_unit,
-            evidence=(f"throughput levelled at {self.max_served_rps:.1f} req/s (at {peak:g}); {light}"),
+            evidence=f"throughput levelled at {self.max_served_rps:.1f} req/s (at {peak:g}); {light}",
         )
 
 
@@ -212,7 +212,7 @@ def find_saturation(
     """Where the served rate stopped following the load, or None where it kept up.
 
     Light load's successful responses a second per unit of load (``pacing``'s rate where the light
-    samples agree with it, see :func:`light_rate`), times the load, is what the site serves while it
+    samples agree with it, see :func:`paced_rate`), times the load, is what the site serves while it
     keeps up. Strain is ``sustain`` measured samples in a row that are not light load
     (slow, or failing). None without strain, or when the strained samples got what light load's rate
     gives (short by no more than LEVELLED, or than the noise of so few answers): a hold or a ramp the
@@ -234,7 +234,7 @@ def find_saturation(
     if not calm or not strained:
         return None
     measured_per_unit = _served(calm) / _load_seconds(calm)
-    per_unit = light_rate(calm, pacing) if pacing else measured_per_unit
+    per_unit = (pacing and paced_rate(calm, pacing)) or measured_per_unit
     expected = per_unit * _load_seconds(strained)
     shortfall = expected - _served(strained)
     if per_unit <= 0 or shortfall <= max((1 - LEVELLED) * expected, NOISE_SIGMAS * expected**0.5):
@@ -254,16 +254,15 @@ def find_saturation(
     )
 
 
-def light_rate(calm: Sequence[Sample], pacing: Pacing) -> float:
-    """Successful responses a second per unit of load in the ``calm`` samples: the rate ``pacing`` asks
-    at their median latency if what they got agrees with it within NOISE_SIGMAS, else what they got."""
-    measured = _served(calm) / _load_seconds(calm)
+def paced_rate(calm: Sequence[Sample], pacing: Pacing) -> float | None:
+    """The rate per unit of load ``pacing`` asks at the ``calm`` samples' median latency, if what they got
+    agrees with it within NOISE_SIGMAS; None if it does not, or no latency was measured."""
     timed = [s for s in calm if s.p50_ms is not None]
     if not timed:
-        return measured
+        return None
     latency_s = sum(s.p50_ms * s.requests for s in timed) / sum(s.requests for s in timed) / 1000  # type: ignore[operator]
     paced = pacing.rate_per_unit(latency_s)
-    return paced if pacing.agrees(paced * _load_seconds(calm), _served(calm), NOISE_SIGMAS) else measured
+    return paced if pacing.agrees(paced * _load_seconds(calm), _served(calm), NOISE_SIGMAS) else None
 
 
 def _sustained_runs(samples: Sequence[Sample], holds: Callable[[Sample], bool], sustain: int) -> list[Sample]:
