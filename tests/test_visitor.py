@@ -84,6 +84,23 @@ def test_a_visit_walks_the_journey_with_its_origin_and_cookies():
     assert events.fired[0]["context"]["journey"] == "browse"
 
 
+def test_a_pages_assets_load_with_it_and_its_reader_thinks_after_them():
+    steps = (
+        Step("home", "GET", "/", think=Distribution("constant", 0.3)),
+        Step("assets", "GET", "/a.css", think=Distribution("constant", 0.0)),
+        Step("assets", "GET", "/a.js", think=Distribution("constant", 0.0)),
+        Step("next", "GET", "/next", think=Distribution("constant", 0.0)),
+    )
+    scenario = make_scenario([(0, 1)], duration_s=1, steps=steps)
+    arrived: list[tuple[str, float]] = []
+    with tiny_site() as (url, _):
+        browser = _browser_factory(url, lambda **event: arrived.append((event["name"], time.monotonic())))
+        assert visit(scenario, random.Random(3), 0.0, browser)
+    assert [name for name, _ in arrived] == ["home", "assets", "assets", "next"]
+    at = [moment - arrived[0][1] for _, moment in arrived]
+    assert at[2] < 0.15 and at[3] - at[2] >= 0.3, at  # home and its assets at once, then the think
+
+
 def test_errors_are_retried_only_as_the_scenario_says_and_counted_as_retries():
     policy = RetryPolicy(probability=1.0, delay=Distribution("constant", 0.0), max_retries=2)
     scenario = make_scenario([(0, 1)], duration_s=1, on_error=policy, think=Distribution("constant", 0.0))

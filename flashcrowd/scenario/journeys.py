@@ -1,9 +1,10 @@
 """Journeys as written (weighted page sequences) and what they imply per session.
 
 A visitor picks a journey by weight, asks for each step with its probability,
-and thinks after every page it got (the step's ``think``, else the scenario's
-think time), the last one included; then the session ends. So a session's mean
-length is the expected think time over its pages, which is what Little's law needs.
+and thinks after every page it got, once the page's assets have loaded (the
+step's ``think``, else the scenario's think time), the last one included; then
+the session ends. So a session's mean length is the expected think time over its
+pages, which is what Little's law needs.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flashcrowd.scenario.model import Distribution, Journey, RetryPolicy, Step
+from flashcrowd.scenario.model import ASSETS, Distribution, Journey, RetryPolicy, Step
 from flashcrowd.scenario.quantities import parse_duration
 from flashcrowd.scenario.source import PathKey, ScenarioSource
 
@@ -48,7 +49,7 @@ def build_journeys(specs: Sequence[dict[str, Any]], source: ScenarioSource) -> t
             _build_step(step, source, ("journeys", j, "steps", s)) for s, step in enumerate(spec["steps"])
         ]
         # A browser fetches a page's stylesheets, scripts and images at once, then caches them.
-        steps[1:1] = [Step("assets", "GET", path, think=NO_THINK) for path in spec.get("assets", ())]
+        steps[1:1] = [Step(ASSETS, "GET", path, think=NO_THINK) for path in spec.get("assets", ())]
         journeys.append(Journey(spec["name"], float(spec["weight"]), tuple(steps)))
     return tuple(journeys)
 

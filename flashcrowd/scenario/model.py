@@ -51,9 +51,14 @@ class Clock:
         return self.start + timedelta(seconds=self.real_seconds(wall_s))
 
 
+ASSETS = "assets"  # the name of the steps that load with the page before them
+
+
 @dataclass(frozen=True)
 class Step:
-    """One page a visitor asks for; skipped with probability ``1 - probability``."""
+    """One page a visitor asks for; skipped with probability ``1 - probability``. A step named
+    ``assets`` is a page's stylesheet, script or image: it loads with the page before it, before
+    that page's reader thinks."""
 
     name: str
     method: str  # GET or POST
@@ -61,6 +66,10 @@ class Step:
     form: dict[str, str] | None = None
     probability: float = 1.0
     think: Distribution | None = None  # overrides the scenario's think time after this page
+
+    @property
+    def is_asset(self) -> bool:
+        return self.name == ASSETS
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,8 @@ def _jumps(scenario: Scenario, begin: float, end: float) -> float:
 def join_point(scenario: Scenario, rng: random.Random) -> JoinPoint | None:
     """A random moment of the session cycle (None if its pages take no think time): the step whose
     think it falls in is drawn in proportion to how long visitors spend there (journey weight x the
-    step's probability x its mean think), and the wait is that think's residual."""
+    step's probability x its mean think), and the wait is that think's residual; the page's assets
+    have loaded before its think."""
     places = [
         (journey, index, journey.weight * step.probability * (step.think or scenario.think_time).mean)
         for journey in scenario.journeys
@@ -78,7 +79,10 @@ def join_point(scenario: Scenario, rng: random.Random) -> JoinPoint | None:
         return None
     journey, index, _ = rng.choices(places, weights=[weight for *_, weight in places])[0]
     think = journey.steps[index].think or scenario.think_time
-    return JoinPoint(journey, index + 1, think.residual(rng))
+    after = index + 1
+    while after < len(journey.steps) and journey.steps[after].is_asset:
+        after += 1
+    return JoinPoint(journey, after, think.residual(rng))
 
 
 def session_spans_real_s(scenario: Scenario) -> float:
