@@ -22,6 +22,8 @@ from flashcrowd.results.break_types import Saturation
 from flashcrowd.results.pacing import Pacing, pacing
 from flashcrowd.results.timeline import TimelineRow
 from flashcrowd.scenario import load_scenario
+from flashcrowd.scenario.journeys import burst_dispersion
+from flashcrowd.scenario.model import Distribution, Journey, Step
 
 SERVICE_S = 0.02  # S: what one answer takes at light load
 THINK_S = 0.98  # Z: so each visitor asks once a second while the site keeps up
@@ -219,4 +221,18 @@ def test_pacing_follows_the_scenario_and_the_model():
     opened = pacing(load_scenario(resolve_scenario("probe-election-night")), per_visitor=False)
     assert opened.rate_per_unit(0.05) == opened.requests_per_session == pytest.approx(2.375)
     night = pacing(load_scenario(resolve_scenario("election-night-2016-11-08")))
-    assert night.burst > 2  # some pages come with their assets
+    assert night.burst == pytest.approx(5.40, abs=0.01)  # first pages come with six assets
+
+
+def test_requests_vary_as_counts_of_bursts_a_think_ends():
+    reading, at_once = Distribution("constant", 10.0), Distribution("constant", 0.0)
+    steps = (
+        Step("home", "GET", "/"),
+        *(Step("assets", "GET", f"/{n}.css", think=at_once) for n in range(6)),
+        Step("form", "GET", "/form"),
+        Step("submit", "POST", "/form", think=at_once),  # its answer follows at once
+        Step("result", "GET", "/result", probability=0.5),
+    )
+    # Bursts: home and its assets (7), form (1), submit and, half the time, result (1.5).
+    squares = 7**2 + 1 + (0.5 * 0.5 + 1.5**2)
+    assert burst_dispersion((Journey("j", 1.0, steps),), reading) == pytest.approx(squares / 9.5)

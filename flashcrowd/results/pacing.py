@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flashcrowd.scenario.journeys import requests_per_session, session_seconds, thinks_per_session
+from flashcrowd.scenario.journeys import burst_dispersion, requests_per_session, session_seconds
 from flashcrowd.scenario.model import Scenario
 
 
@@ -25,7 +25,9 @@ class Pacing:
     requests_per_session: float
     think_s_per_session: float
     per_visitor: bool  # load counts visitors present (closed), else sessions started a second (open)
-    burst: float  # requests that arrive together: a page and its assets (closed), a session (open)
+    # How many times a Poisson count's variance a count of requests has: requests arrive together, a page
+    # with its assets (closed: E[B^2] / E[B] over those bursts), a session's (open, counted per session).
+    burst: float
 
     def rate_per_unit(self, latency_s: float) -> float:
         """Requests a second one unit of load asks while the site answers in ``latency_s``."""
@@ -35,17 +37,16 @@ class Pacing:
 
     def agrees(self, expected: float, measured: float, sigmas: float) -> bool:
         """Whether ``measured`` requests are within ``sigmas`` standard deviations of ``expected``, for
-        counts of bursts (a compound Poisson count's variance is its mean times the burst size)."""
+        counts of bursts (a compound Poisson count's variance is its mean times ``burst``)."""
         return abs(measured - expected) <= sigmas * (expected * self.burst) ** 0.5
 
 
 def pacing(scenario: Scenario, per_visitor: bool = True) -> Pacing:
     """The scenario's pacing; ``per_visitor`` False for the open model's sessions started a second."""
     requests = requests_per_session(scenario.journeys)
-    thinks = thinks_per_session(scenario.journeys, scenario.think_time)
     return Pacing(
         requests_per_session=requests,
         think_s_per_session=session_seconds(scenario.journeys, scenario.think_time),
         per_visitor=per_visitor,
-        burst=max(requests / thinks if per_visitor and thinks else requests, 1.0),
+        burst=max(burst_dispersion(scenario.journeys, scenario.think_time) if per_visitor else requests, 1.0),
     )

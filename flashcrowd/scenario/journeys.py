@@ -101,6 +101,31 @@ def thinks_per_session(journeys: Sequence[Journey], think_time: Distribution) ->
     )
 
 
+def burst_dispersion(journeys: Sequence[Journey], think_time: Distribution) -> float:
+    """E[B^2] / E[B] of the bursts a session's requests come in (a page with its assets, and the pages
+    that follow it without a think): how many times a Poisson count's variance a count of them has."""
+    squares = total = 0.0
+    for share, journey in _mix(journeys):
+        for burst in _bursts(journey, think_time):
+            mean, variance = sum(burst), sum(p * (1 - p) for p in burst)
+            squares += share * (variance + mean**2)
+            total += share * mean
+    return squares / total if total else 1.0
+
+
+def _bursts(journey: Journey, think_time: Distribution) -> list[list[float]]:
+    """The probabilities of the steps of each of the journey's bursts: a page's think ends one."""
+    bursts: list[list[float]] = [[]]
+    reading = False
+    for step in journey.steps:
+        if reading and not step.is_asset:
+            bursts.append([])
+        bursts[-1].append(step.probability)
+        if not step.is_asset:
+            reading = (step.think or think_time).mean > 0
+    return [burst for burst in bursts if burst]
+
+
 def requests_matching(journeys: Sequence[Journey], method: str, path: str) -> float:
     """Expected requests per session for ``method path`` (the query string is ignored)."""
     return sum(
