@@ -15,7 +15,7 @@ from flashcrowd.cli import main
 from flashcrowd.compare.figures import compare
 from flashcrowd.compare.tolerance import Tolerances
 from flashcrowd.results.break_types import BreakAnswer, Saturation
-from flashcrowd.results.record import Moment, PageStats, RunRecord
+from flashcrowd.results.record import CapacityBin, Moment, PageStats, RunRecord
 
 
 @pytest.mark.load
@@ -105,6 +105,22 @@ def test_tolerances_tell_noise_from_a_regression():
     assert [f.name for f in compare(_record(2.0), sub_floor, Tolerances(p95_floor_ms=1)) if f.regressed] == [
         "all requests p95"
     ]
+
+
+def test_throughput_at_equal_load_regresses_beyond_a_fifth_and_the_noise_of_its_counts():
+    def held(rps: float, seconds: int) -> RunRecord:
+        return replace(
+            _record(100.0),
+            capacity=(CapacityBin(real_users=2000.0, users=20.0, rps=rps, p95_ms=10.0, seconds=seconds),),
+        )
+
+    def regressed(baseline: RunRecord, current: RunRecord) -> list[str]:
+        return [f.name for f in compare(baseline, current, Tolerances()) if f.regressed]
+
+    # Two 12 s smoke runs of one build held 20 visitors for 8 s: 236 and 188 responses (CI, 4 Dec).
+    assert regressed(held(29.5, 8), held(23.5, 8)) == []  # -20 %, within 3 sigma of the counts
+    assert regressed(held(29.5, 60), held(23.5, 60)) == ["throughput at 2,000 users"]  # a minute of it
+    assert regressed(held(29.5, 60), held(25.0, 60)) == []  # -15 %: within the allowed fifth
 
 
 def test_a_break_the_baseline_never_reached_is_a_regression():

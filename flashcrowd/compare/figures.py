@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flashcrowd.compare.tolerance import Tolerances
+from flashcrowd.results.analysis import NOISE_SIGMAS
 from flashcrowd.results.break_types import LoadPoint, When
 from flashcrowd.results.record import CapacityBin, PageStats, RunRecord
 
@@ -158,7 +159,10 @@ def _equal_load(baseline: RunRecord, current: RunRecord, tol: Tolerances) -> lis
         return min(points, key=lambda p: (abs(p.real_users - load), -p.seconds))
 
     base, now = nearest(base_points), nearest(now_points)
-    allowance = f"allowed -{tol.throughput_relative:.0%}"
+    # Each rate is a count of responses over a few seconds: a fall within the noise of the two counts
+    # (Poisson, NOISE_SIGMAS standard deviations) is not a regression, however large its share.
+    noise_rps = NOISE_SIGMAS * (base.rps / base.seconds + now.rps / now.seconds) ** 0.5
+    allowance = f"allowed -{tol.throughput_relative:.0%} and -{noise_rps:.3g} req/s, the counts' noise"
     return [
         _judged(
             "load",
@@ -166,7 +170,7 @@ def _equal_load(baseline: RunRecord, current: RunRecord, tol: Tolerances) -> lis
             "req/s",
             base.rps,
             now.rps,
-            lambda b, n: n < b * (1 - tol.throughput_relative),
+            lambda b, n: n < b * (1 - tol.throughput_relative) and b - n > noise_rps,
             allowance,
         ),
         _p95("load", f"p95 at {load:,.0f} users", base.p95_ms, now.p95_ms, tol),

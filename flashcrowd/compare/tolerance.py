@@ -2,8 +2,10 @@
 
 The defaults tell two runs of the same build apart from a slower one: short runs on a
 shared machine move p95 by tens of percent and a few milliseconds, error rates by a
-fraction of a point, throughput at equal load by a few percent. A figure regresses
-only beyond both the relative and the absolute allowance where it has both.
+fraction of a point, throughput at equal load by the noise of a few seconds' counts (a
+fifth, for the eight seconds a 12 s smoke run holds its load). A figure regresses only
+beyond both the relative and the absolute allowance where it has both (for throughput,
+three standard deviations of the two counts).
 """
 
 from __future__ import annotations
