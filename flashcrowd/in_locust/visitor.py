@@ -24,7 +24,7 @@ from flashcrowd.http.http_client import Browser
 from flashcrowd.in_locust.locust_options import RunContext, run_context
 from flashcrowd.in_locust.origins import pick_origin
 from flashcrowd.load_models.curve_shape import TICK_S
-from flashcrowd.scenario.journeys import NO_THINK
+from flashcrowd.scenario.journeys import page_loads
 from flashcrowd.scenario.model import Journey, Scenario, Step
 from flashcrowd.scenario.steady_state import JoinPoint, join_point
 from target_app.geo import address_in
@@ -63,21 +63,27 @@ def visit(
     origin = draw_origin(shares, rng)
     browser = make_browser({"X-Forwarded-For": address_in(origin, rng, exclude=shares)})
     context: dict[str, Any] = {"journey": journey.name, "origin": origin, "retry": 0, "first_page": True}
-    reading = NO_THINK  # the last page's think: its reader thinks once its assets have loaded too
     try:
-        for step in steps:
-            if not step.is_asset:
-                browser.think(reading.sample(rng))
-                reading = step.think or scenario.think_time
-            loaded = _load_step(browser, step, scenario, rng, context)
-            context["first_page"] = False
+        for load, think in page_loads(steps, scenario.think_time):
+            loaded = _load_page(browser, load, scenario, rng, context)
+            browser.think(think.sample(rng))
             if not loaded:
-                browser.think(reading.sample(rng))
                 return False
-        browser.think(reading.sample(rng))
         return True
     finally:
         browser.close()
+
+
+def _load_page(
+    browser: Browser, load: list[Step], scenario: Scenario, rng: random.Random, context: dict
+) -> bool:
+    """Ask for a page and then its assets; False at the first that did not load."""
+    for step in load:
+        loaded = _load_step(browser, step, scenario, rng, context)
+        context["first_page"] = False
+        if not loaded:
+            return False
+    return True
 
 
 def _load_step(browser: Browser, step: Step, scenario: Scenario, rng: random.Random, context: dict) -> bool:

@@ -114,16 +114,28 @@ def burst_dispersion(journeys: Sequence[Journey], think_time: Distribution) -> f
 
 
 def _bursts(journey: Journey, think_time: Distribution) -> list[list[float]]:
-    """The probabilities of the steps of each of the journey's bursts: a page's think ends one."""
-    bursts: list[list[float]] = [[]]
-    reading = False
-    for step in journey.steps:
-        if reading and not step.is_asset:
+    """The probabilities of the steps of each of the journey's bursts: a think after a load ends one."""
+    bursts: list[list[float]] = []
+    reading = True
+    for load, think in page_loads(journey.steps, think_time):
+        if reading:
             bursts.append([])
-        bursts[-1].append(step.probability)
-        if not step.is_asset:
-            reading = (step.think or think_time).mean > 0
-    return [burst for burst in bursts if burst]
+        bursts[-1] += [step.probability for step in load]
+        reading = think.mean > 0
+    return bursts
+
+
+def page_loads(steps: Sequence[Step], think_time: Distribution) -> list[tuple[list[Step], Distribution]]:
+    """``steps`` as a browser loads them: each page with the assets that follow it, and the think its
+    reader takes once they have loaded (the page's ``think``, else ``think_time``); assets before any
+    page load on their own, with no think."""
+    loads: list[tuple[list[Step], Distribution]] = []
+    for step in steps:
+        if step.is_asset and loads:
+            loads[-1][0].append(step)
+        else:
+            loads.append(([step], NO_THINK if step.is_asset else step.think or think_time))
+    return loads
 
 
 def requests_matching(journeys: Sequence[Journey], method: str, path: str) -> float:
