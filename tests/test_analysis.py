@@ -6,6 +6,7 @@ find-break's steps. Synthetic timelines check the rule's edges; timelines record
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -17,7 +18,13 @@ from flashcrowd.breakpoint.result import build_answer
 from flashcrowd.breakpoint.search import BreakSearch
 from flashcrowd.breakpoint.units import LoadUnits
 from flashcrowd.bundled_paths import resolve_scenario
-from flashcrowd.results.analysis import find_first_failure, find_saturation, main_failure, timeline_samples
+from flashcrowd.results.analysis import (
+    STEPS,
+    find_first_failure,
+    find_saturation,
+    main_failure,
+    timeline_samples,
+)
 from flashcrowd.results.break_types import Saturation
 from flashcrowd.results.pacing import Pacing, pacing
 from flashcrowd.results.timeline import TimelineRow
@@ -99,6 +106,29 @@ def test_a_site_whose_throughput_levels_off_saturates_where_it_did():
     ramp = [10 + 4 * second for second in range(60)]  # 10 to 246 visitors
     saturation = saturation_of(timeline(ramp, lambda users: min(users * 1.0, 100.0), seed=7))
     assert saturation is not None and saturation.load == pytest.approx(100, rel=0.1)
+
+
+def test_a_plateau_read_from_seconds_that_swing_says_it_is_less_sure():
+    # Both sites level at 100 answers a second. One answers Poisson counts around it; the other stalls
+    # and catches up (a few slow requests hold its workers): its seconds swing by half, as the bundled
+    # ircc-2016 site's did, so one run's reading of where it saturated can stray further.
+    ramp = [10 + 4 * second for second in range(60)]  # 10 to 246 visitors
+    steady = saturation_of(timeline(ramp, lambda users: min(users * 1.0, 100.0), seed=7))
+    swing = iter([0.5, 1.5] * len(ramp))
+    stalling = saturation_of(timeline(ramp, lambda users: min(users * 1.0, 100.0 * next(swing)), seed=7))
+    assert steady is not None and stalling is not None
+    assert steady.standard_error / steady.load < 0.03  # a Poisson count of 100 a second over some seconds
+    assert stalling.standard_error / stalling.load > 3 * steady.standard_error / steady.load
+
+
+def test_a_plateau_of_one_step_is_as_sure_as_its_count():
+    # find-break's steps: one strained step is the plateau; its standard error is its count's.
+    rows = timeline([50, 100, 200], lambda users: min(users * 1.0, 100.0), seed=1)
+    samples = timeline_samples(rows)
+    plateau = find_saturation([replace(s, seconds=30.0, requests=s.requests * 30) for s in samples], STEPS)
+    assert plateau is not None
+    served = 30 * samples[2].served
+    assert plateau.standard_error == pytest.approx(served**0.5 / 30 / plateau.light_rps_per_unit)
 
 
 def test_seconds_full_of_fast_failures_are_not_light_load():

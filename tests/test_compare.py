@@ -59,8 +59,14 @@ def _moment(wall_s: float, real_time: str, real_users: float) -> Moment:
     )
 
 
-def _record(p95_ms: float, failures: int = 0, saturation_users: float | None = None) -> RunRecord:
-    """1,000 requests in 60 s, saturated at ``saturation_users`` (if given); no pages, no capacity."""
+def _record(
+    p95_ms: float,
+    failures: int = 0,
+    saturation_users: float | None = None,
+    standard_error: float | None = None,
+) -> RunRecord:
+    """1,000 requests in 60 s, saturated at ``saturation_users`` (if given, read to within
+    ``standard_error`` of its load); no pages, no capacity."""
     record = broken_record()
     saturation = (
         None
@@ -70,6 +76,7 @@ def _record(p95_ms: float, failures: int = 0, saturation_users: float | None = N
             max_served_rps=100.0,
             light_rps_per_unit=0.2,
             evidence="",
+            standard_error=None if standard_error is None else standard_error * saturation_users / 100,
         )
     )
     return replace(
@@ -121,6 +128,23 @@ def test_throughput_at_equal_load_regresses_beyond_a_fifth_and_the_noise_of_its_
     assert regressed(held(29.5, 8), held(23.5, 8)) == []  # -20 %, within 3 sigma of the counts
     assert regressed(held(29.5, 60), held(23.5, 60)) == ["throughput at 2,000 users"]  # a minute of it
     assert regressed(held(29.5, 60), held(25.0, 60)) == []  # -15 %: within the allowed fifth
+
+
+def test_saturation_regresses_beyond_a_tenth_and_the_noise_of_both_readings():
+    def regressed(baseline: RunRecord, current: RunRecord) -> list[str]:
+        return [f.name for f in compare(baseline, current, Tolerances()) if f.regressed]
+
+    # 26 runs of election night read the bundled site's saturation to within 4 to 23 % (one standard
+    # error); runs against gunicorn, to within 0.5 to 3.4 %.
+    assert regressed(_record(100.0, saturation_users=90_000), _record(100.0, saturation_users=75_000)) == [
+        "saturation load"
+    ]
+    noisy = [_record(100.0, saturation_users=users, standard_error=0.12) for users in (90_000, 75_000)]
+    assert regressed(*noisy) == []  # -17 %, within 3 standard errors of the two readings
+    sure = [_record(100.0, saturation_users=users, standard_error=0.02) for users in (90_000, 75_000)]
+    assert regressed(*sure) == ["saturation load"]
+    why = next(f.why for f in compare(*sure, Tolerances()) if f.regressed)
+    assert "the readings' noise" in why
 
 
 def test_a_break_the_baseline_never_reached_is_a_regression():

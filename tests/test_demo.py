@@ -36,7 +36,11 @@ def test_saturation_first_failure_and_resets_are_told_in_real_world_time_and_use
 
     answer = BreakAnswer(
         saturation=Saturation(
-            **at("21:40", 880).point().place(), max_served_rps=117.9, light_rps_per_unit=0.2, evidence=""
+            **at("21:40", 880).point().place(),
+            max_served_rps=117.9,
+            light_rps_per_unit=0.2,
+            evidence="",
+            standard_error=105.6,
         ),
         first_failure=FirstFailure(**at("21:52", 930).point().place(), kind="http_5xx", reason=""),
         first_resets=FirstResets(**at("22:47", 1310).point().place(), evidence=""),
@@ -44,8 +48,8 @@ def test_saturation_first_failure_and_resets_are_told_in_real_world_time_and_use
     record = replace(broken_record(), break_answer=answer)
     outcome = RunOutcome(1, Path("out"), record, scenario, "http://127.0.0.1:1")
     assert describe_break(outcome) == [
-        "The site saturated at 21:40 Eastern on Tue 8 Nov 2016, at 88,000 real-world users (880 simulated): "
-        "it served at most 117.9 requests/s.",
+        "The site saturated at 21:40 Eastern on Tue 8 Nov 2016, at 88,000 real-world users (880 simulated), "
+        "± 10,560 (12 %, one standard error): it served at most 117.9 requests/s.",
         "It first failed at 21:52 Eastern on Tue 8 Nov 2016, at 93,000 real-world users (930 simulated): "
         "http_5xx.",
         "Connection resets began at 22:47 Eastern on Tue 8 Nov 2016, "

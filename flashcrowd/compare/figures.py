@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flashcrowd.compare.tolerance import Tolerances
 from flashcrowd.results.analysis import NOISE_SIGMAS
-from flashcrowd.results.break_types import LoadPoint, When
+from flashcrowd.results.break_types import LoadPoint, Saturation, When
 from flashcrowd.results.record import CapacityBin, PageStats, RunRecord
 
 BREAKS = ("saturation", "first failure", "first resets")
@@ -219,12 +219,24 @@ def _break_load(label: str, base: LoadPoint | None, now: LoadPoint | None, tol: 
         return Figure(
             "break", name, "users", base_users or "none", now_users or "none", judged=now_users is None
         )
+    noise_users = NOISE_SIGMAS * (_standard_error_users(base) ** 2 + _standard_error_users(now) ** 2) ** 0.5
+    allowance = f"allowed -{tol.load_relative:.0%}"
+    if noise_users:
+        allowance += f" and -{noise_users:,.0f} users, the readings' noise"
     return _judged(
         "break",
         name,
         "users",
         base_users,
         now_users,
-        lambda b, n: n < b * (1 - tol.load_relative),
-        f"allowed -{tol.load_relative:.0%}",
+        lambda b, n: n < b * (1 - tol.load_relative) and b - n > noise_users,
+        allowance,
     )
+
+
+def _standard_error_users(point: LoadPoint) -> float:
+    """How far a run's reading of ``point`` can stray, in real-world users: a saturation's standard error
+    (the spread of the throughput it levelled at); 0 for a load the timeline reads off directly."""
+    if not isinstance(point, Saturation) or point.standard_error is None or point.load <= 0:
+        return 0.0
+    return point.real_users * point.standard_error / point.load

@@ -120,6 +120,7 @@ class Plateau:
     light_rps_per_unit: float  # successful responses a second per unit of load while the site kept up
     peak_index: int  # the last sample of the busiest stretch
     measured_light_rps_per_unit: float  # what light load got, where the rate above is its pacing's
+    standard_error: float  # of ``load``: its level's standard error over light load's rate
 
     def saturation(self, point: LoadPoint, samples: Sequence[Sample], unit_one: str) -> Saturation:
         """The answer's saturation at ``point`` (this plateau's load, placed), with its evidence."""
@@ -131,6 +132,7 @@ class Plateau:
             **point.place(),
             max_served_rps=round(self.max_served_rps, 1),
             light_rps_per_unit=self.light_rps_per_unit,
+            standard_error=round(self.standard_error, 3),
             evidence=f"throughput levelled at {self.max_served_rps:.1f} req/s (at {peak:g}); {light}",
         )
 
@@ -245,12 +247,14 @@ def find_saturation(
     strain = {id(s) for s in strained}
     # A strained stretch that served what its load asks is still on the rising line, not the plateau.
     top = [w for w in windows if w is best or (any(id(s) in strain for s in w) and _short(w, per_unit))]
+    level = _level(top, best)
     return Plateau(
-        _plateau_rps(top, best) / per_unit,
+        level.rps / per_unit,
         _served_rps(best),
         per_unit,
         start + len(best) - 1,
         measured_per_unit,
+        level.standard_error_rps / per_unit,
     )
 
 
@@ -278,15 +282,32 @@ def _sustained_runs(samples: Sequence[Sample], holds: Callable[[Sample], bool], 
     return found + (run if len(run) >= sustain else [])
 
 
-def _plateau_rps(windows: Sequence[Sequence[Sample]], best: Sequence[Sample]) -> float:
+@dataclass(frozen=True)
+class Level:
+    """The rate a site levelled at, and how far one run's reading of it can stray."""
+
+    rps: float
+    standard_error_rps: float
+
+
+def _level(windows: Sequence[Sequence[Sample]], best: Sequence[Sample]) -> Level:
     """The rate the site levelled at: the mean over the strained windows the best one cannot be told from.
 
     The best window alone is the luckiest draw of a flat top, which puts saturation too high; a light
-    one within the noise of it is still on the rising line, below the top.
+    one within the noise of it is still on the rising line, below the top. Its standard error is the
+    spread of the served rates of the samples those windows cover over the square root of their number
+    (a site whose slow requests stall its workers serves in bursts, far beyond a Poisson count's
+    noise); a single sample has only its count's Poisson noise to go by.
     """
     floor = _served(best) - NOISE_SIGMAS * _served(best) ** 0.5
-    level = [_served_rps(window) for window in windows if _served(window) >= floor]
-    return sum(level) / len(level)
+    level = [window for window in windows if _served(window) >= floor]
+    covered = list({id(sample): sample for window in level for sample in window}.values())
+    rates = [sample.served / sample.seconds for sample in covered]
+    if len(rates) >= 2:
+        standard_error = statistics.stdev(rates) / len(rates) ** 0.5
+    else:
+        standard_error = _served(covered) ** 0.5 / sum(s.seconds for s in covered)
+    return Level(sum(_served_rps(window) for window in level) / len(level), standard_error)
 
 
 def _short(samples: Sequence[Sample], per_unit: float) -> bool:

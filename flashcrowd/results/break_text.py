@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flashcrowd.results.analysis import FAILURE_SHARE, SUSTAIN_ROWS
-from flashcrowd.results.break_types import BreakAnswer, LoadPoint
+from flashcrowd.results.break_types import BreakAnswer, LoadPoint, Saturation
 from flashcrowd.results.record import RunRecord
 
 
@@ -39,7 +39,7 @@ def break_lines(answer: BreakAnswer | None, span: Span) -> list[str]:
     )
     zone = span.start.tzinfo
     return [
-        f"The site saturated at {_at(saturation, zone)}: it served at most "
+        f"The site saturated at {_at(saturation, zone)}{_give_or_take(saturation)}: it served at most "
         f"{saturation.max_served_rps:,.1f} requests/s."
         if saturation
         else f"The site did not saturate {during}: its throughput kept up with the load.",
@@ -49,6 +49,15 @@ def break_lines(answer: BreakAnswer | None, span: Span) -> list[str]:
         "requests failed).",
         f"Connection resets began at {_at(resets, zone)}." if resets else f"No connection resets {during}.",
     ]
+
+
+def _give_or_take(saturation: Saturation) -> str:
+    """', ± 10,700 (12 %, one standard error)': how far this run's reading of its saturation can stray;
+    nothing for a record that does not say."""
+    if saturation.standard_error is None or saturation.load <= 0:
+        return ""
+    share = saturation.standard_error / saturation.load
+    return f", ± {share * saturation.real_users:,.0f} ({share * 100:.0f} %, one standard error)"
 
 
 def _at(point: LoadPoint, zone: object) -> str:

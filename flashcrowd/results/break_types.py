@@ -48,6 +48,9 @@ class Saturation(LoadPoint):
     max_served_rps: float  # the most successful responses a second
     light_rps_per_unit: float  # successful responses a second per unit of load while the site kept up
     evidence: str
+    # How far one run's reading of ``load`` can stray, in its unit: the standard error of the rate the site
+    # levelled at, over light load's rate (None in records written before it was kept).
+    standard_error: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
