@@ -81,6 +81,21 @@ def test_election_night_resets_begin_before_the_mean_queue_fills_the_room():
     assert prediction.users < prediction.users_without_retries
 
 
+def test_the_first_500s_are_where_a_run_first_calls_a_second_failed():
+    # A run's first failure is 3 s in a row with over 5 % of requests failed (results/analysis.py). With
+    # random waits the 500s pass that share before the mean queue waits the profile's 0.4 s (N* + T c/S,
+    # where about half of them would). Runs of the night measured their first 500s at 88,704, 88,400,
+    # 81,800 and 70,100 real users on x48 cuts, 87,277 to 68,046 on x60 cuts (4 Dec 2026).
+    scenario, profile = load_scenario(ELECTION), load_profile("ircc-2016")
+    prediction = predict_with_retries(scenario, profile, error_after_wait_s=profile.error_after_wait_s)
+    closed = predict("closed", scenario, profile)
+    assert 0.9 * closed.knee < prediction.first_failures < closed.first_errors
+    assert prediction.first_failures / scenario.scale == pytest.approx(85_000, rel=0.05)
+    assert prediction.first_failures < prediction.users  # then the resets
+    resets_only = predict_with_retries(scenario, profile)  # no 500s: the first failures are resets
+    assert resets_only.first_failures > resets_only.users
+
+
 def test_errors_before_resets_make_retries_bring_the_resets_forward():
     scenario, profile = load_scenario(ELECTION), load_profile("ircc-2016")
     erroring = predict_with_retries(scenario, profile, error_after_wait_s=0.5)

@@ -82,5 +82,8 @@ def predict(model: str, scenario: Scenario, profile: Profile) -> Prediction:
     if errors_wait is None:
         return Prediction(knee, knee + room, basis)
     depth = min(errors_wait * theory.max_throughput(c, s), room)
-    basis += f"; 500s from N* + T c/S = {knee:.0f} + {errors_wait:g} s x {c / s:.1f}/s = {knee + depth:.0f}"
+    basis += (
+        f"; the mean queue waits T from N* + T c/S = {knee:.0f} + {errors_wait:g} s x {c / s:.1f}/s"
+        f" = {knee + depth:.0f}"
+    )
     return Prediction(knee, knee + room, basis, knee + depth)

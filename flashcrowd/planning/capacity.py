@@ -1,9 +1,11 @@
 """Where the bundled target should saturate and start resetting, and when a scenario's curve gets there.
 
-The formulas are the find-break prediction's (closed model: knee N* = c(S+Z)/S,
-the application's 500s once requests wait past its limit, resets once the
-waiting room is full at N* + K); this module adds the
-real-world moment at which the scenario's curve first reaches each load.
+The knee and the first resets without retries are the find-break prediction's
+fluid limits (closed model: N* = c(S+Z)/S, the waiting room full at N* + K); the
+first failures (for a profile that answers 500 after a wait) and the first resets
+counting retries come from the random closed loop of ``planning.retries``, where a
+run sees them; this module adds the real-world moment at which the scenario's
+curve first reaches each load.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ class CapacityForecast:
     mean_service_s: float  # S over the scenario's request mix
     max_rps: float  # c/S
     knee: Crossing
-    first_errors: Crossing | None  # the application's 500s (None: this profile never sends them)
+    # Over FAILURE_SHARE of tries fail, the application's 500s first (None: this profile never sends them)
+    first_errors: Crossing | None
     first_resets: Crossing  # the closed model, N* + K, without retries
     first_resets_with_retries: Crossing  # random arrivals and the scenario's retries (planning.retries)
     basis: str  # the formula with its numbers
@@ -93,8 +96,8 @@ def forecast(scenario: Scenario, profile: Profile) -> CapacityForecast:
         max_rps=max_throughput(profile.workers, mean_service_s),
         knee=_crossing(scenario, prediction.knee),
         first_errors=None
-        if prediction.first_errors is None
-        else _crossing(scenario, prediction.first_errors),
+        if profile.error_after_wait_s is None
+        else _crossing(scenario, with_retries.first_failures),
         first_resets=_crossing(scenario, prediction.break_),
         first_resets_with_retries=_crossing(scenario, with_retries.users),
         basis=prediction.basis,

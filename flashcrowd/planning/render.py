@@ -150,8 +150,8 @@ def _capacity_lines(plan: Plan) -> list[str]:
         )
         users = f"{crossing.sim_users:>9,.0f} simulated = {crossing.real_users:>11,.0f} real users"
         lines.append(f"  {label:19} {users}, {when}")
-    lines.append(f"  first resets from {capacity.basis} (mean queue; no failures before, so no retries)")
-    lines.append(f"  with retries from {capacity.retry_basis}")
+    lines.append(f"  knee and first resets from {capacity.basis} (the mean queue, no retries)")
+    lines.append(f"  first 500s and resets with retries from {capacity.retry_basis}")
     return lines
 
 

@@ -23,7 +23,10 @@ A rising load meets the least failure share f that reproduces itself (more
 failures, more retries, shorter sessions); resets begin where the tries that
 find the room full reach ``RESETS_BEGIN_PER_S`` (the first resets a per-second
 timeline shows), or a share of the tries (find-break's ``--max-failure-rate``,
-which judges a step by the share that failed), found by bisection over N.
+which judges a step by the share that failed), found by bisection over N. The
+first failures are where f passes ``FAILURE_SHARE``, the share over which a run
+calls a second failed: with random waits that comes before the mean queue waits
+T (N* + T c/S, where about half the tries would fail).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from flashcrowd.breakpoint.prediction import Prediction, request_mix
+from flashcrowd.results.analysis import FAILURE_SHARE
 from flashcrowd.scenario.model import Scenario
 from target_app import theory
 from target_app.profile import Profile
@@ -50,6 +54,7 @@ class RetryPrediction:
 
     users: float  # resets begin here, retries counted (closed model: visitors on the site)
     users_without_retries: float  # the same model with on_error ignored
+    first_failures: float  # over FAILURE_SHARE of the tries fail here (500s or resets), retries counted
     failure: float  # share of tries failing at ``users``
     attempts_per_request: float  # tries per request at ``users``: how much the retries inflate the load
     basis: str  # the model with its numbers
@@ -172,16 +177,16 @@ class ResetsBegin:
         return f"{self.per_s:g}/s" if self.share is None else f"{self.share:.0%} of tries"
 
 
-def _first_resets(begin: ResetsBegin, resets_at: Callable[[float], SiteState]) -> float:
-    """The least load (users) where ``resets_at(users)`` meets ``begin``: doubling, then bisection."""
+def _least_load(reached: Callable[[SiteState], bool], state_at: Callable[[float], SiteState]) -> float:
+    """The least load (users) whose ``state_at(users)`` has ``reached``: doubling, then bisection."""
     low, high = 0.0, 1.0
-    while not begin.reached(resets_at(high)):
+    while not reached(state_at(high)):
         low, high = high, high * 2
         if high > 1e9:
             return math.inf
     while high - low > PRECISION_USERS:
         middle = (low + high) / 2
-        low, high = (low, middle) if begin.reached(resets_at(middle)) else (middle, high)
+        low, high = (low, middle) if reached(state_at(middle)) else (middle, high)
     return high
 
 
@@ -203,7 +208,7 @@ def predict_with_retries(
     mix = request_mix(scenario, profile)
     c, s = profile.workers, mix.mean_service_s
     if s <= 0:
-        return RetryPrediction(math.inf, math.inf, 0.0, 1.0, "no service time: no limit")
+        return RetryPrediction(math.inf, math.inf, math.inf, 0.0, 1.0, "no service time: no limit")
     room = int(min(profile.queue, profile.queue_timeout_s * theory.max_throughput(c, s)))
     capacity = c + room
 
@@ -217,8 +222,9 @@ def predict_with_retries(
 
         return at
 
-    users = _first_resets(resets_begin, steady(retries=True))
-    users_without = _first_resets(resets_begin, steady(retries=False))
+    users = _least_load(resets_begin.reached, steady(retries=True))
+    users_without = _least_load(resets_begin.reached, steady(retries=False))
+    first_failures = _least_load(lambda state: state.failure > FAILURE_SHARE, steady(retries=True))
     there = steady(retries=True)(users)
     policy = scenario.on_error
     errors = "" if error_after_wait_s is None else f", 500s after {error_after_wait_s:g} s waiting"
@@ -226,11 +232,13 @@ def predict_with_retries(
         f"closed M/M/c/K/N, c = {c}, K = {c} + {room}{errors}; {users:.0f} visitors send "
         f"{there.tries_per_s:.1f} tries/s, {there.failure:.0%} failing; retries (p = {policy.probability:g}, "
         f"m = {policy.max_retries}) after {policy.delay.mean:g} s make {there.attempts_per_request:.2f} "
-        f"tries a request; resets reach {resets_begin}"
+        f"tries a request; resets reach {resets_begin}; over {FAILURE_SHARE:.0%} of tries fail from "
+        f"{first_failures:.0f}"
     )
     return RetryPrediction(
         users=users,
         users_without_retries=users_without,
+        first_failures=first_failures,
         failure=there.failure,
         attempts_per_request=there.attempts_per_request,
         basis=basis,
