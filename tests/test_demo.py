@@ -14,39 +14,49 @@ import pytest
 from rate_helpers import assert_rates_follow_plan
 from record_helpers import broken_record
 
+from flashcrowd.cli.demo import measured_against_forecast
 from flashcrowd.launch.runner import RunOutcome, describe_break
+from flashcrowd.planning.capacity import forecast
 from flashcrowd.results.break_types import BreakAnswer, FirstFailure, FirstResets, Saturation
 from flashcrowd.results.record import Moment, read_record
 from flashcrowd.scenario import load_scenario
+from target_app.profile import load_profile
 
 ELECTION_NIGHT = Path(__file__).resolve().parents[1] / "scenarios" / "election-night-2016-11-08.yaml"
 
 
-def test_saturation_first_failure_and_resets_are_told_in_real_world_time_and_users():
-    scenario = load_scenario(ELECTION_NIGHT, duration_s=120)
+def _at(hh_mm: str, sim_users: int) -> Moment:
+    return Moment(
+        wall_s=50.0,
+        real_time=f"2016-11-08T{hh_mm}:00-05:00",
+        sim_users=sim_users,
+        real_users=sim_users * 100.0,
+        target_sim_users=sim_users,
+    )
 
-    def at(hh_mm: str, sim_users: int) -> Moment:
-        return Moment(
-            wall_s=50.0,
-            real_time=f"2016-11-08T{hh_mm}:00-05:00",
-            sim_users=sim_users,
-            real_users=sim_users * 100.0,
-            target_sim_users=sim_users,
-        )
 
+def _demo_outcome() -> RunOutcome:
+    """A demo's outcome that saturated at 880 simulated visitors (read to 12 %), first failed at 930 and
+    began resetting at 1,310."""
     answer = BreakAnswer(
         saturation=Saturation(
-            **at("21:40", 880).point().place(),
+            **_at("21:40", 880).point().place(),
             max_served_rps=117.9,
             light_rps_per_unit=0.2,
             evidence="",
             standard_error=105.6,
         ),
-        first_failure=FirstFailure(**at("21:52", 930).point().place(), kind="http_5xx", reason=""),
-        first_resets=FirstResets(**at("22:47", 1310).point().place(), evidence=""),
+        first_failure=FirstFailure(**_at("21:52", 930).point().place(), kind="http_5xx", reason=""),
+        first_resets=FirstResets(**_at("22:47", 1310).point().place(), evidence=""),
     )
     record = replace(broken_record(), break_answer=answer)
-    outcome = RunOutcome(1, Path("out"), record, scenario, "http://127.0.0.1:1")
+    scenario = load_scenario(ELECTION_NIGHT, duration_s=120)
+    return RunOutcome(1, Path("out"), record, scenario, "http://127.0.0.1:1")
+
+
+def test_saturation_first_failure_and_resets_are_told_in_real_world_time_and_users():
+    outcome = _demo_outcome()
+    record, scenario = outcome.record, outcome.scenario
     assert describe_break(outcome) == [
         "The site saturated at 21:40 Eastern on Tue 8 Nov 2016, at 88,000 real-world users (880 simulated), "
         "± 10,560 (12 %, one standard error): it served at most 117.9 requests/s.",
@@ -65,6 +75,23 @@ def test_saturation_first_failure_and_resets_are_told_in_real_world_time_and_use
         f"It never failed {span} (no 3 s in a row with over 5 % of requests failed).",
         f"No connection resets {span}.",
     ]
+
+
+def test_the_demo_sets_each_load_it_measured_over_the_models():
+    outcome = _demo_outcome()
+    capacity = forecast(outcome.scenario, load_profile("ircc-2016"))
+    knee, errors, resets = (
+        capacity.knee.real_users,
+        capacity.first_errors.real_users,
+        capacity.first_resets_with_retries.real_users,
+    )
+    assert measured_against_forecast(outcome, capacity) == (
+        f"Measured over the model: saturation {88_000 / knee:.2f} of the knee (one standard error "
+        f"{88_000 / knee * 0.12:.2f}), first failure {93_000 / errors:.2f} of the first 500s, "
+        f"resets {131_000 / resets:.2f} of resets with retries."
+    )
+    calm = replace(outcome, record=replace(outcome.record, break_answer=None))
+    assert measured_against_forecast(calm, capacity) is None
 
 
 @dataclass(frozen=True)
@@ -116,6 +143,8 @@ def test_demo_shows_slow_pages_then_500s_then_resets_and_names_the_three_loads(d
         told = next(line for line in lines if line.startswith(sentence))
         assert f"at {point.real_users:,.0f} real-world users ({point.users:,} simulated)" in told
     assert f"Report: {demo.out_dir / 'report.html'}" in demo.stdout
+    measured = r"^Measured over the model: saturation [\d.]+ of the knee \(one standard error [\d.]+\)"
+    assert re.search(measured, demo.stdout, re.M)
     assert re.search(
         r"The ircc-2016 profile's queueing model put the knee near [\d,]+ real-world users.*; "
         r"first 500s near [\d,]+ .*; first resets near [\d,]+ .*; resets with retries near [\d,]+",

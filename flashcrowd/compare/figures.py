@@ -237,6 +237,5 @@ def _break_load(label: str, base: LoadPoint | None, now: LoadPoint | None, tol: 
 def _standard_error_users(point: LoadPoint) -> float:
     """How far a run's reading of ``point`` can stray, in real-world users: a saturation's standard error
     (the spread of the throughput it levelled at); 0 for a load the timeline reads off directly."""
-    if not isinstance(point, Saturation) or point.standard_error is None or point.load <= 0:
-        return 0.0
-    return point.real_users * point.standard_error / point.load
+    share = point.relative_error if isinstance(point, Saturation) else None
+    return 0.0 if share is None else point.real_users * share

@@ -54,9 +54,9 @@ def break_lines(answer: BreakAnswer | None, span: Span) -> list[str]:
 def _give_or_take(saturation: Saturation) -> str:
     """', ± 10,700 (12 %, one standard error)': how far this run's reading of its saturation can stray;
     nothing for a record that does not say."""
-    if saturation.standard_error is None or saturation.load <= 0:
+    share = saturation.relative_error
+    if share is None:
         return ""
-    share = saturation.standard_error / saturation.load
     return f", ± {share * saturation.real_users:,.0f} ({share * 100:.0f} %, one standard error)"
 
 
