@@ -11,6 +11,7 @@ from flashcrowd.cli.common import add_command
 from flashcrowd.logs.har import Recording, read_har
 from flashcrowd.logs.journeys import slug
 from flashcrowd.logs.scenario import SLOS
+from flashcrowd.scenario.model import ASSETS
 from flashcrowd.scenario.writer import write_scenario
 from flashcrowd_common.arguments import positive, positive_duration
 
@@ -64,7 +65,7 @@ def _steps(recording: Recording) -> list[dict[str, Any]]:
             step["think"] = f"{thinks[index]:.3g}s"
         steps.append(step)
         if index:  # the first page's assets are the journey's
-            steps += [{"name": "assets", "get": asset, "think": "0s"} for asset in page.assets]
+            steps += [{"name": ASSETS, "get": asset, "think": "0s"} for asset in page.assets]
     return steps
 
 
