@@ -121,14 +121,17 @@ def test_a_plateau_read_from_seconds_that_swing_says_it_is_less_sure():
     assert stalling.standard_error / stalling.load > 3 * steady.standard_error / steady.load
 
 
-def test_a_plateau_of_one_step_is_as_sure_as_its_count():
-    # find-break's steps: one strained step is the plateau; its standard error is its count's.
-    rows = timeline([50, 100, 200], lambda users: min(users * 1.0, 100.0), seed=1)
-    samples = timeline_samples(rows)
-    plateau = find_saturation([replace(s, seconds=30.0, requests=s.requests * 30) for s in samples], STEPS)
+@pytest.mark.parametrize("strained_steps", [1, 2])
+def test_a_plateau_of_one_or_two_steps_is_as_sure_as_its_count(strained_steps):
+    # find-break's steps, 30 s each: one strained step is the plateau, and its standard error is its
+    # count's; two that served exactly as many (a CI search once read 0) do not make it zero.
+    rows = timeline([50, 100, *[200] * strained_steps], lambda users: min(users * 1.0, 100.0), seed=1)
+    samples = [replace(s, seconds=30.0, requests=s.requests * 30) for s in timeline_samples(rows)]
+    samples[2:] = [replace(samples[2]) for _ in range(strained_steps)]  # equal, not the same object
+    plateau = find_saturation(samples, STEPS)
     assert plateau is not None
-    served = 30 * samples[2].served
-    assert plateau.standard_error == pytest.approx(served**0.5 / 30 / plateau.light_rps_per_unit)
+    served, seconds = strained_steps * samples[2].served, strained_steps * 30
+    assert plateau.standard_error == pytest.approx(served**0.5 / seconds / plateau.light_rps_per_unit)
 
 
 def test_seconds_full_of_fast_failures_are_not_light_load():

@@ -101,6 +101,9 @@ def test_closed_model_saturates_near_n_star_and_holds_only_what_it_served(stack,
         assert abs(saturation["load"] / knee - 1) <= 0.10, (
             f"{stack.name}: saturation {saturation}, N* {knee:.0f}"
         )
+        # Steady 50 ms workers: the plateau's steps agree, and one 3 s step of ~240 answers has a
+        # Poisson count's 6.5 % (these searches: 0.4 to 6 %; the benchmark's longer steps 0.2 to 0.6 %).
+        assert saturation["standard_error"] < 0.10 * saturation["load"], saturation
     lightest_p95 = min(found["steps"], key=lambda step: step["offered"])["p95_ms"]
     for step in held(found):
         assert failed_share(step) <= 0.05, f"{stack.name}: held a step with failures: {step}"

@@ -72,3 +72,6 @@ def test_the_same_ramp_saturates_gunicorn_at_the_same_real_world_load_at_two_com
     assert abs(found[8].real_users - found[4].real_users) <= 0.10 * found[4].real_users + step, found
     knee = stack.knee_users(THINK_S)
     assert all(point.real_users == pytest.approx(knee, rel=0.15) for point in found.values()), (found, knee)
+    # gunicorn's workers serve 50 ms each: the seconds of its plateau agree, so each reading is sure to a few
+    # per cent (CI: 2.6 % at x8, 1.3 % at x4), where the bundled site's bursty pages leave 4 to 23 %.
+    assert all(point.relative_error < 0.08 for point in found.values()), found

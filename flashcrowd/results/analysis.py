@@ -50,6 +50,7 @@ LIGHT_FACTOR = 1.5  # light load: p95 within this many times the baseline (or +2
 FAILURE_SHARE = 0.05  # ... and no more than this share of requests failed; a second over it fails
 LEVELLED = 0.9  # saturated: strained load got less than this share of what light load's rate gives
 NOISE_SIGMAS = 3.0  # ... and short of it by more than this many standard deviations of a Poisson count
+MIN_SPREAD_SAMPLES = 3  # a plateau's standard error from its samples' spread needs this many of them
 # The kinds an answer names a failure by, and the classify.py kinds (SITE_FAILURES) each one counts.
 # 4xx are not counted: a 404 is the scenario's mistake, not the site's overload.
 FAILED_REQUESTS: dict[str, tuple[str, ...]] = {
@@ -297,16 +298,18 @@ def _level(windows: Sequence[Sequence[Sample]], best: Sequence[Sample]) -> Level
     one within the noise of it is still on the rising line, below the top. Its standard error is the
     spread of the served rates of the samples those windows cover over the square root of their number
     (a site whose slow requests stall its workers serves in bursts, far beyond a Poisson count's
-    noise); a single sample has only its count's Poisson noise to go by.
+    noise; a saturated server with steady service times serves more evenly than one). Fewer than
+    MIN_SPREAD_SAMPLES samples say too little of their spread (two steps can agree by chance): theirs
+    is their count's Poisson noise.
     """
     floor = _served(best) - NOISE_SIGMAS * _served(best) ** 0.5
     level = [window for window in windows if _served(window) >= floor]
     covered = list({id(sample): sample for window in level for sample in window}.values())
     rates = [sample.served / sample.seconds for sample in covered]
-    if len(rates) >= 2:
+    if len(rates) >= MIN_SPREAD_SAMPLES:
         standard_error = statistics.stdev(rates) / len(rates) ** 0.5
     else:
-        standard_error = _served(covered) ** 0.5 / sum(s.seconds for s in covered)
+        standard_error = _served(covered) ** 0.5 / sum(sample.seconds for sample in covered)
     return Level(sum(_served_rps(window) for window in level) / len(level), standard_error)
 
 
