@@ -4,8 +4,9 @@ Closed model: the workers saturate at N* = c(S+Z)/S visitors (the knee); past it
 every extra visitor waits in the waiting room, so resets begin once the room is
 full, at N* + K (the break). A room the queue timeout cuts short holds only
 what drains within that timeout. A profile whose application answers 500 to a
-request that waited over T for a worker does so from N* + T c/S visitors on
-(the queue depth whose wait is T). Open model: the site serves at most c/S
+request that waited over T for a worker has its mean queue wait T from N* + T c/S
+visitors on (about half the requests get 500s there; random waits bring the
+first ones earlier: planning.retries). Open model: the site serves at most c/S
 requests a second, so sessions break at c / (S x requests per session), and
 the queue grows past both limits from there.
 S and Z are means over the scenario's journeys, each page weighed by how often
@@ -36,7 +37,7 @@ class Prediction:
     knee: float  # in the model's unit: visitors (closed) or sessions/s (open)
     break_: float  # where resets begin
     basis: str  # the formula with its numbers, for the report
-    first_errors: float | None = None  # where the application's 500s begin (profiles with error_after_wait_s)
+    first_errors: float | None = None  # where the mean queue waits error_after_wait_s (profiles with one)
     break_with_retries: float | None = None  # where resets begin counting the scenario's retries
     retries_basis: str = ""  # that model with its numbers
 
